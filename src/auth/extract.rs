@@ -1,0 +1,53 @@
+//! The API's authentication: `Authorization: Bearer <key>` resolved to a
+//! [`Caller`] once per request.
+
+use std::future::Future;
+use std::pin::Pin;
+
+use actix_web::dev::Payload;
+use actix_web::{FromRequest, HttpMessage, HttpRequest, web};
+
+use super::domain::Caller;
+use crate::error::AppError;
+use crate::http::AppState;
+
+/// An authenticated API caller. Handlers take this and then check what the
+/// caller may do.
+#[derive(Debug, Clone)]
+pub struct ApiCaller(pub Caller);
+
+impl FromRequest for ApiCaller {
+    type Error = AppError;
+    type Future = Pin<Box<dyn Future<Output = Result<Self, AppError>>>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let state = req.app_data::<web::Data<AppState>>().cloned();
+        let header = req
+            .headers()
+            .get(actix_web::http::header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned);
+        let req = req.clone();
+        Box::pin(async move {
+            let state = state.ok_or_else(|| AppError::internal(anyhow::anyhow!("no app state")))?;
+            let Some(token) = header.as_deref().and_then(|h| {
+                h.strip_prefix("Bearer ").or_else(|| h.strip_prefix("bearer "))
+            }) else {
+                return Err(AppError::Unauthorized {
+                    detail: "Send your API key as `Authorization: Bearer <key>`.",
+                });
+            };
+            let token = token.trim().to_owned();
+            let caller =
+                crate::db::run(&state.pool, move |c| super::service::authenticate_key(c, &token))
+                    .await?;
+            match caller {
+                Some(caller) => {
+                    req.extensions_mut().insert(caller.clone());
+                    Ok(ApiCaller(caller))
+                }
+                None => Err(AppError::Unauthorized { detail: "The API key is unknown or revoked." }),
+            }
+        })
+    }
+}

@@ -1,0 +1,258 @@
+//! The command line: `serve` (default), `migrate`, `demo-data`, `admin ...`.
+//! Admin commands print only their result on stdout, so scripts can capture
+//! it; messages go to stderr.
+
+use std::io::Read;
+use std::net::TcpListener;
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::Duration;
+
+use clap::{Args, Parser, Subcommand};
+
+use crate::auth::service::{self as auth, KeyOwner, NewUser};
+use crate::config::Config;
+use crate::db::{self, Pool};
+use crate::http::{self, AppState};
+
+#[derive(Parser)]
+#[command(name = "custody", version, about = "Custody: full-custody cross-border warehouse management")]
+pub struct Cli {
+    /// File of CUSTODY_*=value lines, read before the environment.
+    #[arg(long, global = true)]
+    config: Option<PathBuf>,
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Migrate and serve the console and the API (the default).
+    Serve {
+        /// Seed the demo warehouse first if the database is empty.
+        #[arg(long)]
+        demo: bool,
+    },
+    /// Apply pending database migrations and exit.
+    Migrate,
+    /// Load the demo warehouse into an empty database and print its credentials.
+    DemoData,
+    /// Operator commands.
+    #[command(subcommand)]
+    Admin(Admin),
+}
+
+#[derive(Subcommand)]
+enum Admin {
+    /// Register a supplier; prints its id.
+    CreateSupplier {
+        #[arg(long)]
+        code: String,
+        /// Chinese name (also used as the English name unless --name-en is given).
+        #[arg(long)]
+        name: String,
+        #[arg(long)]
+        name_en: Option<String>,
+        #[arg(long, default_value = "(to be provided)")]
+        return_address: String,
+    },
+    /// Create a staff account; the password is read from stdin.
+    CreateUser {
+        #[arg(long)]
+        username: String,
+        /// receiver, qc, picker, packer, shipping, returns, supervisor or admin.
+        #[arg(long)]
+        role: String,
+        #[arg(long)]
+        display_name: Option<String>,
+        /// Read the password from standard input (required: never on the command line).
+        #[arg(long, required = true)]
+        password_stdin: bool,
+    },
+    /// Create an API key; prints the key alone on stdout, this once.
+    CreateApiKey(KeyTarget),
+    /// Revoke a live API key by id or prefix.
+    RevokeApiKey {
+        /// The key's id or its prefix (e.g. cus_sup_1a2b3c4d).
+        key: String,
+    },
+    /// List API keys (never the keys themselves).
+    ListApiKeys,
+}
+
+#[derive(Args)]
+#[group(required = true, multiple = false)]
+struct KeyTarget {
+    /// Supplier code the key acts for.
+    #[arg(long)]
+    supplier: Option<String>,
+    /// A key for the platform integration.
+    #[arg(long)]
+    platform: bool,
+    /// Staff username whose personal API token this is.
+    #[arg(long)]
+    user: Option<String>,
+    #[arg(long, default_value = "created by custody admin")]
+    label: String,
+}
+
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let config = match Config::from_env(cli.config.as_deref()) {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("configuration error: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    crate::telemetry::init(config.log_format, &config.log_filter);
+    match run(cli.command.unwrap_or(Command::Serve { demo: false }), config) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn open(config: &Config) -> anyhow::Result<Pool> {
+    let pool = db::connect(&config.database_url, config.db_pool_size)?;
+    let mut conn = pool.get()?;
+    let applied = db::migrate::run_pending(&mut conn).map_err(|e| anyhow::anyhow!("migration failed: {e}"))?;
+    if !applied.is_empty() {
+        tracing::info!(count = applied.len(), "applied migrations");
+    }
+    Ok(pool)
+}
+
+fn in_tx<T>(pool: &Pool, f: impl FnOnce(&mut db::DbConn) -> Result<T, crate::error::AppError>) -> anyhow::Result<T> {
+    let mut conn = pool.get()?;
+    db::write_tx(&mut conn, f).map_err(|e| anyhow::anyhow!("{}", e.public_detail()))
+}
+
+fn run(command: Command, config: Config) -> anyhow::Result<()> {
+    match command {
+        Command::Serve { demo } => serve(config, demo),
+        Command::Migrate => {
+            let pool = db::connect(&config.database_url, 1)?;
+            let mut conn = pool.get()?;
+            let applied = db::migrate::run_pending(&mut conn).map_err(|e| anyhow::anyhow!("migration failed: {e}"))?;
+            eprintln!("{} migration(s) applied", applied.len());
+            Ok(())
+        }
+        Command::DemoData => {
+            let pool = open(&config)?;
+            let creds = in_tx(&pool, crate::demo::seed)?;
+            print!("{}", creds.print());
+            Ok(())
+        }
+        Command::Admin(cmd) => admin(cmd, &config),
+    }
+}
+
+fn admin(cmd: Admin, config: &Config) -> anyhow::Result<()> {
+    let pool = open(config)?;
+    match cmd {
+        Admin::CreateSupplier { code, name, name_en, return_address } => {
+            let input = crate::suppliers::domain::SupplierInput {
+                code,
+                name_en: name_en.unwrap_or_else(|| name.clone()),
+                name_zh: name,
+                contact_name: String::new(),
+                contact_email: String::new(),
+                contact_phone: String::new(),
+                return_address,
+            };
+            let s = in_tx(&pool, |tx| crate::suppliers::service::create(tx, &input))?;
+            println!("{}", s.id);
+        }
+        Admin::CreateUser { username, role, display_name, password_stdin: _ } => {
+            let mut password = String::new();
+            std::io::stdin().read_to_string(&mut password)?;
+            let password = password.trim_end_matches(['\r', '\n']).to_owned();
+            let display = display_name.unwrap_or_else(|| username.clone());
+            let u = in_tx(&pool, |tx| {
+                auth::create_user(tx, NewUser { username: &username, display_name: &display, role: &role, password: &password })
+            })?;
+            println!("{}", u.id);
+        }
+        Admin::CreateApiKey(t) => {
+            let key = in_tx(&pool, |tx| {
+                let owner = if let Some(code) = &t.supplier {
+                    KeyOwner::Supplier(crate::suppliers::service::by_code(tx, code)?.id)
+                } else if let Some(user) = &t.user {
+                    let u = crate::auth::store::user_by_username(tx, &user.trim().to_lowercase())?
+                        .ok_or(crate::error::AppError::not_found("staff user"))?;
+                    KeyOwner::Staff(u.id)
+                } else {
+                    KeyOwner::Platform
+                };
+                auth::create_api_key(tx, owner, &t.label)
+            })?;
+            println!("{}", key.1);
+        }
+        Admin::RevokeApiKey { key } => {
+            in_tx(&pool, |tx| auth::revoke_api_key(tx, &key))?;
+            eprintln!("revoked");
+        }
+        Admin::ListApiKeys => {
+            let keys = in_tx(&pool, auth::list_api_keys)?;
+            for k in keys {
+                println!(
+                    "{}\t{}\t{}\t{}\t{}",
+                    k.id,
+                    k.prefix,
+                    k.kind.as_str(),
+                    if k.revoked_at.is_some() { "revoked" } else { "live" },
+                    k.label
+                );
+            }
+        }
+    }
+    Ok(())
+}
+
+fn serve(config: Config, demo: bool) -> anyhow::Result<()> {
+    tracing::info!(config = ?config, "starting");
+    let pool = open(&config)?;
+    if demo {
+        let mut conn = pool.get()?;
+        if crate::demo::is_empty(&mut conn).map_err(|e| anyhow::anyhow!("{e}"))? {
+            let creds = db::write_tx(&mut conn, crate::demo::seed).map_err(|e| anyhow::anyhow!("{}", e.public_detail()))?;
+            println!("{}", creds.print());
+        } else {
+            eprintln!("demo: the database already has data; not seeding (demo password: {})", crate::demo::DEMO_PASSWORD);
+        }
+    }
+    spawn_housekeeping(pool.clone());
+    let listener = TcpListener::bind(config.bind)
+        .map_err(|e| anyhow::anyhow!("cannot listen on {}: {e}", config.bind))?;
+    let addr = listener.local_addr()?;
+    eprintln!("Custody is serving on http://{addr}/ (console at /console, API docs at /api/docs)");
+    let state = actix_web::web::Data::new(AppState::new(pool, config));
+    actix_web::rt::System::new().block_on(async move { http::start(listener, state)?.await })?;
+    Ok(())
+}
+
+/// Drops expired sessions and idempotency records every ten minutes, on
+/// its own thread so it never touches the HTTP workers.
+fn spawn_housekeeping(pool: Pool) {
+    std::thread::Builder::new()
+        .name("housekeeping".into())
+        .spawn(move || loop {
+            std::thread::sleep(Duration::from_secs(600));
+            if let Ok(mut conn) = pool.get() {
+                let now = crate::db::types::Timestamp::now();
+                let r = db::write_tx(&mut conn, |tx| {
+                    let s = crate::auth::store::delete_expired_sessions(tx, now)?;
+                    let i = crate::http::idempotency::purge_expired(tx)?;
+                    Ok::<_, diesel::result::Error>((s, i))
+                });
+                match r {
+                    Ok((s, i)) => tracing::debug!(sessions = s, idempotency = i, "housekeeping"),
+                    Err(e) => tracing::warn!(error = %e, "housekeeping failed"),
+                }
+            }
+        })
+        .expect("spawn housekeeping thread");
+}

@@ -1,0 +1,222 @@
+//! Typed configuration from `CUSTODY_*` environment variables, optionally
+//! read first from a file of `KEY=VALUE` lines (`CUSTODY_CONFIG` or
+//! `--config`); the environment wins over the file. Every setting, its
+//! default and its meaning are listed in [`SETTINGS`] and in the README.
+
+use std::collections::HashMap;
+use std::fmt;
+use std::net::SocketAddr;
+use std::path::Path;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LogFormat {
+    Pretty,
+    Json,
+}
+
+/// A secret-free view of the service's settings. `Debug` masks the URLs'
+/// passwords so that the configuration can be logged at start-up.
+#[derive(Clone)]
+pub struct Config {
+    pub bind: SocketAddr,
+    pub database_url: String,
+    pub amqp_url: Option<String>,
+    pub log_format: LogFormat,
+    pub log_filter: String,
+    pub db_pool_size: u32,
+    pub workers: usize,
+    pub max_body_bytes: usize,
+    pub cookie_secure: bool,
+    pub session_ttl_hours: i64,
+    pub login_max_failures: u32,
+    pub login_lockout_secs: u64,
+    pub warehouse_code: String,
+}
+
+/// (name, default, meaning): the one table of settings.
+pub const SETTINGS: &[(&str, &str, &str)] = &[
+    ("CUSTODY_CONFIG", "(none)", "Optional file of KEY=VALUE lines read before the environment."),
+    ("CUSTODY_BIND", "127.0.0.1:8080", "Address the HTTP server listens on."),
+    ("CUSTODY_DATABASE_URL", "sqlite://data/custody.db", "sqlite://<path> (file created on first start) or postgres://user@host/db."),
+    ("CUSTODY_AMQP_URL", "(none)", "RabbitMQ URL for publishing events; none means events only accumulate (events issue)."),
+    ("CUSTODY_LOG_FORMAT", "pretty", "pretty (human) or json (one object per line)."),
+    ("CUSTODY_LOG", "info", "Log filter in tracing's EnvFilter syntax, e.g. info,custody=debug."),
+    ("CUSTODY_DB_POOL_SIZE", "10", "Maximum database connections in the pool."),
+    ("CUSTODY_WORKERS", "(number of cores)", "HTTP worker threads."),
+    ("CUSTODY_MAX_BODY_BYTES", "1048576", "Largest accepted JSON body; bigger bodies get 413."),
+    ("CUSTODY_COOKIE_SECURE", "true", "Mark console cookies Secure (set false only for plain-HTTP testing off localhost)."),
+    ("CUSTODY_SESSION_TTL_HOURS", "12", "Console session lifetime."),
+    ("CUSTODY_LOGIN_MAX_FAILURES", "5", "Failed logins per username and address before a lockout."),
+    ("CUSTODY_LOGIN_LOCKOUT_SECS", "900", "Length of a login lockout and of the window failures are counted in."),
+    ("CUSTODY_WAREHOUSE_CODE", "CAN1", "Code of this warehouse, printed on labels and used as the event source."),
+];
+
+#[derive(Debug)]
+pub struct ConfigError(pub String);
+
+impl fmt::Display for ConfigError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+impl std::error::Error for ConfigError {}
+
+impl Config {
+    /// Reads the process environment (and the file it may name).
+    pub fn from_env(file: Option<&Path>) -> Result<Self, ConfigError> {
+        let env: HashMap<String, String> =
+            std::env::vars().filter(|(k, _)| k.starts_with("CUSTODY_")).collect();
+        let file = file
+            .map(Path::to_path_buf)
+            .or_else(|| env.get("CUSTODY_CONFIG").map(Into::into));
+        let mut values = HashMap::new();
+        if let Some(path) = file {
+            let text = std::fs::read_to_string(&path).map_err(|e| {
+                ConfigError(format!("cannot read config file {}: {e}", path.display()))
+            })?;
+            values = parse_file(&text)?;
+        }
+        values.extend(env);
+        Self::from_map(&values)
+    }
+
+    pub fn from_map(values: &HashMap<String, String>) -> Result<Self, ConfigError> {
+        for key in values.keys() {
+            if !SETTINGS.iter().any(|(name, _, _)| name == key) {
+                return Err(ConfigError(format!("unknown setting {key}")));
+            }
+        }
+        let get = |k: &str| values.get(k).map(|s| s.trim()).filter(|s| !s.is_empty());
+        fn parsed<T: std::str::FromStr>(
+            k: &str,
+            v: Option<&str>,
+            default: T,
+        ) -> Result<T, ConfigError> {
+            match v {
+                None => Ok(default),
+                Some(v) => v.parse().map_err(|_| ConfigError(format!("{k}: cannot parse `{v}`"))),
+            }
+        }
+        let log_format = match get("CUSTODY_LOG_FORMAT").unwrap_or("pretty") {
+            "pretty" => LogFormat::Pretty,
+            "json" => LogFormat::Json,
+            other => {
+                return Err(ConfigError(format!(
+                    "CUSTODY_LOG_FORMAT: `{other}` is neither pretty nor json"
+                )));
+            }
+        };
+        let database_url = get("CUSTODY_DATABASE_URL").unwrap_or("sqlite://data/custody.db").to_owned();
+        crate::db::DatabaseUrl::parse(&database_url)
+            .map_err(|e| ConfigError(format!("CUSTODY_DATABASE_URL: {e}")))?;
+        let cfg = Config {
+            bind: parsed("CUSTODY_BIND", get("CUSTODY_BIND"), "127.0.0.1:8080".parse().expect("valid"))?,
+            database_url,
+            amqp_url: get("CUSTODY_AMQP_URL").map(str::to_owned),
+            log_format,
+            log_filter: get("CUSTODY_LOG").unwrap_or("info").to_owned(),
+            db_pool_size: parsed("CUSTODY_DB_POOL_SIZE", get("CUSTODY_DB_POOL_SIZE"), 10)?,
+            workers: parsed(
+                "CUSTODY_WORKERS",
+                get("CUSTODY_WORKERS"),
+                std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2),
+            )?,
+            max_body_bytes: parsed("CUSTODY_MAX_BODY_BYTES", get("CUSTODY_MAX_BODY_BYTES"), 1 << 20)?,
+            cookie_secure: parsed("CUSTODY_COOKIE_SECURE", get("CUSTODY_COOKIE_SECURE"), true)?,
+            session_ttl_hours: parsed("CUSTODY_SESSION_TTL_HOURS", get("CUSTODY_SESSION_TTL_HOURS"), 12)?,
+            login_max_failures: parsed("CUSTODY_LOGIN_MAX_FAILURES", get("CUSTODY_LOGIN_MAX_FAILURES"), 5)?,
+            login_lockout_secs: parsed("CUSTODY_LOGIN_LOCKOUT_SECS", get("CUSTODY_LOGIN_LOCKOUT_SECS"), 900)?,
+            warehouse_code: get("CUSTODY_WAREHOUSE_CODE").unwrap_or("CAN1").to_owned(),
+        };
+        if cfg.db_pool_size == 0 || cfg.workers == 0 {
+            return Err(ConfigError("pool size and workers must be at least 1".into()));
+        }
+        Ok(cfg)
+    }
+}
+
+fn parse_file(text: &str) -> Result<HashMap<String, String>, ConfigError> {
+    let mut out = HashMap::new();
+    for (n, line) in text.lines().enumerate() {
+        let line = line.trim();
+        if line.is_empty() || line.starts_with('#') {
+            continue;
+        }
+        let (k, v) = line
+            .split_once('=')
+            .ok_or_else(|| ConfigError(format!("config file line {}: expected KEY=VALUE", n + 1)))?;
+        let v = v.trim().trim_matches('"');
+        out.insert(k.trim().to_owned(), v.to_owned());
+    }
+    Ok(out)
+}
+
+/// Hides the password of a URL (`postgres://u:secret@h` -> `postgres://u:***@h`).
+pub fn redact_url(url: &str) -> String {
+    if let Some((scheme, rest)) = url.split_once("://") {
+        if let Some((creds, host)) = rest.split_once('@') {
+            if let Some((user, _)) = creds.split_once(':') {
+                return format!("{scheme}://{user}:***@{host}");
+            }
+        }
+    }
+    url.to_owned()
+}
+
+impl fmt::Debug for Config {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Config")
+            .field("bind", &self.bind)
+            .field("database_url", &redact_url(&self.database_url))
+            .field("amqp_url", &self.amqp_url.as_deref().map(redact_url))
+            .field("log_format", &self.log_format)
+            .field("db_pool_size", &self.db_pool_size)
+            .field("workers", &self.workers)
+            .field("warehouse_code", &self.warehouse_code)
+            .finish_non_exhaustive()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn map(pairs: &[(&str, &str)]) -> HashMap<String, String> {
+        pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
+    }
+
+    #[test]
+    fn defaults_apply_when_nothing_is_set() {
+        let c = Config::from_map(&HashMap::new()).unwrap();
+        assert_eq!(c.bind.to_string(), "127.0.0.1:8080");
+        assert_eq!(c.database_url, "sqlite://data/custody.db");
+        assert!(c.amqp_url.is_none());
+        assert_eq!(c.log_format, LogFormat::Pretty);
+    }
+
+    #[test]
+    fn bad_values_and_unknown_settings_are_refused_with_their_name() {
+        let e = Config::from_map(&map(&[("CUSTODY_BIND", "nowhere")])).unwrap_err();
+        assert!(e.0.contains("CUSTODY_BIND"), "{e}");
+        let e = Config::from_map(&map(&[("CUSTODY_DATABSE_URL", "x")])).unwrap_err();
+        assert!(e.0.contains("unknown setting CUSTODY_DATABSE_URL"), "{e}");
+        let e = Config::from_map(&map(&[("CUSTODY_DATABASE_URL", "mysql://x")])).unwrap_err();
+        assert!(e.0.contains("unsupported database URL scheme"), "{e}");
+    }
+
+    #[test]
+    fn file_lines_are_read_and_comments_skipped() {
+        let m = parse_file("# c\nCUSTODY_BIND = 0.0.0.0:9000\n\nCUSTODY_LOG_FORMAT=\"json\"\n").unwrap();
+        let c = Config::from_map(&m).unwrap();
+        assert_eq!(c.bind.port(), 9000);
+        assert_eq!(c.log_format, LogFormat::Json);
+        assert!(parse_file("nonsense").is_err());
+    }
+
+    #[test]
+    fn debug_output_hides_passwords() {
+        let c = Config::from_map(&map(&[("CUSTODY_DATABASE_URL", "postgres://app:hunter2@db/custody")])).unwrap();
+        let s = format!("{c:?}");
+        assert!(!s.contains("hunter2"), "{s}");
+    }
+}

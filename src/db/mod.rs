@@ -1,0 +1,246 @@
+//! Persistence plumbing shared by every capability: one connection type over
+//! PostgreSQL and SQLite, the pool, the blocking-pool helper, the write
+//! transaction helper and the migrations.
+//!
+//! Business modules write their queries once against [`DbConn`]; the few
+//! places that need backend-specific SQL match on the variant, and stay in
+//! the persistence code (`store.rs`) of their module.
+
+pub mod migrate;
+pub mod schema;
+pub mod types;
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use diesel::connection::{AnsiTransactionManager, SimpleConnection, TransactionManager};
+use diesel::prelude::*;
+use diesel::{PgConnection, SqliteConnection};
+
+use crate::error::AppError;
+
+#[derive(diesel::MultiConnection)]
+pub enum DbConn {
+    Pg(PgConnection),
+    Sqlite(SqliteConnection),
+}
+
+pub type Pool = r2d2::Pool<ConnectionManager>;
+pub type PooledConn = r2d2::PooledConnection<ConnectionManager>;
+
+/// Which database a URL points at. Anything else is refused at start-up.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum DatabaseUrl {
+    Postgres(String),
+    Sqlite(PathBuf),
+}
+
+impl DatabaseUrl {
+    pub fn parse(url: &str) -> Result<Self, String> {
+        if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            Ok(Self::Postgres(url.to_owned()))
+        } else if let Some(path) = url.strip_prefix("sqlite://") {
+            if path.is_empty() {
+                return Err("sqlite:// URL has no file path (e.g. sqlite://data/custody.db)".into());
+            }
+            Ok(Self::Sqlite(PathBuf::from(path)))
+        } else {
+            let scheme = url.split("://").next().unwrap_or(url);
+            Err(format!(
+                "unsupported database URL scheme `{scheme}`: use sqlite://<path> or postgres://..."
+            ))
+        }
+    }
+
+    pub fn backend_name(&self) -> &'static str {
+        match self {
+            Self::Postgres(_) => "postgres",
+            Self::Sqlite(_) => "sqlite",
+        }
+    }
+}
+
+/// r2d2 manager that opens the variant named by the URL's scheme and reports
+/// the real connection error (the derived `establish` tries every backend in
+/// turn and hides why PostgreSQL failed).
+#[derive(Debug, Clone)]
+pub struct ConnectionManager {
+    url: DatabaseUrl,
+}
+
+impl ConnectionManager {
+    pub fn new(url: DatabaseUrl) -> Self {
+        Self { url }
+    }
+
+    fn open(&self) -> Result<DbConn, ConnectionError> {
+        match &self.url {
+            DatabaseUrl::Postgres(url) => {
+                let mut conn = PgConnection::establish(url)?;
+                conn.batch_execute("SET TIME ZONE 'UTC'; SET application_name = 'custody'")
+                    .map_err(ConnectionError::CouldntSetupConfiguration)?;
+                Ok(DbConn::Pg(conn))
+            }
+            DatabaseUrl::Sqlite(path) => {
+                let path = path.to_str().ok_or_else(|| {
+                    ConnectionError::BadConnection("SQLite path is not valid UTF-8".into())
+                })?;
+                let mut conn = SqliteConnection::establish(path)?;
+                // WAL lets readers run beside the writer; busy_timeout makes a
+                // second writer wait instead of failing at once.
+                conn.batch_execute(
+                    "PRAGMA journal_mode = WAL; PRAGMA busy_timeout = 10000; \
+                     PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;",
+                )
+                .map_err(ConnectionError::CouldntSetupConfiguration)?;
+                Ok(DbConn::Sqlite(conn))
+            }
+        }
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+#[error(transparent)]
+pub struct ManagerError(#[from] ConnectionError);
+
+impl r2d2::ManageConnection for ConnectionManager {
+    type Connection = DbConn;
+    type Error = ManagerError;
+
+    fn connect(&self) -> Result<DbConn, ManagerError> {
+        Ok(self.open()?)
+    }
+
+    fn is_valid(&self, conn: &mut DbConn) -> Result<(), ManagerError> {
+        conn.batch_execute("SELECT 1")
+            .map_err(|e| ManagerError(ConnectionError::CouldntSetupConfiguration(e)))
+    }
+
+    fn has_broken(&self, conn: &mut DbConn) -> bool {
+        <DbConn as Connection>::TransactionManager::is_broken_transaction_manager(conn)
+    }
+}
+
+/// Builds the pool, creating the SQLite file (and its folder) on first start.
+/// Fails with the real reason when the database cannot be reached.
+pub fn connect(url: &str, max_size: u32) -> anyhow::Result<Pool> {
+    let parsed = DatabaseUrl::parse(url).map_err(anyhow::Error::msg)?;
+    if let DatabaseUrl::Sqlite(path) = &parsed {
+        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+            std::fs::create_dir_all(dir).map_err(|e| {
+                anyhow::anyhow!("cannot create database folder {}: {e}", dir.display())
+            })?;
+        }
+    }
+    let manager = ConnectionManager::new(parsed);
+    // Establish once outside r2d2 so that a wrong URL or a stopped server
+    // fails start-up with its own message instead of a pool timeout.
+    manager
+        .open()
+        .map_err(|e| anyhow::anyhow!("cannot open database: {e}"))?;
+    let pool = r2d2::Pool::builder()
+        .max_size(max_size)
+        .connection_timeout(Duration::from_secs(5))
+        .build(manager)?;
+    Ok(pool)
+}
+
+pub fn sqlite_path(url: &str) -> Option<PathBuf> {
+    match DatabaseUrl::parse(url) {
+        Ok(DatabaseUrl::Sqlite(p)) => Some(p),
+        _ => None,
+    }
+}
+
+pub fn is_sqlite_file(path: &Path) -> bool {
+    path.extension().is_some_and(|e| e == "db" || e == "sqlite")
+}
+
+/// Runs database work on actix's blocking pool: takes a pooled connection
+/// there (so waiting for one never stalls the executor) and keeps the
+/// caller's tracing span.
+pub async fn run<T, F>(pool: &Pool, f: F) -> Result<T, AppError>
+where
+    F: FnOnce(&mut DbConn) -> Result<T, AppError> + Send + 'static,
+    T: Send + 'static,
+{
+    let pool = pool.clone();
+    let span = tracing::Span::current();
+    actix_web::web::block(move || {
+        let _entered = span.enter();
+        let mut conn = pool.get().map_err(AppError::pool)?;
+        f(&mut conn)
+    })
+    .await
+    .map_err(|e| AppError::internal(anyhow::anyhow!("blocking task failed: {e}")))?
+}
+
+/// The one way to write: a transaction that is always outermost and, on
+/// SQLite, starts with `BEGIN IMMEDIATE` so that a transaction which reads
+/// before it writes takes the write lock up front (a deferred one would fail
+/// with "database is locked" when it tries to upgrade).
+pub fn write_tx<T, E, F>(conn: &mut DbConn, f: F) -> Result<T, E>
+where
+    F: FnOnce(&mut DbConn) -> Result<T, E>,
+    E: From<diesel::result::Error>,
+{
+    match conn {
+        DbConn::Sqlite(inner) => {
+            AnsiTransactionManager::begin_transaction_sql(inner, "BEGIN IMMEDIATE")?
+        }
+        DbConn::Pg(inner) => AnsiTransactionManager::begin_transaction_sql(inner, "BEGIN")?,
+    }
+    match f(conn) {
+        Ok(value) => {
+            <DbConn as Connection>::TransactionManager::commit_transaction(conn)?;
+            Ok(value)
+        }
+        Err(e) => {
+            <DbConn as Connection>::TransactionManager::rollback_transaction(conn)?;
+            Err(e)
+        }
+    }
+}
+
+/// Whether a diesel error is a unique-constraint violation (both backends).
+pub fn is_unique_violation(e: &diesel::result::Error) -> bool {
+    matches!(
+        e,
+        diesel::result::Error::DatabaseError(diesel::result::DatabaseErrorKind::UniqueViolation, _)
+    )
+}
+
+/// Whether the database answers a trivial query (for `/readyz`).
+pub fn ping(conn: &mut DbConn) -> bool {
+    conn.batch_execute("SELECT 1").is_ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn database_url_scheme_chooses_the_backend() {
+        assert_eq!(
+            DatabaseUrl::parse("sqlite://data/x.db").unwrap(),
+            DatabaseUrl::Sqlite("data/x.db".into())
+        );
+        assert!(matches!(
+            DatabaseUrl::parse("postgres://u@h/db").unwrap(),
+            DatabaseUrl::Postgres(_)
+        ));
+        let err = DatabaseUrl::parse("mysql://h/db").unwrap_err();
+        assert!(err.contains("unsupported database URL scheme `mysql`"), "{err}");
+        assert!(DatabaseUrl::parse("data/x.db").is_err());
+        assert!(DatabaseUrl::parse("sqlite://").is_err());
+    }
+}
+
+/// [`run`] and [`write_tx`] together: the usual way a handler writes.
+pub async fn transact<T, F>(pool: &Pool, f: F) -> Result<T, AppError>
+where
+    F: FnOnce(&mut DbConn) -> Result<T, AppError> + Send + 'static,
+    T: Send + 'static,
+{
+    run(pool, move |conn| write_tx(conn, f)).await
+}

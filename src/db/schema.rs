@@ -1,0 +1,176 @@
+//! Table definitions for diesel. Written by hand because the portable column
+//! types (`PortableUuid`, `UtcInstant`) are ours; the test
+//! `tests/api/schema.rs` checks every table and column here against the
+//! tables both migration folders create.
+
+diesel::table! {
+    use diesel::sql_types::*;
+    use crate::db::types::*;
+
+    suppliers (id) {
+        id -> PortableUuid,
+        code -> Text,
+        name_zh -> Text,
+        name_en -> Text,
+        contact_name -> Text,
+        contact_email -> Text,
+        contact_phone -> Text,
+        return_address -> Text,
+        status -> Text,
+        created_at -> UtcInstant,
+        updated_at -> UtcInstant,
+    }
+}
+
+diesel::table! {
+    use diesel::sql_types::*;
+    use crate::db::types::*;
+
+    staff_users (id) {
+        id -> PortableUuid,
+        username -> Text,
+        display_name -> Text,
+        role -> Text,
+        password_hash -> Text,
+        active -> Bool,
+        created_at -> UtcInstant,
+        last_login_at -> Nullable<UtcInstant>,
+    }
+}
+
+diesel::table! {
+    use diesel::sql_types::*;
+    use crate::db::types::*;
+
+    console_sessions (token_hash) {
+        token_hash -> Text,
+        user_id -> PortableUuid,
+        csrf_token -> Text,
+        created_at -> UtcInstant,
+        expires_at -> UtcInstant,
+    }
+}
+
+diesel::table! {
+    use diesel::sql_types::*;
+    use crate::db::types::*;
+
+    api_keys (id) {
+        id -> PortableUuid,
+        prefix -> Text,
+        key_hash -> Text,
+        kind -> Text,
+        supplier_id -> Nullable<PortableUuid>,
+        user_id -> Nullable<PortableUuid>,
+        label -> Text,
+        created_at -> UtcInstant,
+        last_used_at -> Nullable<UtcInstant>,
+        revoked_at -> Nullable<UtcInstant>,
+    }
+}
+
+diesel::table! {
+    use diesel::sql_types::*;
+    use crate::db::types::*;
+
+    skus (id) {
+        id -> PortableUuid,
+        supplier_id -> PortableUuid,
+        sku_code -> Text,
+        barcode -> Text,
+        name_zh -> Text,
+        name_en -> Text,
+        declared_weight_g -> Integer,
+        declared_length_mm -> Integer,
+        declared_width_mm -> Integer,
+        declared_height_mm -> Integer,
+        declared_value_minor -> BigInt,
+        declared_currency -> Text,
+        hs_code -> Text,
+        origin_country -> Text,
+        supply_price_minor -> BigInt,
+        supply_currency -> Text,
+        sensitive_flags -> Integer,
+        status -> Text,
+        measured_weight_g -> Nullable<Integer>,
+        measured_length_mm -> Nullable<Integer>,
+        measured_width_mm -> Nullable<Integer>,
+        measured_height_mm -> Nullable<Integer>,
+        measured_at -> Nullable<UtcInstant>,
+        created_at -> UtcInstant,
+        updated_at -> UtcInstant,
+    }
+}
+
+diesel::table! {
+    use diesel::sql_types::*;
+    use crate::db::types::*;
+
+    zones (id) {
+        id -> PortableUuid,
+        code -> Text,
+        name -> Text,
+        sequence -> Integer,
+        created_at -> UtcInstant,
+    }
+}
+
+diesel::table! {
+    use diesel::sql_types::*;
+    use crate::db::types::*;
+
+    bins (id) {
+        id -> PortableUuid,
+        code -> Text,
+        zone_id -> PortableUuid,
+        aisle -> Integer,
+        bay -> Integer,
+        level -> Integer,
+        bin_type -> Text,
+        capacity_units -> Nullable<Integer>,
+        walk_order -> BigInt,
+        active -> Bool,
+        created_at -> UtcInstant,
+    }
+}
+
+diesel::table! {
+    use diesel::sql_types::*;
+    use crate::db::types::*;
+
+    idempotency_records (scope, idempotency_key) {
+        scope -> Text,
+        idempotency_key -> Text,
+        request_hash -> Text,
+        status_code -> Integer,
+        response_body -> Text,
+        created_at -> UtcInstant,
+    }
+}
+
+diesel::joinable!(skus -> suppliers (supplier_id));
+diesel::joinable!(bins -> zones (zone_id));
+diesel::joinable!(console_sessions -> staff_users (user_id));
+
+diesel::allow_tables_to_appear_in_same_query!(
+    suppliers,
+    staff_users,
+    console_sessions,
+    api_keys,
+    skus,
+    zones,
+    bins,
+    idempotency_records,
+);
+
+/// Every table, for the schema-versus-migrations test.
+pub const TABLES: &[&str] = &[
+    "suppliers",
+    "staff_users",
+    "console_sessions",
+    "api_keys",
+    "skus",
+    "zones",
+    "bins",
+    "idempotency_records",
+];

@@ -1,0 +1,153 @@
+//! A realistic demo warehouse: zones and bins along a walk, staff of every
+//! role, two suppliers with API keys, a platform key and some SKUs.
+
+use crate::auth::Role;
+use crate::auth::service::{self as auth, KeyOwner, NewUser};
+use crate::catalog::domain::{Measures, MoneyDto, SensitiveFlag, SkuInput};
+use crate::db::DbConn;
+use crate::error::AppError;
+use crate::suppliers::domain::SupplierInput;
+use crate::warehouse::domain::BinType;
+use crate::warehouse::service::{self as warehouse, BinInput, ZoneInput};
+
+/// The password of every demo staff account. Demo data only: change it or
+/// use `custody admin create-user` for anything real.
+pub const DEMO_PASSWORD: &str = "custody-demo-2026";
+
+pub struct DemoCredentials {
+    pub staff: Vec<(String, Role)>,
+    pub supplier_keys: Vec<(String, String)>,
+    pub platform_key: String,
+    pub admin_token: String,
+}
+
+impl DemoCredentials {
+    pub fn print(&self) -> String {
+        let mut s = String::from("Demo data loaded.\n\nConsole staff (password for all: ");
+        s.push_str(DEMO_PASSWORD);
+        s.push_str(")\n");
+        for (u, r) in &self.staff {
+            s.push_str(&format!("  {u:<12} {r}\n"));
+        }
+        s.push_str("\nAPI keys (shown once):\n");
+        for (code, key) in &self.supplier_keys {
+            s.push_str(&format!("  supplier {code:<8} {key}\n"));
+        }
+        s.push_str(&format!("  platform          {}\n", self.platform_key));
+        s.push_str(&format!("  staff admin       {}\n", self.admin_token));
+        s
+    }
+}
+
+/// Whether the database holds nothing yet (no supplier, no staff).
+pub fn is_empty(conn: &mut DbConn) -> Result<bool, AppError> {
+    Ok(crate::suppliers::service::count(conn)? == 0 && auth::list_users(conn)?.is_empty())
+}
+
+/// EAN-13 with a computed check digit, from a 12-digit body.
+pub fn ean13(body: &str) -> String {
+    let sum: u32 = body.bytes().rev().enumerate().map(|(i, d)| u32::from(d - b'0') * if i % 2 == 0 { 3 } else { 1 }).sum();
+    format!("{body}{}", (10 - sum % 10) % 10)
+}
+
+/// Seeds the demo warehouse; run inside a write transaction on an empty database.
+pub fn seed(tx: &mut DbConn) -> Result<DemoCredentials, AppError> {
+    if !is_empty(tx)? {
+        return Err(AppError::conflict("not_empty", "The database already has data; demo data goes only into an empty one."));
+    }
+    for (code, name) in [("D", "Dock 收货月台"), ("Q", "QC 质检区"), ("A", "Storage A 存储区A"), ("B", "Pick face B 拣货区B"),
+        ("P", "Pack 打包区"), ("T", "Returns 退货区"), ("R", "RTS hold 退供暂存"), ("X", "Damaged 残次品")] {
+        warehouse::create_zone(tx, &ZoneInput { code: code.into(), name: name.into() })?;
+    }
+    let mut bins = Vec::new();
+    let mut add = |code: String, t: BinType, cap: Option<i64>| bins.push(BinInput { code, bin_type: t, capacity_units: cap });
+    for i in 1..=4 {
+        add(format!("D-01-{i:02}-01"), BinType::Dock, None);
+    }
+    for i in 1..=3 {
+        add(format!("Q-01-{i:02}-01"), BinType::Qc, None);
+    }
+    for aisle in 1..=4 {
+        for bay in 1..=10 {
+            for level in 1..=3 {
+                add(format!("A-{aisle:02}-{bay:02}-{level:02}"), BinType::Storage, Some(500));
+            }
+        }
+    }
+    for bay in 1..=10 {
+        add(format!("B-01-{bay:02}-01"), BinType::PickFace, Some(100));
+    }
+    for i in 1..=3 {
+        add(format!("P-01-{i:02}-01"), BinType::PackStation, None);
+    }
+    add("T-01-01-01".into(), BinType::Returns, None);
+    add("R-01-01-01".into(), BinType::RtsHold, None);
+    add("R-01-02-01".into(), BinType::RtsHold, None);
+    add("X-01-01-01".into(), BinType::Damaged, None);
+    warehouse::create_bins(tx, &bins, false)?;
+
+    let mut staff = Vec::new();
+    for role in Role::ALL {
+        let username = role.as_str().to_owned();
+        auth::create_user(tx, NewUser { username: &username, display_name: &format!("Demo {role}"), role: role.as_str(), password: DEMO_PASSWORD })?;
+        staff.push((username, role));
+    }
+    let admin = crate::auth::store::user_by_username(tx, "admin")?.expect("just created");
+    let (_, admin_token) = auth::create_api_key(tx, KeyOwner::Staff(admin.id), "demo admin token")?;
+
+    let suppliers = [
+        ("SZ-TOYS", "深圳乐玩玩具有限公司", "Shenzhen Lewan Toys Co., Ltd.", "广东省深圳市宝安区西乡街道 88 号", "690123400"),
+        ("YW-HOME", "义乌优家日用品有限公司", "Yiwu Youjia Household Goods Co., Ltd.", "浙江省义乌市稠江街道 16 号", "690987600"),
+    ];
+    let skus: [[(&str, &str, &str, i64, [i64; 3], i64, &str, i64, &[SensitiveFlag]); 3]; 2] = [
+        [
+            ("TOY-CAR-RED", "遥控赛车 红色", "RC racing car, red", 420, [260, 140, 110], 1599, "950300", 4200, &[SensitiveFlag::BuiltInBattery]),
+            ("TOY-BLOCKS-100", "积木 100 粒", "Building blocks, 100 pcs", 650, [300, 200, 80], 999, "950300", 2800, &[]),
+            ("TOY-MAGNET-TILES", "磁力片 60 片", "Magnetic tiles, 60 pcs", 980, [320, 240, 90], 2499, "950300", 6500, &[SensitiveFlag::Magnetic]),
+        ],
+        [
+            ("HOME-MUG-350", "陶瓷马克杯 350ml", "Ceramic mug 350 ml", 380, [120, 90, 100], 699, "691200", 1500, &[]),
+            ("HOME-KNIFE-SET", "厨房刀具 5 件套", "Kitchen knife set, 5 pcs", 1450, [380, 160, 60], 3999, "821191", 9800, &[SensitiveFlag::Blades]),
+            ("HOME-DIFFUSER", "香薰加湿器", "Aroma diffuser", 720, [180, 180, 200], 1899, "850979", 5200, &[SensitiveFlag::BuiltInBattery, SensitiveFlag::Liquid]),
+        ],
+    ];
+    let mut supplier_keys = Vec::new();
+    for ((code, zh, en, addr, prefix), skus) in suppliers.into_iter().zip(skus) {
+        let s = crate::suppliers::service::create(tx, &SupplierInput {
+            code: code.into(),
+            name_zh: zh.into(),
+            name_en: en.into(),
+            contact_name: "运营部".into(),
+            contact_email: format!("ops@{}.example.cn", code.to_ascii_lowercase()),
+            contact_phone: "+86 20 0000 0000".into(),
+            return_address: addr.into(),
+        })?;
+        let (_, key) = auth::create_api_key(tx, KeyOwner::Supplier(s.id), &format!("{code} demo integration"))?;
+        supplier_keys.push((code.to_owned(), key));
+        for (n, (sku, zh, en, w, [l, wd, h], value, hs, price, flags)) in skus.into_iter().enumerate() {
+            crate::catalog::service::register(tx, s.id, &SkuInput {
+                sku_code: sku.into(),
+                barcode: ean13(&format!("{prefix}{n:03}")),
+                name_zh: zh.into(),
+                name_en: en.into(),
+                declared: Measures { weight_g: w, length_mm: l, width_mm: wd, height_mm: h },
+                declared_value: MoneyDto { amount_minor: value, currency: "USD".into() },
+                hs_code: hs.into(),
+                origin_country: "CN".into(),
+                supply_price: MoneyDto { amount_minor: price, currency: "CNY".into() },
+                sensitive_flags: flags.to_vec(),
+            })?;
+        }
+    }
+    let (_, platform_key) = auth::create_api_key(tx, KeyOwner::Platform, "platform integration (demo)")?;
+    Ok(DemoCredentials { staff, supplier_keys, platform_key, admin_token })
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn demo_barcodes_carry_valid_check_digits() {
+        let code = super::ean13("690123400000");
+        assert!(crate::catalog::domain::Barcode::parse("b", &code).is_ok(), "{code}");
+    }
+}

@@ -1,0 +1,117 @@
+//! HTTP plumbing: application state, the server, middleware (request ids,
+//! metrics), body limits and error mapping for extractors, idempotency,
+//! pagination, health and the OpenAPI document.
+
+pub mod health;
+pub mod idempotency;
+pub mod metrics;
+pub mod openapi;
+pub mod pagination;
+pub mod request_id;
+
+use std::net::TcpListener;
+use std::sync::Arc;
+use std::time::Duration;
+
+use actix_web::dev::Server;
+use actix_web::middleware::{Compress, from_fn};
+use actix_web::{App, HttpRequest, HttpServer, web};
+
+use crate::auth::throttle::LoginThrottle;
+use crate::config::Config;
+use crate::db::Pool;
+use crate::error::AppError;
+
+/// Shared by every request.
+pub struct AppState {
+    pub pool: Pool,
+    pub config: Config,
+    pub metrics: Arc<metrics::Metrics>,
+    pub login_throttle: LoginThrottle,
+    pub backend: &'static str,
+}
+
+impl AppState {
+    pub fn new(pool: Pool, config: Config) -> Self {
+        let backend = crate::db::DatabaseUrl::parse(&config.database_url)
+            .map(|u| u.backend_name())
+            .unwrap_or("unknown");
+        Self {
+            login_throttle: LoginThrottle::new(
+                config.login_max_failures,
+                Duration::from_secs(config.login_lockout_secs),
+            ),
+            pool,
+            metrics: Arc::new(metrics::Metrics::default()),
+            config,
+            backend,
+        }
+    }
+}
+
+/// JSON, path and query extractor errors become problem+json 4xx responses.
+fn json_config(limit: usize) -> web::JsonConfig {
+    web::JsonConfig::default()
+        .limit(limit)
+        .error_handler(|err, _req: &HttpRequest| json_error(err).into())
+}
+
+pub fn json_error(err: actix_web::error::JsonPayloadError) -> AppError {
+    use actix_web::error::JsonPayloadError as J;
+    match err {
+        J::OverflowKnownLength { .. } | J::Overflow { .. } => AppError::PayloadTooLarge,
+        J::ContentType => AppError::UnsupportedMediaType,
+        J::Deserialize(e) if e.is_data() => {
+            AppError::Validation { code: "invalid_body", detail: e.to_string(), errors: vec![] }
+        }
+        J::Deserialize(e) => AppError::bad_request("malformed_json", format!("The body is not valid JSON: {e}")),
+        other => AppError::bad_request("unreadable_body", other.to_string()),
+    }
+}
+
+fn query_config() -> web::QueryConfig {
+    web::QueryConfig::default().error_handler(|err, _| {
+        AppError::bad_request("invalid_query", err.to_string()).into()
+    })
+}
+
+fn path_config() -> web::PathConfig {
+    web::PathConfig::default().error_handler(|_err, _| AppError::not_found("resource").into())
+}
+
+/// Everything mounted on the app: API, console, health, docs.
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    health::configure(cfg);
+    openapi::configure(cfg);
+    cfg.service(web::scope("/api/v1").configure(crate::api_routes));
+    crate::console::configure(cfg);
+}
+
+/// Binds and returns the running server (not awaited), so that tests and
+/// `serve` start it the same way.
+pub fn start(listener: TcpListener, state: web::Data<AppState>) -> std::io::Result<Server> {
+    let workers = state.config.workers;
+    let limit = state.config.max_body_bytes;
+    let server = HttpServer::new(move || {
+        App::new()
+            .app_data(state.clone())
+            .app_data(json_config(limit))
+            .app_data(query_config())
+            .app_data(path_config())
+            .app_data(web::FormConfig::default().limit(64 * 1024))
+            .app_data(web::PayloadConfig::new(limit))
+            .configure(configure)
+            .default_service(web::to(not_found))
+            .wrap(Compress::default())
+            .wrap(from_fn(request_id::middleware))
+    })
+    .workers(workers)
+    .shutdown_timeout(10)
+    .listen(listener)?
+    .run();
+    Ok(server)
+}
+
+async fn not_found() -> Result<actix_web::HttpResponse, AppError> {
+    Err(AppError::not_found("resource"))
+}

@@ -1,0 +1,27 @@
+//! Typed ids of every aggregate. Each is a UUID v7 (time-ordered, so id order
+//! is creation order and cursors are ids).
+
+crate::typed_id!(
+    /// A supplier (货主).
+    SupplierId
+);
+crate::typed_id!(
+    /// A staff account.
+    UserId
+);
+crate::typed_id!(
+    /// An API key.
+    ApiKeyId
+);
+crate::typed_id!(
+    /// A SKU.
+    SkuId
+);
+crate::typed_id!(
+    /// A warehouse zone.
+    ZoneId
+);
+crate::typed_id!(
+    /// A bin location.
+    BinId
+);

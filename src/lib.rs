@@ -1,0 +1,28 @@
+//! Custody: warehouse management for the full-custody (全托管) cross-border
+//! model. Modules are business capabilities; `db`, `http`, `config`,
+//! `telemetry` are the shared plumbing. See `docs/ARCHITECTURE.md`.
+
+pub mod auth;
+pub mod auth_api;
+pub mod catalog;
+pub mod cli;
+pub mod config;
+pub mod console;
+pub mod db;
+pub mod demo;
+pub mod error;
+pub mod http;
+pub mod ids;
+pub mod labels;
+pub mod suppliers;
+pub mod telemetry;
+pub mod values;
+pub mod warehouse;
+
+/// Every `/api/v1` route, by capability.
+pub fn api_routes(cfg: &mut actix_web::web::ServiceConfig) {
+    cfg.service(auth_api::me);
+    suppliers::api::configure(cfg);
+    catalog::api::configure(cfg);
+    warehouse::api::configure(cfg);
+}

@@ -1,0 +1,236 @@
+//! Warehouse layout use cases. Writes expect the caller's `write_tx`.
+
+use crate::db::types::Timestamp;
+use serde::{Deserialize, Serialize};
+use crate::ids::{BinId, ZoneId};
+
+use super::domain::{BinCode, BinType};
+use super::store::{self, BinFilter, BinRow, ZoneRow};
+use crate::db::DbConn;
+use crate::error::{AppError, FieldError};
+use crate::http::pagination::{Page, PageRequest};
+use crate::values::{self, Errors};
+
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct Zone {
+    pub id: ZoneId,
+    pub code: String,
+    pub name: String,
+    /// Position of the zone in the walk through the warehouse.
+    pub sequence: i32,
+}
+
+impl From<ZoneRow> for Zone {
+    fn from(r: ZoneRow) -> Self {
+        Self { id: r.id, code: r.code, name: r.name, sequence: r.sequence }
+    }
+}
+
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct Bin {
+    pub id: BinId,
+    pub code: String,
+    pub zone: String,
+    pub aisle: i32,
+    pub bay: i32,
+    pub level: i32,
+    pub bin_type: BinType,
+    /// Units the bin holds; null means not limited.
+    pub capacity_units: Option<i32>,
+    /// Position along the picking walk (serpentine through the aisles).
+    pub walk_order: i64,
+    pub active: bool,
+    pub created_at: Timestamp,
+}
+
+fn bin((b, z): (BinRow, ZoneRow)) -> Bin {
+    Bin {
+        id: b.id,
+        code: b.code,
+        zone: z.code,
+        aisle: b.aisle,
+        bay: b.bay,
+        level: b.level,
+        bin_type: BinType::parse("bin_type", &b.bin_type).unwrap_or(BinType::Storage),
+        capacity_units: b.capacity_units,
+        walk_order: b.walk_order,
+        active: b.active,
+        created_at: b.created_at,
+    }
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ZoneInput {
+    /// 1 to 4 letters or digits, starting with a letter, e.g. `A`, `QC`.
+    pub code: String,
+    pub name: String,
+}
+
+pub fn create_zone(conn: &mut DbConn, input: &ZoneInput) -> Result<Zone, AppError> {
+    let mut errs = Errors::default();
+    let code = errs.take(zone_code(&input.code));
+    let name = errs.take(values::text("name", &input.name, 100));
+    errs.finish()?;
+    let row = ZoneRow {
+        id: ZoneId::generate(),
+        code: code.expect("checked"),
+        name: name.expect("checked"),
+        sequence: store::next_zone_sequence(conn)?,
+        created_at: Timestamp::now(),
+    };
+    store::insert_zone(conn, &row).map_err(|e| {
+        if crate::db::is_unique_violation(&e) {
+            AppError::conflict("zone_code_taken", format!("Zone {} exists.", row.code))
+        } else {
+            e.into()
+        }
+    })?;
+    Ok(row.into())
+}
+
+fn zone_code(s: &str) -> Result<String, FieldError> {
+    let t = s.trim().to_ascii_uppercase();
+    if (1..=4).contains(&t.len()) && t.bytes().all(|b| b.is_ascii_alphanumeric()) && t.as_bytes()[0].is_ascii_alphabetic() {
+        Ok(t)
+    } else {
+        Err(FieldError::new("code", "invalid_zone_code", "must be 1 to 4 letters or digits, starting with a letter"))
+    }
+}
+
+pub fn zones(conn: &mut DbConn) -> Result<Vec<Zone>, AppError> {
+    Ok(store::zones(conn)?.into_iter().map(Into::into).collect())
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct BinInput {
+    /// `ZONE-AA-BB-LL`, e.g. `A-01-02-03`. The zone must exist.
+    pub code: String,
+    pub bin_type: BinType,
+    pub capacity_units: Option<i64>,
+}
+
+/// Creates bins all together or none: every bad line is reported at once.
+/// Unknown zones are an error for the API; the CSV import creates them.
+pub fn create_bins(conn: &mut DbConn, inputs: &[BinInput], create_zones: bool) -> Result<Vec<Bin>, AppError> {
+    if inputs.is_empty() {
+        return Err(AppError::invalid("bins", "empty", "no bins given"));
+    }
+    let mut errs = Errors::default();
+    let mut parsed = Vec::new();
+    let mut seen = std::collections::HashSet::new();
+    for (i, input) in inputs.iter().enumerate() {
+        let field = if inputs.len() == 1 { "code".to_owned() } else { format!("bins[{i}].code") };
+        let Some(code) = errs.take(BinCode::parse(&field, &input.code)) else { continue };
+        if !seen.insert(code.render()) {
+            errs.0.push(FieldError::new(&field, "duplicate", format!("{} is listed twice", code.render())));
+            continue;
+        }
+        let cap = match input.capacity_units {
+            None => Some(None),
+            Some(c) => errs.take(values::positive_i32(&format!("bins[{i}].capacity_units"), c, 10_000_000)).map(Some),
+        };
+        if let Some(cap) = cap {
+            parsed.push((code, input.bin_type, cap));
+        }
+    }
+    errs.finish()?;
+    let codes: Vec<String> = parsed.iter().map(|(c, _, _)| c.render()).collect();
+    let taken = store::existing_codes(conn, &codes)?;
+    if !taken.is_empty() {
+        return Err(AppError::conflict("bin_code_taken", format!("These bins exist already: {}", taken.join(", "))));
+    }
+    let now = Timestamp::now();
+    let mut zones: std::collections::HashMap<String, ZoneRow> = std::collections::HashMap::new();
+    let mut rows = Vec::with_capacity(parsed.len());
+    for (code, bin_type, cap) in parsed {
+        if !zones.contains_key(&code.zone) {
+            let zone = match store::zone_by_code(conn, &code.zone)? {
+                Some(z) => z,
+                None if create_zones => {
+                    let z = create_zone(conn, &ZoneInput { code: code.zone.clone(), name: format!("Zone {}", code.zone) })?;
+                    store::zone_by_code(conn, &z.code)?.expect("just created")
+                }
+                None => {
+                    return Err(AppError::invalid("code", "unknown_zone", format!("zone {} does not exist; create it first", code.zone)));
+                }
+            };
+            zones.insert(code.zone.clone(), zone);
+        }
+        let zone = &zones[&code.zone];
+        rows.push(BinRow {
+            id: BinId::generate(),
+            code: code.render(),
+            zone_id: zone.id,
+            aisle: code.aisle,
+            bay: code.bay,
+            level: code.level,
+            bin_type: bin_type.as_str().into(),
+            capacity_units: cap,
+            walk_order: code.walk_order(zone.sequence),
+            active: true,
+            created_at: now,
+        });
+    }
+    store::insert_bins(conn, &rows)?;
+    Ok(rows.into_iter().map(|b| { let z = zones[&BinCode::parse("c", &b.code).expect("valid").zone].clone(); bin((b, z)) }).collect())
+}
+
+/// Parses a CSV of bins: a header `code,bin_type,capacity_units` then one
+/// bin a line. Quotes are not needed for these fields and are refused.
+pub fn parse_bins_csv(text: &str) -> Result<Vec<BinInput>, AppError> {
+    let mut lines = text.lines().enumerate().filter(|(_, l)| !l.trim().is_empty());
+    let Some((_, header)) = lines.next() else {
+        return Err(AppError::invalid("csv", "empty", "the file is empty"));
+    };
+    let cols: Vec<String> = header.split(',').map(|c| c.trim().trim_start_matches('\u{feff}').to_ascii_lowercase()).collect();
+    let idx = |name: &str| cols.iter().position(|c| c == name);
+    let (Some(ci), Some(ti)) = (idx("code"), idx("bin_type")) else {
+        return Err(AppError::invalid("csv", "bad_header", "the first line must name the columns: code,bin_type,capacity_units"));
+    };
+    let cap_i = idx("capacity_units");
+    let mut errs = Errors::default();
+    let mut out = Vec::new();
+    for (n, line) in lines {
+        let line_no = n + 1;
+        if line.contains('"') {
+            errs.0.push(FieldError::new(&format!("line {line_no}"), "quoted_field", "quotes are not supported"));
+            continue;
+        }
+        let f: Vec<&str> = line.split(',').map(str::trim).collect();
+        let get = |i: usize| f.get(i).copied().unwrap_or("");
+        let Some(t) = errs.take(BinType::parse(&format!("line {line_no}: bin_type"), get(ti))) else { continue };
+        let cap = match cap_i.map(get).filter(|s| !s.is_empty()) {
+            None => None,
+            Some(s) => match s.parse::<i64>() {
+                Ok(v) => Some(v),
+                Err(_) => {
+                    errs.0.push(FieldError::new(&format!("line {line_no}: capacity_units"), "not_a_number", "must be a whole number"));
+                    continue;
+                }
+            },
+        };
+        if let Err(e) = BinCode::parse(&format!("line {line_no}: code"), get(ci)) {
+            errs.0.push(e);
+            continue;
+        }
+        out.push(BinInput { code: get(ci).to_owned(), bin_type: t, capacity_units: cap });
+    }
+    errs.finish()?;
+    Ok(out)
+}
+
+pub fn by_code(conn: &mut DbConn, code: &str) -> Result<Bin, AppError> {
+    let code = code.trim().to_ascii_uppercase();
+    store::bin_by_code(conn, &code)?.map(bin).ok_or(AppError::not_found("bin"))
+}
+
+pub fn list(conn: &mut DbConn, f: &BinFilter, page: PageRequest) -> Result<Page<Bin>, AppError> {
+    let rows = store::list_bins(conn, f, page)?;
+    Ok(Page::from_rows(rows, page, |(b, _)| b.id.0).map(bin))
+}
+
+pub fn count(conn: &mut DbConn) -> Result<i64, AppError> {
+    Ok(store::count_bins(conn)?)
+}

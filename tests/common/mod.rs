@@ -1,0 +1,237 @@
+//! Test harness shared by the HTTP and browser tests: `spawn_app()` starts
+//! the real server on a random port with a fresh database, SQLite by default
+//! or PostgreSQL when `CUSTODY_TEST_DATABASE_URL` points at a server; the
+//! database is dropped when the `TestApp` is.
+
+#![allow(dead_code, reason = "each test binary uses a different part of the harness")]
+
+use std::collections::HashMap;
+use std::net::TcpListener;
+use std::path::PathBuf;
+
+use actix_web::web;
+use custody::auth::service::{self as auth, KeyOwner, NewUser};
+use custody::config::Config;
+use custody::db::{self, DbConn, Pool};
+use custody::http::{self, AppState};
+use custody::ids::SupplierId;
+use diesel::Connection;
+use diesel::connection::SimpleConnection;
+use serde_json::Value;
+
+pub const PASSWORD: &str = "correct horse battery staple";
+
+enum TestDb {
+    Sqlite(PathBuf),
+    Postgres { admin_url: String, name: String },
+}
+
+/// A database made for one test and dropped afterwards.
+pub struct FreshDb {
+    pub url: String,
+    db: TestDb,
+}
+
+impl FreshDb {
+    pub fn new() -> Self {
+        let name = format!("custody_test_{}", uuid::Uuid::new_v4().simple());
+        match std::env::var("CUSTODY_TEST_DATABASE_URL").ok().filter(|u| !u.is_empty()) {
+            Some(admin_url) => {
+                let mut admin = diesel::PgConnection::establish(&admin_url)
+                    .unwrap_or_else(|e| panic!("CUSTODY_TEST_DATABASE_URL does not answer: {e}"));
+                admin.batch_execute(&format!("CREATE DATABASE {name}")).expect("create test database");
+                let base = admin_url.rsplit_once('/').map(|(b, _)| b).expect("URL has a database part");
+                Self { url: format!("{base}/{name}"), db: TestDb::Postgres { admin_url, name } }
+            }
+            None => {
+                let dir = std::env::temp_dir().join("custody-tests");
+                std::fs::create_dir_all(&dir).expect("temp dir");
+                let path = dir.join(format!("{name}.db"));
+                Self { url: format!("sqlite://{}", path.display()), db: TestDb::Sqlite(path) }
+            }
+        }
+    }
+
+    pub fn is_postgres(&self) -> bool {
+        matches!(self.db, TestDb::Postgres { .. })
+    }
+}
+
+impl Drop for FreshDb {
+    fn drop(&mut self) {
+        match &self.db {
+            TestDb::Sqlite(path) => {
+                for suffix in ["", "-wal", "-shm"] {
+                    let _ = std::fs::remove_file(format!("{}{suffix}", path.display()));
+                }
+            }
+            TestDb::Postgres { admin_url, name } => {
+                if let Ok(mut admin) = diesel::PgConnection::establish(admin_url) {
+                    let _ = admin.batch_execute(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"));
+                }
+            }
+        }
+    }
+}
+
+pub fn test_config(url: &str) -> Config {
+    let mut m = HashMap::new();
+    m.insert("CUSTODY_DATABASE_URL".to_owned(), url.to_owned());
+    m.insert("CUSTODY_BIND".to_owned(), "127.0.0.1:0".to_owned());
+    m.insert("CUSTODY_WORKERS".to_owned(), "2".to_owned());
+    m.insert("CUSTODY_DB_POOL_SIZE".to_owned(), "8".to_owned());
+    m.insert("CUSTODY_MAX_BODY_BYTES".to_owned(), "65536".to_owned());
+    // The test client talks plain HTTP to 127.0.0.1.
+    m.insert("CUSTODY_COOKIE_SECURE".to_owned(), "false".to_owned());
+    Config::from_map(&m).expect("test config")
+}
+
+pub struct TestApp {
+    pub base: String,
+    pub pool: Pool,
+    pub client: reqwest::Client,
+    pub server: actix_web::dev::ServerHandle,
+    // Dropped last: the server and pool must let go of the database first.
+    pub db: FreshDb,
+}
+
+/// Starts the application on a random port with a fresh, migrated database.
+pub async fn spawn_app() -> TestApp {
+    let db = FreshDb::new();
+    let config = test_config(&db.url);
+    let pool = db::connect(&config.database_url, config.db_pool_size).expect("connect");
+    {
+        let mut conn = pool.get().expect("conn");
+        db::migrate::run_pending(&mut conn).expect("migrate");
+    }
+    let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
+    let port = listener.local_addr().unwrap().port();
+    let state = web::Data::new(AppState::new(pool.clone(), config));
+    let server = http::start(listener, state).expect("start server");
+    let handle = server.handle();
+    actix_web::rt::spawn(server);
+    let client = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .cookie_store(true)
+        .build()
+        .unwrap();
+    TestApp { base: format!("http://127.0.0.1:{port}"), pool, client, server: handle, db }
+}
+
+impl TestApp {
+    /// Runs `f` in a write transaction (for arranging test data).
+    pub fn tx<T>(&self, f: impl FnOnce(&mut DbConn) -> Result<T, custody::error::AppError>) -> T {
+        let mut conn = self.pool.get().expect("conn");
+        db::write_tx(&mut conn, f).expect("arrange")
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base)
+    }
+
+    /// A supplier and a key for it.
+    pub fn supplier(&self, code: &str) -> (SupplierId, String) {
+        self.tx(|tx| {
+            let s = custody::suppliers::service::create(
+                tx,
+                &custody::suppliers::domain::SupplierInput {
+                    code: code.into(),
+                    name_zh: format!("{code} 供应商"),
+                    name_en: format!("{code} supplier"),
+                    contact_name: String::new(),
+                    contact_email: String::new(),
+                    contact_phone: String::new(),
+                    return_address: "广州市白云区".into(),
+                },
+            )?;
+            let (_, key) = auth::create_api_key(tx, KeyOwner::Supplier(s.id), "test")?;
+            Ok((s.id, key))
+        })
+    }
+
+    pub fn platform_key(&self) -> String {
+        self.tx(|tx| auth::create_api_key(tx, KeyOwner::Platform, "test")).1
+    }
+
+    /// A staff account of `role` (username = role + suffix) and a personal API token.
+    pub fn staff(&self, username: &str, role: &str) -> String {
+        self.tx(|tx| {
+            let u = auth::create_user(
+                tx,
+                NewUser { username, display_name: username, role, password: PASSWORD },
+            )?;
+            let (_, key) = auth::create_api_key(tx, KeyOwner::Staff(u.id), "test")?;
+            Ok(key)
+        })
+    }
+
+    pub async fn get(&self, path: &str, key: &str) -> (u16, Value) {
+        let r = self.client.get(self.url(path)).bearer_auth(key).send().await.expect("send");
+        read(r).await
+    }
+
+    pub async fn post(&self, path: &str, key: &str, body: &Value) -> (u16, Value) {
+        let r = self.client.post(self.url(path)).bearer_auth(key).json(body).send().await.expect("send");
+        read(r).await
+    }
+
+    pub async fn post_raw(&self, path: &str, key: &str, content_type: &str, body: &str) -> (u16, Value) {
+        let r = self
+            .client
+            .post(self.url(path))
+            .bearer_auth(key)
+            .header("content-type", content_type)
+            .body(body.to_owned())
+            .send()
+            .await
+            .expect("send");
+        read(r).await
+    }
+
+    /// Counts rows of a table (to prove that a refused request wrote nothing).
+    pub fn count(&self, table: &str) -> i64 {
+        use diesel::RunQueryDsl;
+        #[derive(diesel::QueryableByName)]
+        struct N {
+            #[diesel(sql_type = diesel::sql_types::BigInt)]
+            n: i64,
+        }
+        let mut conn = self.pool.get().unwrap();
+        diesel::sql_query(format!("SELECT COUNT(*) AS n FROM {table}"))
+            .get_result::<N>(&mut *conn)
+            .unwrap()
+            .n
+    }
+}
+
+pub async fn read(r: reqwest::Response) -> (u16, Value) {
+    let status = r.status().as_u16();
+    let ct = r.headers().get("content-type").and_then(|v| v.to_str().ok()).unwrap_or("").to_owned();
+    let text = r.text().await.unwrap_or_default();
+    let body = if ct.contains("json") {
+        serde_json::from_str(&text).unwrap_or(Value::Null)
+    } else {
+        Value::String(text)
+    };
+    if status >= 400 {
+        assert_eq!(ct, "application/problem+json", "errors are problem+json: {status} {body}");
+    }
+    (status, body)
+}
+
+/// A valid SKU registration; vary `n` to get distinct codes and barcodes.
+pub fn sku_body(n: u32) -> Value {
+    let barcode = custody::demo::ean13(&format!("69055500{n:04}"));
+    serde_json::json!({
+        "sku_code": format!("SKU-{n}"),
+        "barcode": barcode,
+        "name_zh": "测试商品",
+        "name_en": "Test item",
+        "declared": {"weight_g": 250, "length_mm": 100, "width_mm": 80, "height_mm": 60},
+        "declared_value": {"amount_minor": 999, "currency": "USD"},
+        "hs_code": "950300",
+        "origin_country": "CN",
+        "supply_price": {"amount_minor": 2500, "currency": "CNY"},
+        "sensitive_flags": ["magnetic"]
+    })
+}
