@@ -86,10 +86,11 @@ impl ConnectionManager {
                     ConnectionError::BadConnection("SQLite path is not valid UTF-8".into())
                 })?;
                 let mut conn = SqliteConnection::establish(path)?;
-                // WAL lets readers run beside the writer; busy_timeout makes a
-                // second writer wait instead of failing at once.
+                // busy_timeout first: switching a new file to WAL takes a
+                // lock that the pool's other new connections must wait for.
+                // WAL lets readers run beside the one writer.
                 conn.batch_execute(
-                    "PRAGMA journal_mode = WAL; PRAGMA busy_timeout = 10000; \
+                    "PRAGMA busy_timeout = 10000; PRAGMA journal_mode = WAL; \
                      PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;",
                 )
                 .map_err(ConnectionError::CouldntSetupConfiguration)?;

@@ -250,14 +250,17 @@ impl UuidToSql<MultiBackend> for Uuid {
 pub struct Timestamp(pub DateTime<Utc>);
 
 impl Timestamp {
+    /// Now, at the microsecond precision both backends store, so that a
+    /// value reads back exactly as it was written.
     pub fn now() -> Self {
-        Self(Utc::now())
+        Self::from(Utc::now())
     }
 }
 
 impl From<DateTime<Utc>> for Timestamp {
     fn from(t: DateTime<Utc>) -> Self {
-        Self(t)
+        use chrono::SubsecRound;
+        Self(t.trunc_subsecs(6))
     }
 }
 

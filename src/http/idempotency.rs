@@ -118,6 +118,14 @@ where
     let (s, k, h) = (scope.clone(), key.clone(), request_hash.clone());
     let outcome = db::run(&state.pool, move |conn| {
         db::write_tx(conn, |tx| {
+            // Retries of one key wait for each other: on PostgreSQL with a
+            // transaction-scoped advisory lock on the key, on SQLite because
+            // BEGIN IMMEDIATE admits one writer at a time.
+            if let DbConn::Pg(pg) = tx {
+                diesel::sql_query("SELECT pg_advisory_xact_lock(hashtextextended($1, 0))")
+                    .bind::<diesel::sql_types::Text, _>(format!("idempotency\n{s}\n{k}"))
+                    .execute(pg)?;
+            }
             if let Some(found) = lookup(tx, &s, &k)? {
                 return replay(found, &h).map(Outcome::Done);
             }

@@ -33,23 +33,33 @@ pub struct FreshDb {
 }
 
 impl FreshDb {
+    /// PostgreSQL when `CUSTODY_TEST_DATABASE_URL` is set, SQLite otherwise.
     pub fn new() -> Self {
-        let name = format!("custody_test_{}", uuid::Uuid::new_v4().simple());
         match std::env::var("CUSTODY_TEST_DATABASE_URL").ok().filter(|u| !u.is_empty()) {
-            Some(admin_url) => {
-                let mut admin = diesel::PgConnection::establish(&admin_url)
-                    .unwrap_or_else(|e| panic!("CUSTODY_TEST_DATABASE_URL does not answer: {e}"));
-                admin.batch_execute(&format!("CREATE DATABASE {name}")).expect("create test database");
-                let base = admin_url.rsplit_once('/').map(|(b, _)| b).expect("URL has a database part");
-                Self { url: format!("{base}/{name}"), db: TestDb::Postgres { admin_url, name } }
-            }
-            None => {
-                let dir = std::env::temp_dir().join("custody-tests");
-                std::fs::create_dir_all(&dir).expect("temp dir");
-                let path = dir.join(format!("{name}.db"));
-                Self { url: format!("sqlite://{}", path.display()), db: TestDb::Sqlite(path) }
-            }
+            Some(admin_url) => Self::postgres(&admin_url),
+            None => Self::sqlite(),
         }
+    }
+
+    /// A new database on the PostgreSQL server `admin_url` points at.
+    pub fn postgres(admin_url: &str) -> Self {
+        let name = format!("custody_test_{}", uuid::Uuid::now_v7().simple());
+        let mut admin = diesel::PgConnection::establish(admin_url)
+            .unwrap_or_else(|e| panic!("PostgreSQL at {admin_url} does not answer: {e}"));
+        admin.batch_execute(&format!("CREATE DATABASE {name}")).expect("create test database");
+        let base = admin_url.rsplit_once('/').map(|(b, _)| b).expect("URL has a database part");
+        Self {
+            url: format!("{base}/{name}"),
+            db: TestDb::Postgres { admin_url: admin_url.to_owned(), name },
+        }
+    }
+
+    pub fn sqlite() -> Self {
+        let name = format!("custody_test_{}", uuid::Uuid::now_v7().simple());
+        let dir = std::env::temp_dir().join("custody-tests");
+        std::fs::create_dir_all(&dir).expect("temp dir");
+        let path = dir.join(format!("{name}.db"));
+        Self { url: format!("sqlite://{}", path.display()), db: TestDb::Sqlite(path) }
     }
 
     pub fn is_postgres(&self) -> bool {

@@ -1,0 +1,12 @@
+//! HTTP tests: the real server on a random port, a fresh database per test.
+//! SQLite by default; PostgreSQL when `CUSTODY_TEST_DATABASE_URL` is set.
+
+#[path = "../common/mod.rs"]
+mod common;
+
+mod catalog;
+mod cli;
+mod http;
+mod schema;
+mod suppliers;
+mod warehouse;
