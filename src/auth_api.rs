@@ -1,8 +1,8 @@
 //! `GET /api/v1/me`: who the key belongs to. Useful to an integrator's first call.
 
+use crate::ids::{SupplierId, UserId};
 use actix_web::{get, web};
 use serde::Serialize;
-use crate::ids::{SupplierId, UserId};
 
 use crate::auth::{ApiCaller, Caller, Role};
 use crate::error::{AppError, Problem};
@@ -22,8 +22,12 @@ pub struct Me {
 #[get("/me")]
 pub async fn me(caller: ApiCaller) -> Result<web::Json<Me>, AppError> {
     Ok(web::Json(match caller.0 {
-        Caller::Supplier { supplier_id, .. } => Me { kind: "supplier", supplier_id: Some(supplier_id), user_id: None, role: None },
+        Caller::Supplier { supplier_id, .. } => {
+            Me { kind: "supplier", supplier_id: Some(supplier_id), user_id: None, role: None }
+        }
         Caller::Platform { .. } => Me { kind: "platform", supplier_id: None, user_id: None, role: None },
-        Caller::Staff { user_id, role, .. } => Me { kind: "staff", supplier_id: None, user_id: Some(user_id), role: Some(role) },
+        Caller::Staff { user_id, role, .. } => {
+            Me { kind: "staff", supplier_id: None, user_id: Some(user_id), role: Some(role) }
+        }
     }))
 }

@@ -118,14 +118,18 @@ pub fn main() -> ExitCode {
 fn open(config: &Config) -> anyhow::Result<Pool> {
     let pool = db::connect(&config.database_url, config.db_pool_size)?;
     let mut conn = pool.get()?;
-    let applied = db::migrate::run_pending(&mut conn).map_err(|e| anyhow::anyhow!("migration failed: {e}"))?;
+    let applied =
+        db::migrate::run_pending(&mut conn).map_err(|e| anyhow::anyhow!("migration failed: {e}"))?;
     if !applied.is_empty() {
         tracing::info!(count = applied.len(), "applied migrations");
     }
     Ok(pool)
 }
 
-fn in_tx<T>(pool: &Pool, f: impl FnOnce(&mut db::DbConn) -> Result<T, crate::error::AppError>) -> anyhow::Result<T> {
+fn in_tx<T>(
+    pool: &Pool,
+    f: impl FnOnce(&mut db::DbConn) -> Result<T, crate::error::AppError>,
+) -> anyhow::Result<T> {
     let mut conn = pool.get()?;
     db::write_tx(&mut conn, f).map_err(|e| anyhow::anyhow!("{}", e.public_detail()))
 }
@@ -136,7 +140,8 @@ fn run(command: Command, config: Config) -> anyhow::Result<()> {
         Command::Migrate => {
             let pool = db::connect(&config.database_url, 1)?;
             let mut conn = pool.get()?;
-            let applied = db::migrate::run_pending(&mut conn).map_err(|e| anyhow::anyhow!("migration failed: {e}"))?;
+            let applied =
+                db::migrate::run_pending(&mut conn).map_err(|e| anyhow::anyhow!("migration failed: {e}"))?;
             eprintln!("{} migration(s) applied", applied.len());
             Ok(())
         }
@@ -172,7 +177,10 @@ fn admin(cmd: Admin, config: &Config) -> anyhow::Result<()> {
             let password = password.trim_end_matches(['\r', '\n']).to_owned();
             let display = display_name.unwrap_or_else(|| username.clone());
             let u = in_tx(&pool, |tx| {
-                auth::create_user(tx, NewUser { username: &username, display_name: &display, role: &role, password: &password })
+                auth::create_user(
+                    tx,
+                    NewUser { username: &username, display_name: &display, role: &role, password: &password },
+                )
             })?;
             println!("{}", u.id);
         }
@@ -218,10 +226,14 @@ fn serve(config: Config, demo: bool) -> anyhow::Result<()> {
     if demo {
         let mut conn = pool.get()?;
         if crate::demo::is_empty(&mut conn).map_err(|e| anyhow::anyhow!("{e}"))? {
-            let creds = db::write_tx(&mut conn, crate::demo::seed).map_err(|e| anyhow::anyhow!("{}", e.public_detail()))?;
+            let creds = db::write_tx(&mut conn, crate::demo::seed)
+                .map_err(|e| anyhow::anyhow!("{}", e.public_detail()))?;
             println!("{}", creds.print());
         } else {
-            eprintln!("demo: the database already has data; not seeding (demo password: {})", crate::demo::DEMO_PASSWORD);
+            eprintln!(
+                "demo: the database already has data; not seeding (demo password: {})",
+                crate::demo::DEMO_PASSWORD
+            );
         }
     }
     spawn_housekeeping(pool.clone());
@@ -239,18 +251,20 @@ fn serve(config: Config, demo: bool) -> anyhow::Result<()> {
 fn spawn_housekeeping(pool: Pool) {
     std::thread::Builder::new()
         .name("housekeeping".into())
-        .spawn(move || loop {
-            std::thread::sleep(Duration::from_secs(600));
-            if let Ok(mut conn) = pool.get() {
-                let now = crate::db::types::Timestamp::now();
-                let r = db::write_tx(&mut conn, |tx| {
-                    let s = crate::auth::store::delete_expired_sessions(tx, now)?;
-                    let i = crate::http::idempotency::purge_expired(tx)?;
-                    Ok::<_, diesel::result::Error>((s, i))
-                });
-                match r {
-                    Ok((s, i)) => tracing::debug!(sessions = s, idempotency = i, "housekeeping"),
-                    Err(e) => tracing::warn!(error = %e, "housekeeping failed"),
+        .spawn(move || {
+            loop {
+                std::thread::sleep(Duration::from_secs(600));
+                if let Ok(mut conn) = pool.get() {
+                    let now = crate::db::types::Timestamp::now();
+                    let r = db::write_tx(&mut conn, |tx| {
+                        let s = crate::auth::store::delete_expired_sessions(tx, now)?;
+                        let i = crate::http::idempotency::purge_expired(tx)?;
+                        Ok::<_, diesel::result::Error>((s, i))
+                    });
+                    match r {
+                        Ok((s, i)) => tracing::debug!(sessions = s, idempotency = i, "housekeeping"),
+                        Err(e) => tracing::warn!(error = %e, "housekeeping failed"),
+                    }
                 }
             }
         })

@@ -37,18 +37,38 @@ pub struct Config {
 pub const SETTINGS: &[(&str, &str, &str)] = &[
     ("CUSTODY_CONFIG", "(none)", "Optional file of KEY=VALUE lines read before the environment."),
     ("CUSTODY_BIND", "127.0.0.1:8080", "Address the HTTP server listens on."),
-    ("CUSTODY_DATABASE_URL", "sqlite://data/custody.db", "sqlite://<path> (file created on first start) or postgres://user@host/db."),
-    ("CUSTODY_AMQP_URL", "(none)", "RabbitMQ URL for publishing events; none means events only accumulate (events issue)."),
+    (
+        "CUSTODY_DATABASE_URL",
+        "sqlite://data/custody.db",
+        "sqlite://<path> (file created on first start) or postgres://user@host/db.",
+    ),
+    (
+        "CUSTODY_AMQP_URL",
+        "(none)",
+        "RabbitMQ URL for publishing events; none means events only accumulate (events issue).",
+    ),
     ("CUSTODY_LOG_FORMAT", "pretty", "pretty (human) or json (one object per line)."),
     ("CUSTODY_LOG", "info", "Log filter in tracing's EnvFilter syntax, e.g. info,custody=debug."),
     ("CUSTODY_DB_POOL_SIZE", "10", "Maximum database connections in the pool."),
     ("CUSTODY_WORKERS", "(number of cores)", "HTTP worker threads."),
     ("CUSTODY_MAX_BODY_BYTES", "1048576", "Largest accepted JSON body; bigger bodies get 413."),
-    ("CUSTODY_COOKIE_SECURE", "true", "Mark console cookies Secure (set false only for plain-HTTP testing off localhost)."),
+    (
+        "CUSTODY_COOKIE_SECURE",
+        "true",
+        "Mark console cookies Secure (set false only for plain-HTTP testing off localhost).",
+    ),
     ("CUSTODY_SESSION_TTL_HOURS", "12", "Console session lifetime."),
     ("CUSTODY_LOGIN_MAX_FAILURES", "5", "Failed logins per username and address before a lockout."),
-    ("CUSTODY_LOGIN_LOCKOUT_SECS", "900", "Length of a login lockout and of the window failures are counted in."),
-    ("CUSTODY_WAREHOUSE_CODE", "CAN1", "Code of this warehouse, printed on labels and used as the event source."),
+    (
+        "CUSTODY_LOGIN_LOCKOUT_SECS",
+        "900",
+        "Length of a login lockout and of the window failures are counted in.",
+    ),
+    (
+        "CUSTODY_WAREHOUSE_CODE",
+        "CAN1",
+        "Code of this warehouse, printed on labels and used as the event source.",
+    ),
 ];
 
 #[derive(Debug)]
@@ -66,14 +86,11 @@ impl Config {
     pub fn from_env(file: Option<&Path>) -> Result<Self, ConfigError> {
         let env: HashMap<String, String> =
             std::env::vars().filter(|(k, _)| k.starts_with("CUSTODY_")).collect();
-        let file = file
-            .map(Path::to_path_buf)
-            .or_else(|| env.get("CUSTODY_CONFIG").map(Into::into));
+        let file = file.map(Path::to_path_buf).or_else(|| env.get("CUSTODY_CONFIG").map(Into::into));
         let mut values = HashMap::new();
         if let Some(path) = file {
-            let text = std::fs::read_to_string(&path).map_err(|e| {
-                ConfigError(format!("cannot read config file {}: {e}", path.display()))
-            })?;
+            let text = std::fs::read_to_string(&path)
+                .map_err(|e| ConfigError(format!("cannot read config file {}: {e}", path.display())))?;
             values = parse_file(&text)?;
         }
         values.extend(env);
@@ -89,11 +106,7 @@ impl Config {
             }
         }
         let get = |k: &str| values.get(k).map(|s| s.trim()).filter(|s| !s.is_empty());
-        fn parsed<T: std::str::FromStr>(
-            k: &str,
-            v: Option<&str>,
-            default: T,
-        ) -> Result<T, ConfigError> {
+        fn parsed<T: std::str::FromStr>(k: &str, v: Option<&str>, default: T) -> Result<T, ConfigError> {
             match v {
                 None => Ok(default),
                 Some(v) => v.parse().map_err(|_| ConfigError(format!("{k}: cannot parse `{v}`"))),
@@ -103,9 +116,7 @@ impl Config {
             "pretty" => LogFormat::Pretty,
             "json" => LogFormat::Json,
             other => {
-                return Err(ConfigError(format!(
-                    "CUSTODY_LOG_FORMAT: `{other}` is neither pretty nor json"
-                )));
+                return Err(ConfigError(format!("CUSTODY_LOG_FORMAT: `{other}` is neither pretty nor json")));
             }
         };
         let database_url = get("CUSTODY_DATABASE_URL").unwrap_or("sqlite://data/custody.db").to_owned();
@@ -155,12 +166,11 @@ fn parse_file(text: &str) -> Result<HashMap<String, String>, ConfigError> {
 
 /// Hides the password of a URL (`postgres://u:secret@h` -> `postgres://u:***@h`).
 pub fn redact_url(url: &str) -> String {
-    if let Some((scheme, rest)) = url.split_once("://") {
-        if let Some((creds, host)) = rest.split_once('@') {
-            if let Some((user, _)) = creds.split_once(':') {
-                return format!("{scheme}://{user}:***@{host}");
-            }
-        }
+    if let Some((scheme, rest)) = url.split_once("://")
+        && let Some((creds, host)) = rest.split_once('@')
+        && let Some((user, _)) = creds.split_once(':')
+    {
+        return format!("{scheme}://{user}:***@{host}");
     }
     url.to_owned()
 }
@@ -217,7 +227,8 @@ mod tests {
 
     #[test]
     fn debug_output_hides_passwords() {
-        let c = Config::from_map(&map(&[("CUSTODY_DATABASE_URL", "postgres://app:hunter2@db/custody")])).unwrap();
+        let c =
+            Config::from_map(&map(&[("CUSTODY_DATABASE_URL", "postgres://app:hunter2@db/custody")])).unwrap();
         let s = format!("{c:?}");
         assert!(!s.contains("hunter2"), "{s}");
     }

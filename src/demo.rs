@@ -46,21 +46,39 @@ pub fn is_empty(conn: &mut DbConn) -> Result<bool, AppError> {
 
 /// EAN-13 with a computed check digit, from a 12-digit body.
 pub fn ean13(body: &str) -> String {
-    let sum: u32 = body.bytes().rev().enumerate().map(|(i, d)| u32::from(d - b'0') * if i % 2 == 0 { 3 } else { 1 }).sum();
+    let sum: u32 = body
+        .bytes()
+        .rev()
+        .enumerate()
+        .map(|(i, d)| u32::from(d - b'0') * if i % 2 == 0 { 3 } else { 1 })
+        .sum();
     format!("{body}{}", (10 - sum % 10) % 10)
 }
 
 /// Seeds the demo warehouse; run inside a write transaction on an empty database.
 pub fn seed(tx: &mut DbConn) -> Result<DemoCredentials, AppError> {
     if !is_empty(tx)? {
-        return Err(AppError::conflict("not_empty", "The database already has data; demo data goes only into an empty one."));
+        return Err(AppError::conflict(
+            "not_empty",
+            "The database already has data; demo data goes only into an empty one.",
+        ));
     }
-    for (code, name) in [("D", "Dock 收货月台"), ("Q", "QC 质检区"), ("A", "Storage A 存储区A"), ("B", "Pick face B 拣货区B"),
-        ("P", "Pack 打包区"), ("T", "Returns 退货区"), ("R", "RTS hold 退供暂存"), ("X", "Damaged 残次品")] {
+    for (code, name) in [
+        ("D", "Dock 收货月台"),
+        ("Q", "QC 质检区"),
+        ("A", "Storage A 存储区A"),
+        ("B", "Pick face B 拣货区B"),
+        ("P", "Pack 打包区"),
+        ("T", "Returns 退货区"),
+        ("R", "RTS hold 退供暂存"),
+        ("X", "Damaged 残次品"),
+    ] {
         warehouse::create_zone(tx, &ZoneInput { code: code.into(), name: name.into() })?;
     }
     let mut bins = Vec::new();
-    let mut add = |code: String, t: BinType, cap: Option<i64>| bins.push(BinInput { code, bin_type: t, capacity_units: cap });
+    let mut add = |code: String, t: BinType, cap: Option<i64>| {
+        bins.push(BinInput { code, bin_type: t, capacity_units: cap })
+    };
     for i in 1..=4 {
         add(format!("D-01-{i:02}-01"), BinType::Dock, None);
     }
@@ -89,54 +107,154 @@ pub fn seed(tx: &mut DbConn) -> Result<DemoCredentials, AppError> {
     let mut staff = Vec::new();
     for role in Role::ALL {
         let username = role.as_str().to_owned();
-        auth::create_user(tx, NewUser { username: &username, display_name: &format!("Demo {role}"), role: role.as_str(), password: DEMO_PASSWORD })?;
+        auth::create_user(
+            tx,
+            NewUser {
+                username: &username,
+                display_name: &format!("Demo {role}"),
+                role: role.as_str(),
+                password: DEMO_PASSWORD,
+            },
+        )?;
         staff.push((username, role));
     }
     let admin = crate::auth::store::user_by_username(tx, "admin")?.expect("just created");
     let (_, admin_token) = auth::create_api_key(tx, KeyOwner::Staff(admin.id), "demo admin token")?;
 
     let suppliers = [
-        ("SZ-TOYS", "深圳乐玩玩具有限公司", "Shenzhen Lewan Toys Co., Ltd.", "广东省深圳市宝安区西乡街道 88 号", "690123400"),
-        ("YW-HOME", "义乌优家日用品有限公司", "Yiwu Youjia Household Goods Co., Ltd.", "浙江省义乌市稠江街道 16 号", "690987600"),
+        (
+            "SZ-TOYS",
+            "深圳乐玩玩具有限公司",
+            "Shenzhen Lewan Toys Co., Ltd.",
+            "广东省深圳市宝安区西乡街道 88 号",
+            "690123400",
+        ),
+        (
+            "YW-HOME",
+            "义乌优家日用品有限公司",
+            "Yiwu Youjia Household Goods Co., Ltd.",
+            "浙江省义乌市稠江街道 16 号",
+            "690987600",
+        ),
     ];
-    let skus: [[(&str, &str, &str, i64, [i64; 3], i64, &str, i64, &[SensitiveFlag]); 3]; 2] = [
+    // (code, zh, en, weight g, [l, w, h] mm, declared value USD cents, HS, supply price fen, flags)
+    type DemoSku = (
+        &'static str,
+        &'static str,
+        &'static str,
+        i64,
+        [i64; 3],
+        i64,
+        &'static str,
+        i64,
+        &'static [SensitiveFlag],
+    );
+    let skus: [[DemoSku; 3]; 2] = [
         [
-            ("TOY-CAR-RED", "遥控赛车 红色", "RC racing car, red", 420, [260, 140, 110], 1599, "950300", 4200, &[SensitiveFlag::BuiltInBattery]),
-            ("TOY-BLOCKS-100", "积木 100 粒", "Building blocks, 100 pcs", 650, [300, 200, 80], 999, "950300", 2800, &[]),
-            ("TOY-MAGNET-TILES", "磁力片 60 片", "Magnetic tiles, 60 pcs", 980, [320, 240, 90], 2499, "950300", 6500, &[SensitiveFlag::Magnetic]),
+            (
+                "TOY-CAR-RED",
+                "遥控赛车 红色",
+                "RC racing car, red",
+                420,
+                [260, 140, 110],
+                1599,
+                "950300",
+                4200,
+                &[SensitiveFlag::BuiltInBattery],
+            ),
+            (
+                "TOY-BLOCKS-100",
+                "积木 100 粒",
+                "Building blocks, 100 pcs",
+                650,
+                [300, 200, 80],
+                999,
+                "950300",
+                2800,
+                &[],
+            ),
+            (
+                "TOY-MAGNET-TILES",
+                "磁力片 60 片",
+                "Magnetic tiles, 60 pcs",
+                980,
+                [320, 240, 90],
+                2499,
+                "950300",
+                6500,
+                &[SensitiveFlag::Magnetic],
+            ),
         ],
         [
-            ("HOME-MUG-350", "陶瓷马克杯 350ml", "Ceramic mug 350 ml", 380, [120, 90, 100], 699, "691200", 1500, &[]),
-            ("HOME-KNIFE-SET", "厨房刀具 5 件套", "Kitchen knife set, 5 pcs", 1450, [380, 160, 60], 3999, "821191", 9800, &[SensitiveFlag::Blades]),
-            ("HOME-DIFFUSER", "香薰加湿器", "Aroma diffuser", 720, [180, 180, 200], 1899, "850979", 5200, &[SensitiveFlag::BuiltInBattery, SensitiveFlag::Liquid]),
+            (
+                "HOME-MUG-350",
+                "陶瓷马克杯 350ml",
+                "Ceramic mug 350 ml",
+                380,
+                [120, 90, 100],
+                699,
+                "691200",
+                1500,
+                &[],
+            ),
+            (
+                "HOME-KNIFE-SET",
+                "厨房刀具 5 件套",
+                "Kitchen knife set, 5 pcs",
+                1450,
+                [380, 160, 60],
+                3999,
+                "821191",
+                9800,
+                &[SensitiveFlag::Blades],
+            ),
+            (
+                "HOME-DIFFUSER",
+                "香薰加湿器",
+                "Aroma diffuser",
+                720,
+                [180, 180, 200],
+                1899,
+                "850979",
+                5200,
+                &[SensitiveFlag::BuiltInBattery, SensitiveFlag::Liquid],
+            ),
         ],
     ];
     let mut supplier_keys = Vec::new();
     for ((code, zh, en, addr, prefix), skus) in suppliers.into_iter().zip(skus) {
-        let s = crate::suppliers::service::create(tx, &SupplierInput {
-            code: code.into(),
-            name_zh: zh.into(),
-            name_en: en.into(),
-            contact_name: "运营部".into(),
-            contact_email: format!("ops@{}.example.cn", code.to_ascii_lowercase()),
-            contact_phone: "+86 20 0000 0000".into(),
-            return_address: addr.into(),
-        })?;
-        let (_, key) = auth::create_api_key(tx, KeyOwner::Supplier(s.id), &format!("{code} demo integration"))?;
-        supplier_keys.push((code.to_owned(), key));
-        for (n, (sku, zh, en, w, [l, wd, h], value, hs, price, flags)) in skus.into_iter().enumerate() {
-            crate::catalog::service::register(tx, s.id, &SkuInput {
-                sku_code: sku.into(),
-                barcode: ean13(&format!("{prefix}{n:03}")),
+        let s = crate::suppliers::service::create(
+            tx,
+            &SupplierInput {
+                code: code.into(),
                 name_zh: zh.into(),
                 name_en: en.into(),
-                declared: Measures { weight_g: w, length_mm: l, width_mm: wd, height_mm: h },
-                declared_value: MoneyDto { amount_minor: value, currency: "USD".into() },
-                hs_code: hs.into(),
-                origin_country: "CN".into(),
-                supply_price: MoneyDto { amount_minor: price, currency: "CNY".into() },
-                sensitive_flags: flags.to_vec(),
-            })?;
+                contact_name: "运营部".into(),
+                contact_email: format!("ops@{}.example.cn", code.to_ascii_lowercase()),
+                contact_phone: "+86 20 0000 0000".into(),
+                return_address: addr.into(),
+            },
+        )?;
+        let (_, key) =
+            auth::create_api_key(tx, KeyOwner::Supplier(s.id), &format!("{code} demo integration"))?;
+        supplier_keys.push((code.to_owned(), key));
+        for (n, (sku, zh, en, w, [l, wd, h], value, hs, price, flags)) in skus.into_iter().enumerate() {
+            crate::catalog::service::register(
+                tx,
+                s.id,
+                &SkuInput {
+                    sku_code: sku.into(),
+                    barcode: ean13(&format!("{prefix}{n:03}")),
+                    name_zh: zh.into(),
+                    name_en: en.into(),
+                    declared: Measures { weight_g: w, length_mm: l, width_mm: wd, height_mm: h },
+                    declared_value: MoneyDto { amount_minor: value, currency: "USD".into() },
+                    hs_code: hs.into(),
+                    origin_country: "CN".into(),
+                    supply_price: MoneyDto { amount_minor: price, currency: "CNY".into() },
+                    sensitive_flags: flags.to_vec(),
+                },
+            )?;
         }
     }
     let (_, platform_key) = auth::create_api_key(tx, KeyOwner::Platform, "platform integration (demo)")?;

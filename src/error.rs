@@ -56,11 +56,8 @@ impl AppError {
         Self::Conflict { code, detail: detail.into() }
     }
     pub fn validation(errors: Vec<FieldError>) -> Self {
-        let detail = errors
-            .iter()
-            .map(|e| format!("{}: {}", e.field, e.message))
-            .collect::<Vec<_>>()
-            .join("; ");
+        let detail =
+            errors.iter().map(|e| format!("{}: {}", e.field, e.message)).collect::<Vec<_>>().join("; ");
         Self::Validation { code: "validation_failed", detail, errors }
     }
     pub fn invalid(field: &str, code: &str, message: impl Into<String>) -> Self {
@@ -240,7 +237,8 @@ mod tests {
 
     #[test]
     fn a_500_reveals_nothing_internal() {
-        let (s, body) = render(AppError::internal(anyhow::anyhow!("relation \"secret_table\" does not exist")));
+        let (s, body) =
+            render(AppError::internal(anyhow::anyhow!("relation \"secret_table\" does not exist")));
         assert_eq!(s, 500);
         let text = body.to_string();
         assert!(!text.contains("secret_table"), "{text}");

@@ -11,9 +11,8 @@ pub fn code128_svg(data: &str, height_modules: u32) -> Result<String, String> {
     if data.is_empty() || !data.bytes().all(|b| (0x20..0x7f).contains(&b)) {
         return Err("a Code 128 label takes printable ASCII only".into());
     }
-    let modules = Code128::new(format!("\u{0181}{data}"))
-        .map_err(|e| format!("cannot encode {data}: {e}"))?
-        .encode();
+    let modules =
+        Code128::new(format!("\u{0181}{data}")).map_err(|e| format!("cannot encode {data}: {e}"))?.encode();
     const QUIET: usize = 10;
     let width = modules.len() + 2 * QUIET;
     let mut bars = String::new();
@@ -24,7 +23,11 @@ pub fn code128_svg(data: &str, height_modules: u32) -> Result<String, String> {
             while i < modules.len() && modules[i] == 1 {
                 i += 1;
             }
-            bars.push_str(&format!("<rect x=\"{}\" y=\"0\" width=\"{}\" height=\"{height_modules}\"/>", start + QUIET, i - start));
+            bars.push_str(&format!(
+                "<rect x=\"{}\" y=\"0\" width=\"{}\" height=\"{height_modules}\"/>",
+                start + QUIET,
+                i - start
+            ));
         } else {
             i += 1;
         }

@@ -93,7 +93,11 @@ pub fn code(field: &str, s: &str, max: usize) -> Result<String, FieldError> {
         return Err(FieldError::new(field, "invalid_code", format!("must be 1 to {max} characters")));
     }
     if !t.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_' || b == b'.') {
-        return Err(FieldError::new(field, "invalid_code", "may contain only letters, digits, '-', '_' and '.'"));
+        return Err(FieldError::new(
+            field,
+            "invalid_code",
+            "may contain only letters, digits, '-', '_' and '.'",
+        ));
     }
     Ok(t)
 }

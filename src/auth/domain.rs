@@ -4,12 +4,12 @@
 
 use std::fmt;
 
-use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
+use crate::ids::{ApiKeyId, SupplierId, UserId};
 use argon2::Argon2;
+use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use rand::RngCore;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
-use crate::ids::{ApiKeyId, SupplierId, UserId};
 
 use crate::error::{AppError, FieldError};
 
@@ -63,9 +63,7 @@ impl Role {
 
     /// Supervisors and admins may do what any floor role may do.
     pub fn covers(self, needed: Role) -> bool {
-        self == needed
-            || self == Role::Admin
-            || (self == Role::Supervisor && needed != Role::Admin)
+        self == needed || self == Role::Admin || (self == Role::Supervisor && needed != Role::Admin)
     }
 }
 

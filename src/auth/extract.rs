@@ -30,17 +30,17 @@ impl FromRequest for ApiCaller {
         let req = req.clone();
         Box::pin(async move {
             let state = state.ok_or_else(|| AppError::internal(anyhow::anyhow!("no app state")))?;
-            let Some(token) = header.as_deref().and_then(|h| {
-                h.strip_prefix("Bearer ").or_else(|| h.strip_prefix("bearer "))
-            }) else {
+            let Some(token) = header
+                .as_deref()
+                .and_then(|h| h.strip_prefix("Bearer ").or_else(|| h.strip_prefix("bearer ")))
+            else {
                 return Err(AppError::Unauthorized {
                     detail: "Send your API key as `Authorization: Bearer <key>`.",
                 });
             };
             let token = token.trim().to_owned();
             let caller =
-                crate::db::run(&state.pool, move |c| super::service::authenticate_key(c, &token))
-                    .await?;
+                crate::db::run(&state.pool, move |c| super::service::authenticate_key(c, &token)).await?;
             match caller {
                 Some(caller) => {
                     req.extensions_mut().insert(caller.clone());

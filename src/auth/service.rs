@@ -4,8 +4,8 @@
 //! unit (an idempotency record, an event).
 
 use crate::db::types::Timestamp;
-use serde::Serialize;
 use crate::ids::{ApiKeyId, SupplierId, UserId};
+use serde::Serialize;
 
 use super::domain::{self, ApiKeyKind, Caller, Password, Role};
 use super::store::{self, ApiKeyRow, SessionRow, StaffUserRow};
@@ -110,11 +110,7 @@ pub fn check_password(
 }
 
 /// Opens a console session for a user whose password was checked.
-pub fn open_session(
-    conn: &mut DbConn,
-    user: StaffUser,
-    ttl: chrono::Duration,
-) -> Result<LoggedIn, AppError> {
+pub fn open_session(conn: &mut DbConn, user: StaffUser, ttl: chrono::Duration) -> Result<LoggedIn, AppError> {
     let token = domain::new_session_token();
     let now = Timestamp::now();
     let row = SessionRow {
@@ -191,11 +187,7 @@ pub enum KeyOwner {
 }
 
 /// Makes a key; the plaintext is returned this once and never stored.
-pub fn create_api_key(
-    conn: &mut DbConn,
-    owner: KeyOwner,
-    label: &str,
-) -> Result<(ApiKey, String), AppError> {
+pub fn create_api_key(conn: &mut DbConn, owner: KeyOwner, label: &str) -> Result<(ApiKey, String), AppError> {
     let label = values::text("label", label, 100).map_err(|e| AppError::validation(vec![e]))?;
     let (kind, supplier_id, user_id) = match owner {
         KeyOwner::Supplier(id) => (ApiKeyKind::Supplier, Some(id), None),
@@ -247,8 +239,7 @@ pub fn authenticate_key(conn: &mut DbConn, key: &str) -> Result<Option<Caller>, 
         }
         Some(ApiKeyKind::Platform) => Caller::Platform { key_id: row.id },
         Some(ApiKeyKind::Staff) => {
-            let Some(user) = row.user_id.map(|id| store::user_by_id(conn, id)).transpose()?.flatten()
-            else {
+            let Some(user) = row.user_id.map(|id| store::user_by_id(conn, id)).transpose()?.flatten() else {
                 return Ok(None);
             };
             let Ok(role) = Role::parse(&user.role) else { return Ok(None) };

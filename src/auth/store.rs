@@ -1,8 +1,8 @@
 //! Rows and queries for staff users, console sessions and API keys.
 
 use crate::db::types::Timestamp;
-use diesel::prelude::*;
 use crate::ids::{ApiKeyId, SupplierId, UserId};
+use diesel::prelude::*;
 
 use crate::db::DbConn;
 use crate::db::schema::{api_keys, console_sessions, staff_users};
@@ -97,18 +97,15 @@ pub fn session_with_user(
 }
 
 pub fn delete_session(conn: &mut DbConn, token_hash: &str) -> QueryResult<usize> {
-    diesel::delete(console_sessions::table.filter(console_sessions::token_hash.eq(token_hash)))
-        .execute(conn)
+    diesel::delete(console_sessions::table.filter(console_sessions::token_hash.eq(token_hash))).execute(conn)
 }
 
 pub fn delete_sessions_of(conn: &mut DbConn, user_id: UserId) -> QueryResult<usize> {
-    diesel::delete(console_sessions::table.filter(console_sessions::user_id.eq(user_id)))
-        .execute(conn)
+    diesel::delete(console_sessions::table.filter(console_sessions::user_id.eq(user_id))).execute(conn)
 }
 
 pub fn delete_expired_sessions(conn: &mut DbConn, now: Timestamp) -> QueryResult<usize> {
-    diesel::delete(console_sessions::table.filter(console_sessions::expires_at.le(now)))
-        .execute(conn)
+    diesel::delete(console_sessions::table.filter(console_sessions::expires_at.le(now))).execute(conn)
 }
 
 pub fn insert_api_key(conn: &mut DbConn, row: &ApiKeyRow) -> QueryResult<()> {
@@ -152,7 +149,5 @@ pub fn revoke_key(conn: &mut DbConn, id_or_prefix: &str, now: Timestamp) -> Quer
         // Zero, or an ambiguous prefix: revoke nothing.
         return Ok(0);
     }
-    diesel::update(api_keys::table.find(ids[0]))
-        .set(api_keys::revoked_at.eq(Some(now)))
-        .execute(conn)
+    diesel::update(api_keys::table.find(ids[0])).set(api_keys::revoked_at.eq(Some(now))).execute(conn)
 }

@@ -1,10 +1,10 @@
 //! SKU endpoints. Suppliers register and read their own SKUs; staff read
 //! all of them and record measured weight and dimensions.
 
+use crate::ids::{SkuId, SupplierId};
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, get, post, put, web};
 use serde::{Deserialize, Serialize};
-use crate::ids::{SkuId, SupplierId};
 
 use super::domain::{Measures, SkuInput};
 use super::service::{self, Sku};
@@ -77,7 +77,9 @@ pub async fn list(
     let supplier_id = match caller.0 {
         Caller::Supplier { supplier_id, .. } => Some(supplier_id),
         Caller::Staff { .. } => f.supplier_id,
-        Caller::Platform { .. } => return Err(AppError::forbidden("The platform key does not read the catalog.")),
+        Caller::Platform { .. } => {
+            return Err(AppError::forbidden("The platform key does not read the catalog."));
+        }
     };
     let filter = SkuFilter {
         supplier_id,

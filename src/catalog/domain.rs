@@ -30,19 +30,28 @@ impl Barcode {
         let b = t.as_bytes();
         if !b.is_empty() && b.iter().all(u8::is_ascii_digit) {
             if b.len() != 12 && b.len() != 13 {
-                return Err(FieldError::new(field, "invalid_barcode", "a numeric barcode must be an EAN-13 (13 digits) or UPC-A (12 digits)"));
+                return Err(FieldError::new(
+                    field,
+                    "invalid_barcode",
+                    "a numeric barcode must be an EAN-13 (13 digits) or UPC-A (12 digits)",
+                ));
             }
             if !gs1_check_digit_ok(b) {
                 return Err(FieldError::new(field, "invalid_check_digit", "the check digit does not match"));
             }
             return Ok(Self(t));
         }
-        if let Some(rest) = t.strip_prefix("PLT") {
-            if (6..=17).contains(&rest.len()) && rest.bytes().all(|c| c.is_ascii_digit() || c.is_ascii_uppercase()) {
-                return Ok(Self(t));
-            }
+        if let Some(rest) = t.strip_prefix("PLT")
+            && (6..=17).contains(&rest.len())
+            && rest.bytes().all(|c| c.is_ascii_digit() || c.is_ascii_uppercase())
+        {
+            return Ok(Self(t));
         }
-        Err(FieldError::new(field, "invalid_barcode", "must be an EAN-13, a UPC-A or a platform code PLT + 6 to 17 letters/digits"))
+        Err(FieldError::new(
+            field,
+            "invalid_barcode",
+            "must be an EAN-13, a UPC-A or a platform code PLT + 6 to 17 letters/digits",
+        ))
     }
     pub fn as_str(&self) -> &str {
         &self.0
@@ -186,10 +195,18 @@ impl NewSku {
         let name_zh = errs.take(values::text("name_zh", &i.name_zh, 200));
         let name_en = errs.take(values::text("name_en", &i.name_en, 200));
         let declared = Physical::parse("declared.", &i.declared, &mut errs);
-        let declared_value = errs.take(Money::non_negative("declared_value", i.declared_value.amount_minor, &i.declared_value.currency));
+        let declared_value = errs.take(Money::non_negative(
+            "declared_value",
+            i.declared_value.amount_minor,
+            &i.declared_value.currency,
+        ));
         let hs = errs.take(hs_code("hs_code", &i.hs_code));
         let origin = errs.take(CountryCode::parse("origin_country", &i.origin_country));
-        let supply_price = errs.take(Money::non_negative("supply_price", i.supply_price.amount_minor, &i.supply_price.currency));
+        let supply_price = errs.take(Money::non_negative(
+            "supply_price",
+            i.supply_price.amount_minor,
+            &i.supply_price.currency,
+        ));
         errs.finish()?;
         Ok(Self {
             sku_code: sku_code.expect("checked"),

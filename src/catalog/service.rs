@@ -1,8 +1,8 @@
 //! Catalog use cases. Writes expect the caller's `write_tx`.
 
 use crate::db::types::Timestamp;
-use serde::Serialize;
 use crate::ids::{SkuId, SupplierId};
+use serde::Serialize;
 
 use super::domain::{Barcode, Measures, MoneyDto, NewSku, Physical, SensitiveFlag, SkuInput};
 use super::store::{self, SkuFilter, SkuRow};
@@ -43,7 +43,13 @@ pub struct Sku {
 
 impl From<SkuRow> for Sku {
     fn from(r: SkuRow) -> Self {
-        let measured = match (r.measured_weight_g, r.measured_length_mm, r.measured_width_mm, r.measured_height_mm, r.measured_at) {
+        let measured = match (
+            r.measured_weight_g,
+            r.measured_length_mm,
+            r.measured_width_mm,
+            r.measured_height_mm,
+            r.measured_at,
+        ) {
             (Some(weight_g), Some(length_mm), Some(width_mm), Some(height_mm), Some(measured_at)) => {
                 Some(MeasuredDto { weight_g, length_mm, width_mm, height_mm, measured_at })
             }
@@ -81,13 +87,22 @@ impl From<SkuRow> for Sku {
 pub fn register(conn: &mut DbConn, supplier_id: SupplierId, input: &SkuInput) -> Result<Sku, AppError> {
     let new = NewSku::parse(input)?;
     if !crate::suppliers::service::is_active(conn, supplier_id)? {
-        return Err(AppError::conflict("supplier_inactive", "The supplier is suspended and may not register SKUs."));
+        return Err(AppError::conflict(
+            "supplier_inactive",
+            "The supplier is suspended and may not register SKUs.",
+        ));
     }
     if store::by_barcode(conn, new.barcode.as_str())?.is_some() {
-        return Err(AppError::conflict("barcode_taken", format!("Barcode {} already identifies another SKU.", new.barcode.as_str())));
+        return Err(AppError::conflict(
+            "barcode_taken",
+            format!("Barcode {} already identifies another SKU.", new.barcode.as_str()),
+        ));
     }
     if store::exists_code(conn, supplier_id, &new.sku_code)? {
-        return Err(AppError::conflict("sku_code_taken", format!("You already have a SKU with code {}.", new.sku_code)));
+        return Err(AppError::conflict(
+            "sku_code_taken",
+            format!("You already have a SKU with code {}.", new.sku_code),
+        ));
     }
     let now = Timestamp::now();
     let row = SkuRow {
@@ -148,7 +163,12 @@ pub fn list(conn: &mut DbConn, filter: &SkuFilter, page: PageRequest) -> Result<
     Ok(Page::from_rows(rows, page, |r| r.id.0).map(Into::into))
 }
 
-pub fn set_status(conn: &mut DbConn, id: SkuId, owner: Option<SupplierId>, status: ActiveStatus) -> Result<Sku, AppError> {
+pub fn set_status(
+    conn: &mut DbConn,
+    id: SkuId,
+    owner: Option<SupplierId>,
+    status: ActiveStatus,
+) -> Result<Sku, AppError> {
     get(conn, id, owner)?;
     store::set_status(conn, id, status.as_str(), Timestamp::now())?;
     get(conn, id, owner)

@@ -1,8 +1,8 @@
 //! SKU rows and queries.
 
 use crate::db::types::Timestamp;
-use diesel::prelude::*;
 use crate::ids::{SkuId, SupplierId};
+use diesel::prelude::*;
 
 use crate::db::DbConn;
 use crate::db::schema::skus;
@@ -86,7 +86,7 @@ pub fn list(conn: &mut DbConn, f: &SkuFilter, page: PageRequest) -> QueryResult<
         q = q.filter(skus::sku_code.eq(c.clone()));
     }
     if let Some(text) = &f.q {
-        let pattern = format!("%{}%", text.replace('\\', "").replace('%', "").replace('_', ""));
+        let pattern = format!("%{}%", text.replace(['\\', '%', '_'], ""));
         q = q.filter(
             skus::name_en
                 .like(pattern.clone())

@@ -10,7 +10,7 @@ pub mod migrate;
 pub mod schema;
 pub mod types;
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::time::Duration;
 
 use diesel::connection::{AnsiTransactionManager, SimpleConnection, TransactionManager};
@@ -46,9 +46,7 @@ impl DatabaseUrl {
             Ok(Self::Sqlite(PathBuf::from(path)))
         } else {
             let scheme = url.split("://").next().unwrap_or(url);
-            Err(format!(
-                "unsupported database URL scheme `{scheme}`: use sqlite://<path> or postgres://..."
-            ))
+            Err(format!("unsupported database URL scheme `{scheme}`: use sqlite://<path> or postgres://..."))
         }
     }
 
@@ -82,9 +80,9 @@ impl ConnectionManager {
                 Ok(DbConn::Pg(conn))
             }
             DatabaseUrl::Sqlite(path) => {
-                let path = path.to_str().ok_or_else(|| {
-                    ConnectionError::BadConnection("SQLite path is not valid UTF-8".into())
-                })?;
+                let path = path
+                    .to_str()
+                    .ok_or_else(|| ConnectionError::BadConnection("SQLite path is not valid UTF-8".into()))?;
                 let mut conn = SqliteConnection::establish(path)?;
                 // busy_timeout first: switching a new file to WAL takes a
                 // lock that the pool's other new connections must wait for.
@@ -126,35 +124,19 @@ impl r2d2::ManageConnection for ConnectionManager {
 /// Fails with the real reason when the database cannot be reached.
 pub fn connect(url: &str, max_size: u32) -> anyhow::Result<Pool> {
     let parsed = DatabaseUrl::parse(url).map_err(anyhow::Error::msg)?;
-    if let DatabaseUrl::Sqlite(path) = &parsed {
-        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-            std::fs::create_dir_all(dir).map_err(|e| {
-                anyhow::anyhow!("cannot create database folder {}: {e}", dir.display())
-            })?;
-        }
+    if let DatabaseUrl::Sqlite(path) = &parsed
+        && let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty())
+    {
+        std::fs::create_dir_all(dir)
+            .map_err(|e| anyhow::anyhow!("cannot create database folder {}: {e}", dir.display()))?;
     }
     let manager = ConnectionManager::new(parsed);
     // Establish once outside r2d2 so that a wrong URL or a stopped server
     // fails start-up with its own message instead of a pool timeout.
-    manager
-        .open()
-        .map_err(|e| anyhow::anyhow!("cannot open database: {e}"))?;
-    let pool = r2d2::Pool::builder()
-        .max_size(max_size)
-        .connection_timeout(Duration::from_secs(5))
-        .build(manager)?;
+    manager.open().map_err(|e| anyhow::anyhow!("cannot open database: {e}"))?;
+    let pool =
+        r2d2::Pool::builder().max_size(max_size).connection_timeout(Duration::from_secs(5)).build(manager)?;
     Ok(pool)
-}
-
-pub fn sqlite_path(url: &str) -> Option<PathBuf> {
-    match DatabaseUrl::parse(url) {
-        Ok(DatabaseUrl::Sqlite(p)) => Some(p),
-        _ => None,
-    }
-}
-
-pub fn is_sqlite_file(path: &Path) -> bool {
-    path.extension().is_some_and(|e| e == "db" || e == "sqlite")
 }
 
 /// Runs database work on actix's blocking pool: takes a pooled connection
@@ -186,9 +168,7 @@ where
     E: From<diesel::result::Error>,
 {
     match conn {
-        DbConn::Sqlite(inner) => {
-            AnsiTransactionManager::begin_transaction_sql(inner, "BEGIN IMMEDIATE")?
-        }
+        DbConn::Sqlite(inner) => AnsiTransactionManager::begin_transaction_sql(inner, "BEGIN IMMEDIATE")?,
         DbConn::Pg(inner) => AnsiTransactionManager::begin_transaction_sql(inner, "BEGIN")?,
     }
     match f(conn) {
@@ -203,12 +183,18 @@ where
     }
 }
 
+/// [`run`] and [`write_tx`] together: the usual way a handler writes.
+pub async fn transact<T, F>(pool: &Pool, f: F) -> Result<T, AppError>
+where
+    F: FnOnce(&mut DbConn) -> Result<T, AppError> + Send + 'static,
+    T: Send + 'static,
+{
+    run(pool, move |conn| write_tx(conn, f)).await
+}
+
 /// Whether a diesel error is a unique-constraint violation (both backends).
 pub fn is_unique_violation(e: &diesel::result::Error) -> bool {
-    matches!(
-        e,
-        diesel::result::Error::DatabaseError(diesel::result::DatabaseErrorKind::UniqueViolation, _)
-    )
+    matches!(e, diesel::result::Error::DatabaseError(diesel::result::DatabaseErrorKind::UniqueViolation, _))
 }
 
 /// Whether the database answers a trivial query (for `/readyz`).
@@ -226,22 +212,10 @@ mod tests {
             DatabaseUrl::parse("sqlite://data/x.db").unwrap(),
             DatabaseUrl::Sqlite("data/x.db".into())
         );
-        assert!(matches!(
-            DatabaseUrl::parse("postgres://u@h/db").unwrap(),
-            DatabaseUrl::Postgres(_)
-        ));
+        assert!(matches!(DatabaseUrl::parse("postgres://u@h/db").unwrap(), DatabaseUrl::Postgres(_)));
         let err = DatabaseUrl::parse("mysql://h/db").unwrap_err();
         assert!(err.contains("unsupported database URL scheme `mysql`"), "{err}");
         assert!(DatabaseUrl::parse("data/x.db").is_err());
         assert!(DatabaseUrl::parse("sqlite://").is_err());
     }
-}
-
-/// [`run`] and [`write_tx`] together: the usual way a handler writes.
-pub async fn transact<T, F>(pool: &Pool, f: F) -> Result<T, AppError>
-where
-    F: FnOnce(&mut DbConn) -> Result<T, AppError> + Send + 'static,
-    T: Send + 'static,
-{
-    run(pool, move |conn| write_tx(conn, f)).await
 }

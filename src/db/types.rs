@@ -8,11 +8,11 @@
 use chrono::{DateTime, SecondsFormat, Utc};
 use diesel::deserialize::{self, FromSql};
 use diesel::pg::Pg;
+use diesel::query_builder::QueryId;
 use diesel::serialize::{self, IsNull, Output, ToSql};
+use diesel::sql_types::SqlType;
 use diesel::sql_types::{Binary, HasSqlType, Text};
 use diesel::sqlite::Sqlite;
-use diesel::query_builder::QueryId;
-use diesel::sql_types::SqlType;
 use uuid::Uuid;
 
 use super::MultiBackend;
@@ -48,9 +48,7 @@ impl ToSql<PortableUuid, Sqlite> for Uuid {
 }
 
 impl FromSql<PortableUuid, Sqlite> for Uuid {
-    fn from_sql(
-        bytes: <Sqlite as diesel::backend::Backend>::RawValue<'_>,
-    ) -> deserialize::Result<Self> {
+    fn from_sql(bytes: <Sqlite as diesel::backend::Backend>::RawValue<'_>) -> deserialize::Result<Self> {
         let raw = <Vec<u8> as FromSql<Binary, Sqlite>>::from_sql(bytes)?;
         Ok(Uuid::from_slice(&raw)?)
     }
@@ -104,9 +102,7 @@ impl ToSql<UtcInstant, Sqlite> for DateTime<Utc> {
 }
 
 impl FromSql<UtcInstant, Sqlite> for DateTime<Utc> {
-    fn from_sql(
-        bytes: <Sqlite as diesel::backend::Backend>::RawValue<'_>,
-    ) -> deserialize::Result<Self> {
+    fn from_sql(bytes: <Sqlite as diesel::backend::Backend>::RawValue<'_>) -> deserialize::Result<Self> {
         let text = <String as FromSql<Text, Sqlite>>::from_sql(bytes)?;
         Ok(DateTime::parse_from_rfc3339(&text)?.with_timezone(&Utc))
     }
@@ -241,9 +237,18 @@ impl UuidToSql<MultiBackend> for Uuid {
 
 /// A UTC instant as stored: `timestamptz` on PostgreSQL, RFC 3339 text on SQLite.
 #[derive(
-    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord,
-    serde::Serialize, serde::Deserialize,
-    diesel::expression::AsExpression, diesel::deserialize::FromSqlRow,
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    PartialOrd,
+    Ord,
+    serde::Serialize,
+    serde::Deserialize,
+    diesel::expression::AsExpression,
+    diesel::deserialize::FromSqlRow,
 )]
 #[diesel(sql_type = UtcInstant)]
 #[serde(transparent)]

@@ -2,10 +2,10 @@
 //! transaction as the work it reports, so a retried request returns that
 //! response and does nothing twice, even when the retry races the original.
 
+use crate::db::types::Timestamp;
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse};
 use chrono::Duration;
-use crate::db::types::Timestamp;
 use diesel::prelude::*;
 use serde::Serialize;
 use sha2::{Digest, Sha256};
@@ -32,9 +32,11 @@ struct Record {
 
 fn key_of(req: &HttpRequest) -> Result<Option<String>, AppError> {
     let Some(v) = req.headers().get("idempotency-key") else { return Ok(None) };
-    let s = v.to_str().ok().map(str::trim).filter(|s| {
-        !s.is_empty() && s.len() <= 255 && s.bytes().all(|b| (0x21..0x7f).contains(&b))
-    });
+    let s = v
+        .to_str()
+        .ok()
+        .map(str::trim)
+        .filter(|s| !s.is_empty() && s.len() <= 255 && s.bytes().all(|b| (0x21..0x7f).contains(&b)));
     match s {
         Some(s) => Ok(Some(s.to_owned())),
         None => Err(AppError::bad_request(

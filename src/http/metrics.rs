@@ -40,23 +40,38 @@ impl Metrics {
         out.push_str("# HELP custody_http_requests_total HTTP requests handled.\n");
         out.push_str("# TYPE custody_http_requests_total counter\n");
         for ((m, r, st), s) in map.iter() {
-            let _ = writeln!(out, "custody_http_requests_total{{method=\"{m}\",route=\"{}\",status=\"{st}\"}} {}", esc(r), s.count);
+            let _ = writeln!(
+                out,
+                "custody_http_requests_total{{method=\"{m}\",route=\"{}\",status=\"{st}\"}} {}",
+                esc(r),
+                s.count
+            );
         }
         out.push_str("# HELP custody_http_request_duration_seconds Time to handle a request.\n");
         out.push_str("# TYPE custody_http_request_duration_seconds histogram\n");
         for ((m, r, st), s) in map.iter() {
             let labels = format!("method=\"{m}\",route=\"{}\",status=\"{st}\"", esc(r));
             for (i, b) in BUCKETS.iter().enumerate() {
-                let _ = writeln!(out, "custody_http_request_duration_seconds_bucket{{{labels},le=\"{b}\"}} {}", s.buckets[i]);
+                let _ = writeln!(
+                    out,
+                    "custody_http_request_duration_seconds_bucket{{{labels},le=\"{b}\"}} {}",
+                    s.buckets[i]
+                );
             }
-            let _ = writeln!(out, "custody_http_request_duration_seconds_bucket{{{labels},le=\"+Inf\"}} {}", s.count);
+            let _ = writeln!(
+                out,
+                "custody_http_request_duration_seconds_bucket{{{labels},le=\"+Inf\"}} {}",
+                s.count
+            );
             let _ = writeln!(out, "custody_http_request_duration_seconds_sum{{{labels}}} {}", s.sum);
             let _ = writeln!(out, "custody_http_request_duration_seconds_count{{{labels}}} {}", s.count);
         }
         let st = pool.state();
         out.push_str("# HELP custody_db_pool_connections Open database connections.\n# TYPE custody_db_pool_connections gauge\n");
         let _ = writeln!(out, "custody_db_pool_connections {}", st.connections);
-        out.push_str("# HELP custody_db_pool_idle Idle database connections.\n# TYPE custody_db_pool_idle gauge\n");
+        out.push_str(
+            "# HELP custody_db_pool_idle Idle database connections.\n# TYPE custody_db_pool_idle gauge\n",
+        );
         let _ = writeln!(out, "custody_db_pool_idle {}", st.idle_connections);
         out.push_str("# HELP custody_db_pool_max Pool size limit.\n# TYPE custody_db_pool_max gauge\n");
         let _ = writeln!(out, "custody_db_pool_max {}", pool.max_size());

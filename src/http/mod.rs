@@ -51,9 +51,7 @@ impl AppState {
 
 /// JSON, path and query extractor errors become problem+json 4xx responses.
 fn json_config(limit: usize) -> web::JsonConfig {
-    web::JsonConfig::default()
-        .limit(limit)
-        .error_handler(|err, _req: &HttpRequest| json_error(err).into())
+    web::JsonConfig::default().limit(limit).error_handler(|err, _req: &HttpRequest| json_error(err).into())
 }
 
 pub fn json_error(err: actix_web::error::JsonPayloadError) -> AppError {
@@ -64,15 +62,16 @@ pub fn json_error(err: actix_web::error::JsonPayloadError) -> AppError {
         J::Deserialize(e) if e.is_data() => {
             AppError::Validation { code: "invalid_body", detail: e.to_string(), errors: vec![] }
         }
-        J::Deserialize(e) => AppError::bad_request("malformed_json", format!("The body is not valid JSON: {e}")),
+        J::Deserialize(e) => {
+            AppError::bad_request("malformed_json", format!("The body is not valid JSON: {e}"))
+        }
         other => AppError::bad_request("unreadable_body", other.to_string()),
     }
 }
 
 fn query_config() -> web::QueryConfig {
-    web::QueryConfig::default().error_handler(|err, _| {
-        AppError::bad_request("invalid_query", err.to_string()).into()
-    })
+    web::QueryConfig::default()
+        .error_handler(|err, _| AppError::bad_request("invalid_query", err.to_string()).into())
 }
 
 fn path_config() -> web::PathConfig {

@@ -91,8 +91,5 @@ async fn asset(name: web::Path<String>) -> HttpResponse {
         }
         _ => return HttpResponse::NotFound().finish(),
     };
-    HttpResponse::Ok()
-        .content_type(ct)
-        .insert_header(("Cache-Control", "public, max-age=86400"))
-        .body(body)
+    HttpResponse::Ok().content_type(ct).insert_header(("Cache-Control", "public, max-age=86400")).body(body)
 }

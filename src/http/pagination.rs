@@ -32,10 +32,9 @@ impl PageParams {
         }
         let after = match self.cursor.as_deref().filter(|c| !c.is_empty()) {
             None => None,
-            Some(c) => Some(
-                Uuid::parse_str(c)
-                    .map_err(|_| AppError::invalid("cursor", "invalid_cursor", "is not a cursor this API returned"))?,
-            ),
+            Some(c) => Some(Uuid::parse_str(c).map_err(|_| {
+                AppError::invalid("cursor", "invalid_cursor", "is not a cursor this API returned")
+            })?),
         };
         Ok(PageRequest { after, limit })
     }

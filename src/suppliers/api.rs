@@ -1,10 +1,10 @@
 //! Supplier endpoints. Admins register and suspend suppliers; staff read
 //! them; a supplier key reads only its own record.
 
+use crate::ids::SupplierId;
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, get, post, web};
 use serde::{Deserialize, Serialize};
-use crate::ids::SupplierId;
 
 use super::domain::SupplierInput;
 use super::service::{self, Supplier};

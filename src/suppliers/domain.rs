@@ -36,7 +36,11 @@ pub struct NewSupplier {
 }
 
 fn optional(errs: &mut Errors, field: &str, s: &str, max: usize) -> String {
-    if s.trim().is_empty() { String::new() } else { errs.take(values::text(field, s, max)).unwrap_or_default() }
+    if s.trim().is_empty() {
+        String::new()
+    } else {
+        errs.take(values::text(field, s, max)).unwrap_or_default()
+    }
 }
 
 impl NewSupplier {
@@ -49,7 +53,11 @@ impl NewSupplier {
         let contact_name = optional(&mut errs, "contact_name", &input.contact_name, 100);
         let contact_email = optional(&mut errs, "contact_email", &input.contact_email, 200);
         if !contact_email.is_empty() && !contact_email.contains('@') {
-            errs.0.push(crate::error::FieldError::new("contact_email", "invalid_email", "is not an e-mail address"));
+            errs.0.push(crate::error::FieldError::new(
+                "contact_email",
+                "invalid_email",
+                "is not an e-mail address",
+            ));
         }
         let contact_phone = optional(&mut errs, "contact_phone", &input.contact_phone, 40);
         errs.finish()?;

@@ -1,8 +1,8 @@
 //! Supplier use cases. Writes expect the caller's `write_tx`.
 
 use crate::db::types::Timestamp;
-use serde::Serialize;
 use crate::ids::SupplierId;
+use serde::Serialize;
 
 use super::domain::{NewSupplier, SupplierInput};
 use super::store::{self, SupplierRow};

@@ -1,8 +1,8 @@
 //! Supplier rows and queries.
 
 use crate::db::types::Timestamp;
-use diesel::prelude::*;
 use crate::ids::SupplierId;
+use diesel::prelude::*;
 
 use crate::db::DbConn;
 use crate::db::schema::suppliers;
@@ -33,11 +33,7 @@ pub fn by_id(conn: &mut DbConn, id: SupplierId) -> QueryResult<Option<SupplierRo
 }
 
 pub fn by_code(conn: &mut DbConn, code: &str) -> QueryResult<Option<SupplierRow>> {
-    suppliers::table
-        .filter(suppliers::code.eq(code))
-        .select(SupplierRow::as_select())
-        .first(conn)
-        .optional()
+    suppliers::table.filter(suppliers::code.eq(code)).select(SupplierRow::as_select()).first(conn).optional()
 }
 
 pub fn list(conn: &mut DbConn, status: Option<&str>, page: PageRequest) -> QueryResult<Vec<SupplierRow>> {

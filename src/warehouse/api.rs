@@ -24,14 +24,21 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
 }
 
 fn staff(caller: &ApiCaller) -> Result<(), AppError> {
-    if caller.0.is_staff() { Ok(()) } else { Err(AppError::forbidden("This endpoint is for warehouse staff.")) }
+    if caller.0.is_staff() {
+        Ok(())
+    } else {
+        Err(AppError::forbidden("This endpoint is for warehouse staff."))
+    }
 }
 
 /// All zones in walk order. Staff.
 #[utoipa::path(get, path = "/api/v1/zones", tag = "warehouse",
     responses((status = 200, body = [Zone])), security(("bearer" = [])))]
 #[get("/zones")]
-pub async fn list_zones(state: web::Data<AppState>, caller: ApiCaller) -> Result<web::Json<Vec<Zone>>, AppError> {
+pub async fn list_zones(
+    state: web::Data<AppState>,
+    caller: ApiCaller,
+) -> Result<web::Json<Vec<Zone>>, AppError> {
     staff(&caller)?;
     Ok(web::Json(db::run(&state.pool, service::zones).await?))
 }

@@ -43,7 +43,11 @@ impl BinType {
     pub fn parse(field: &str, s: &str) -> Result<Self, FieldError> {
         let s = s.trim().to_ascii_lowercase();
         Self::ALL.into_iter().find(|t| t.as_str() == s).ok_or_else(|| {
-            FieldError::new(field, "unknown_bin_type", "must be one of dock, qc, storage, pick_face, pack_station, returns, rts_hold, damaged")
+            FieldError::new(
+                field,
+                "unknown_bin_type",
+                "must be one of dock, qc, storage, pick_face, pack_station, returns, rts_hold, damaged",
+            )
         })
     }
 }
@@ -60,7 +64,8 @@ pub struct BinCode {
 
 impl BinCode {
     pub fn parse(field: &str, s: &str) -> Result<Self, FieldError> {
-        let bad = || FieldError::new(field, "invalid_bin_code", "must look like A-01-02-03 (zone-aisle-bay-level)");
+        let bad =
+            || FieldError::new(field, "invalid_bin_code", "must look like A-01-02-03 (zone-aisle-bay-level)");
         let t = s.trim().to_ascii_uppercase();
         let parts: Vec<&str> = t.split('-').collect();
         let [zone, aisle, bay, level] = parts[..] else { return Err(bad()) };
@@ -68,10 +73,15 @@ impl BinCode {
             && zone.bytes().all(|b| b.is_ascii_alphanumeric())
             && zone.as_bytes()[0].is_ascii_alphabetic();
         let num = |p: &str| -> Option<i32> {
-            (p.len() == 2 && p.bytes().all(|b| b.is_ascii_digit())).then(|| p.parse().ok()).flatten().filter(|n| *n >= 1)
+            (p.len() == 2 && p.bytes().all(|b| b.is_ascii_digit()))
+                .then(|| p.parse().ok())
+                .flatten()
+                .filter(|n| *n >= 1)
         };
         match (zone_ok, num(aisle), num(bay), num(level)) {
-            (true, Some(aisle), Some(bay), Some(level)) => Ok(Self { zone: zone.to_owned(), aisle, bay, level }),
+            (true, Some(aisle), Some(bay), Some(level)) => {
+                Ok(Self { zone: zone.to_owned(), aisle, bay, level })
+            }
             _ => Err(bad()),
         }
     }
@@ -84,7 +94,10 @@ impl BinCode {
     /// odd aisles and back down the even ones, levels bottom to top.
     pub fn walk_order(&self, zone_sequence: i32) -> i64 {
         let bay = if self.aisle % 2 == 1 { self.bay } else { 100 - self.bay };
-        i64::from(zone_sequence) * 1_000_000 + i64::from(self.aisle) * 10_000 + i64::from(bay) * 100 + i64::from(self.level)
+        i64::from(zone_sequence) * 1_000_000
+            + i64::from(self.aisle) * 10_000
+            + i64::from(bay) * 100
+            + i64::from(self.level)
     }
 }
 

@@ -1,8 +1,8 @@
 //! Warehouse layout use cases. Writes expect the caller's `write_tx`.
 
 use crate::db::types::Timestamp;
-use serde::{Deserialize, Serialize};
 use crate::ids::{BinId, ZoneId};
+use serde::{Deserialize, Serialize};
 
 use super::domain::{BinCode, BinType};
 use super::store::{self, BinFilter, BinRow, ZoneRow};
@@ -91,10 +91,17 @@ pub fn create_zone(conn: &mut DbConn, input: &ZoneInput) -> Result<Zone, AppErro
 
 fn zone_code(s: &str) -> Result<String, FieldError> {
     let t = s.trim().to_ascii_uppercase();
-    if (1..=4).contains(&t.len()) && t.bytes().all(|b| b.is_ascii_alphanumeric()) && t.as_bytes()[0].is_ascii_alphabetic() {
+    if (1..=4).contains(&t.len())
+        && t.bytes().all(|b| b.is_ascii_alphanumeric())
+        && t.as_bytes()[0].is_ascii_alphabetic()
+    {
         Ok(t)
     } else {
-        Err(FieldError::new("code", "invalid_zone_code", "must be 1 to 4 letters or digits, starting with a letter"))
+        Err(FieldError::new(
+            "code",
+            "invalid_zone_code",
+            "must be 1 to 4 letters or digits, starting with a letter",
+        ))
     }
 }
 
@@ -129,7 +136,9 @@ pub fn create_bins(conn: &mut DbConn, inputs: &[BinInput], create_zones: bool) -
         }
         let cap = match input.capacity_units {
             None => Some(None),
-            Some(c) => errs.take(values::positive_i32(&format!("bins[{i}].capacity_units"), c, 10_000_000)).map(Some),
+            Some(c) => {
+                errs.take(values::positive_i32(&format!("bins[{i}].capacity_units"), c, 10_000_000)).map(Some)
+            }
         };
         if let Some(cap) = cap {
             parsed.push((code, input.bin_type, cap));
@@ -139,7 +148,10 @@ pub fn create_bins(conn: &mut DbConn, inputs: &[BinInput], create_zones: bool) -
     let codes: Vec<String> = parsed.iter().map(|(c, _, _)| c.render()).collect();
     let taken = store::existing_codes(conn, &codes)?;
     if !taken.is_empty() {
-        return Err(AppError::conflict("bin_code_taken", format!("These bins exist already: {}", taken.join(", "))));
+        return Err(AppError::conflict(
+            "bin_code_taken",
+            format!("These bins exist already: {}", taken.join(", ")),
+        ));
     }
     let now = Timestamp::now();
     let mut zones: std::collections::HashMap<String, ZoneRow> = std::collections::HashMap::new();
@@ -149,11 +161,18 @@ pub fn create_bins(conn: &mut DbConn, inputs: &[BinInput], create_zones: bool) -
             let zone = match store::zone_by_code(conn, &code.zone)? {
                 Some(z) => z,
                 None if create_zones => {
-                    let z = create_zone(conn, &ZoneInput { code: code.zone.clone(), name: format!("Zone {}", code.zone) })?;
+                    let z = create_zone(
+                        conn,
+                        &ZoneInput { code: code.zone.clone(), name: format!("Zone {}", code.zone) },
+                    )?;
                     store::zone_by_code(conn, &z.code)?.expect("just created")
                 }
                 None => {
-                    return Err(AppError::invalid("code", "unknown_zone", format!("zone {} does not exist; create it first", code.zone)));
+                    return Err(AppError::invalid(
+                        "code",
+                        "unknown_zone",
+                        format!("zone {} does not exist; create it first", code.zone),
+                    ));
                 }
             };
             zones.insert(code.zone.clone(), zone);
@@ -174,7 +193,13 @@ pub fn create_bins(conn: &mut DbConn, inputs: &[BinInput], create_zones: bool) -
         });
     }
     store::insert_bins(conn, &rows)?;
-    Ok(rows.into_iter().map(|b| { let z = zones[&BinCode::parse("c", &b.code).expect("valid").zone].clone(); bin((b, z)) }).collect())
+    Ok(rows
+        .into_iter()
+        .map(|b| {
+            let z = zones[&BinCode::parse("c", &b.code).expect("valid").zone].clone();
+            bin((b, z))
+        })
+        .collect())
 }
 
 /// Parses a CSV of bins: a header `code,bin_type,capacity_units` then one
@@ -184,10 +209,15 @@ pub fn parse_bins_csv(text: &str) -> Result<Vec<BinInput>, AppError> {
     let Some((_, header)) = lines.next() else {
         return Err(AppError::invalid("csv", "empty", "the file is empty"));
     };
-    let cols: Vec<String> = header.split(',').map(|c| c.trim().trim_start_matches('\u{feff}').to_ascii_lowercase()).collect();
+    let cols: Vec<String> =
+        header.split(',').map(|c| c.trim().trim_start_matches('\u{feff}').to_ascii_lowercase()).collect();
     let idx = |name: &str| cols.iter().position(|c| c == name);
     let (Some(ci), Some(ti)) = (idx("code"), idx("bin_type")) else {
-        return Err(AppError::invalid("csv", "bad_header", "the first line must name the columns: code,bin_type,capacity_units"));
+        return Err(AppError::invalid(
+            "csv",
+            "bad_header",
+            "the first line must name the columns: code,bin_type,capacity_units",
+        ));
     };
     let cap_i = idx("capacity_units");
     let mut errs = Errors::default();
@@ -195,18 +225,28 @@ pub fn parse_bins_csv(text: &str) -> Result<Vec<BinInput>, AppError> {
     for (n, line) in lines {
         let line_no = n + 1;
         if line.contains('"') {
-            errs.0.push(FieldError::new(&format!("line {line_no}"), "quoted_field", "quotes are not supported"));
+            errs.0.push(FieldError::new(
+                &format!("line {line_no}"),
+                "quoted_field",
+                "quotes are not supported",
+            ));
             continue;
         }
         let f: Vec<&str> = line.split(',').map(str::trim).collect();
         let get = |i: usize| f.get(i).copied().unwrap_or("");
-        let Some(t) = errs.take(BinType::parse(&format!("line {line_no}: bin_type"), get(ti))) else { continue };
+        let Some(t) = errs.take(BinType::parse(&format!("line {line_no}: bin_type"), get(ti))) else {
+            continue;
+        };
         let cap = match cap_i.map(get).filter(|s| !s.is_empty()) {
             None => None,
             Some(s) => match s.parse::<i64>() {
                 Ok(v) => Some(v),
                 Err(_) => {
-                    errs.0.push(FieldError::new(&format!("line {line_no}: capacity_units"), "not_a_number", "must be a whole number"));
+                    errs.0.push(FieldError::new(
+                        &format!("line {line_no}: capacity_units"),
+                        "not_a_number",
+                        "must be a whole number",
+                    ));
                     continue;
                 }
             },

@@ -1,8 +1,8 @@
 //! Zone and bin rows and queries.
 
 use crate::db::types::Timestamp;
-use diesel::prelude::*;
 use crate::ids::{BinId, ZoneId};
+use diesel::prelude::*;
 
 use crate::db::DbConn;
 use crate::db::schema::{bins, zones};

@@ -37,7 +37,8 @@ async fn suppliers_never_see_each_others_skus() {
     let codes: Vec<_> = list["items"].as_array().unwrap().iter().map(|i| i["sku_code"].clone()).collect();
     assert_eq!(codes, vec![json!("SKU-2")]);
     // Asking for the other supplier's rows by filter does not widen the scope.
-    let (_, list) = app.get(&format!("/api/v1/skus?barcode={}", their_sku["barcode"].as_str().unwrap()), &mine).await;
+    let (_, list) =
+        app.get(&format!("/api/v1/skus?barcode={}", their_sku["barcode"].as_str().unwrap()), &mine).await;
     assert!(list["items"].as_array().unwrap().is_empty());
     let (s, _) = app.post(&format!("/api/v1/skus/{id}/status"), &mine, &json!({"status": "suspended"})).await;
     assert_eq!(s, 404, "nor can it change them");
@@ -76,8 +77,12 @@ async fn invalid_fields_are_all_reported_and_nothing_is_written() {
     bad["supply_price"]["currency"] = json!("rmb");
     let (s, body) = app.post("/api/v1/skus", &key, &bad).await;
     assert_eq!((s, body["code"].as_str()), (422, Some("validation_failed")));
-    let fields: Vec<_> = body["errors"].as_array().unwrap().iter().map(|e| e["field"].as_str().unwrap().to_owned()).collect();
-    assert_eq!(fields, ["barcode", "declared.weight_g", "hs_code", "origin_country", "supply_price.currency"]);
+    let fields: Vec<_> =
+        body["errors"].as_array().unwrap().iter().map(|e| e["field"].as_str().unwrap().to_owned()).collect();
+    assert_eq!(
+        fields,
+        ["barcode", "declared.weight_g", "hs_code", "origin_country", "supply_price.currency"]
+    );
     assert_eq!(body["errors"][0]["code"], "invalid_check_digit");
     assert_eq!(app.count("skus"), 0);
 }
@@ -113,7 +118,9 @@ async fn pagination_walks_every_sku_once() {
     loop {
         let (s, page) = app.get(&path, &key).await;
         assert_eq!(s, 200);
-        seen.extend(page["items"].as_array().unwrap().iter().map(|i| i["sku_code"].as_str().unwrap().to_owned()));
+        seen.extend(
+            page["items"].as_array().unwrap().iter().map(|i| i["sku_code"].as_str().unwrap().to_owned()),
+        );
         match page["next_cursor"].as_str() {
             Some(c) => path = format!("/api/v1/skus?limit=3&cursor={c}"),
             None => break,

@@ -30,12 +30,21 @@ fn custody(db: &FreshDb, args: &[&str], stdin: Option<&str>) -> (bool, String, S
 #[test]
 fn admin_commands_create_suppliers_users_and_keys_that_can_be_revoked() {
     let db = FreshDb::new();
-    let (ok, out, err) = custody(&db, &["admin", "create-supplier", "--code", "gz-7", "--name", "广州七号"], None);
+    let (ok, out, err) =
+        custody(&db, &["admin", "create-supplier", "--code", "gz-7", "--name", "广州七号"], None);
     assert!(ok, "{err}");
     assert!(uuid::Uuid::parse_str(out.trim()).is_ok(), "prints the id alone: {out}");
-    let (ok, _, err) = custody(&db, &["admin", "create-user", "--username", "Lin", "--role", "qc", "--password-stdin"], Some("a long enough password\n"));
+    let (ok, _, err) = custody(
+        &db,
+        &["admin", "create-user", "--username", "Lin", "--role", "qc", "--password-stdin"],
+        Some("a long enough password\n"),
+    );
     assert!(ok, "{err}");
-    let (ok, _, err) = custody(&db, &["admin", "create-user", "--username", "x", "--role", "boss", "--password-stdin"], Some("a long enough password\n"));
+    let (ok, _, err) = custody(
+        &db,
+        &["admin", "create-user", "--username", "x", "--role", "boss", "--password-stdin"],
+        Some("a long enough password\n"),
+    );
     assert!(!ok);
     assert!(err.contains("role"), "{err}");
 

@@ -21,7 +21,14 @@ async fn every_response_carries_a_request_id_and_metrics_count_routes() {
     let r = app.client.get(app.url("/api/v1/skus")).bearer_auth(&key).send().await.unwrap();
     assert_eq!(r.status(), 200);
     assert!(r.headers().get("x-request-id").is_some());
-    let r = app.client.get(app.url("/api/v1/skus")).header("x-request-id", "trace-me-123").bearer_auth(&key).send().await.unwrap();
+    let r = app
+        .client
+        .get(app.url("/api/v1/skus"))
+        .header("x-request-id", "trace-me-123")
+        .bearer_auth(&key)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.headers()["x-request-id"], "trace-me-123");
     let text = app.client.get(app.url("/metrics")).send().await.unwrap().text().await.unwrap();
     assert!(
@@ -78,7 +85,12 @@ async fn an_idempotency_key_replays_the_first_response_and_does_nothing_twice() 
     let app = spawn_app().await;
     let (_, key) = app.supplier("ACME");
     let send = |body: serde_json::Value, ikey: &'static str| {
-        let req = app.client.post(app.url("/api/v1/skus")).bearer_auth(&key).header("Idempotency-Key", ikey).json(&body);
+        let req = app
+            .client
+            .post(app.url("/api/v1/skus"))
+            .bearer_auth(&key)
+            .header("Idempotency-Key", ikey)
+            .json(&body);
         async move { req.send().await.unwrap() }
     };
     let first = send(sku_body(1), "k-1").await;

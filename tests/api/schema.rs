@@ -77,7 +77,9 @@ fn migrated(db: &FreshDb) -> DbConn {
     drop(pool);
     match db::DatabaseUrl::parse(&url).unwrap() {
         db::DatabaseUrl::Postgres(u) => DbConn::Pg(diesel::PgConnection::establish(&u).unwrap()),
-        db::DatabaseUrl::Sqlite(p) => DbConn::Sqlite(diesel::SqliteConnection::establish(p.to_str().unwrap()).unwrap()),
+        db::DatabaseUrl::Sqlite(p) => {
+            DbConn::Sqlite(diesel::SqliteConnection::establish(p.to_str().unwrap()).unwrap())
+        }
     }
 }
 

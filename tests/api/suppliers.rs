@@ -58,7 +58,8 @@ async fn suspending_a_supplier_stops_its_keys() {
     let (id, key) = app.supplier("ACME");
     let (s, _) = app.get("/api/v1/me", &key).await;
     assert_eq!(s, 200);
-    let (s, b) = app.post(&format!("/api/v1/suppliers/{id}/status"), &admin, &json!({"status": "suspended"})).await;
+    let (s, b) =
+        app.post(&format!("/api/v1/suppliers/{id}/status"), &admin, &json!({"status": "suspended"})).await;
     assert_eq!((s, b["status"].as_str()), (200, Some("suspended")));
     let (s, _) = app.get("/api/v1/me", &key).await;
     assert_eq!(s, 401);

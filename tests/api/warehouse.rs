@@ -13,7 +13,9 @@ async fn a_csv_import_creates_bins_and_their_zones_in_walk_order() {
     let (_, zones) = app.get("/api/v1/zones", &admin).await;
     let zone_codes: Vec<_> = zones.as_array().unwrap().iter().map(|z| z["code"].as_str().unwrap()).collect();
     assert_eq!(zone_codes, ["A", "D"]);
-    let order = |code: &str| bins.as_array().unwrap().iter().find(|b| b["code"] == code).unwrap()["walk_order"].as_i64().unwrap();
+    let order = |code: &str| {
+        bins.as_array().unwrap().iter().find(|b| b["code"] == code).unwrap()["walk_order"].as_i64().unwrap()
+    };
     // Up aisle 1, then aisle 2 from the far end back.
     assert!(order("A-01-01-01") < order("A-01-02-01"));
     assert!(order("A-01-02-01") < order("A-02-02-01"));
@@ -28,10 +30,12 @@ async fn a_csv_import_creates_bins_and_their_zones_in_walk_order() {
 async fn a_bad_csv_line_rejects_the_whole_import() {
     let app = spawn_app().await;
     let admin = app.staff("ada", "admin");
-    let csv = "code,bin_type,capacity_units\nA-01-01-01,storage,500\nA-1-1-1,storage,10\nA-01-03-01,freezer,10\n";
+    let csv =
+        "code,bin_type,capacity_units\nA-01-01-01,storage,500\nA-1-1-1,storage,10\nA-01-03-01,freezer,10\n";
     let (s, body) = app.post_raw("/api/v1/bins/import", &admin, "text/csv", csv).await;
     assert_eq!(s, 422, "{body}");
-    let fields: Vec<_> = body["errors"].as_array().unwrap().iter().map(|e| e["field"].as_str().unwrap()).collect();
+    let fields: Vec<_> =
+        body["errors"].as_array().unwrap().iter().map(|e| e["field"].as_str().unwrap()).collect();
     assert_eq!(fields, ["line 3: code", "line 4: bin_type"]);
     assert_eq!(app.count("bins"), 0);
     assert_eq!(app.count("zones"), 0);
@@ -67,7 +71,10 @@ async fn a_bin_label_prints_as_html_with_a_barcode_and_as_zpl() {
     let (s, html) = app.get("/api/v1/bins/A-01-02-03/label", &admin).await;
     assert_eq!(s, 200);
     let html = html.as_str().unwrap();
-    assert!(html.contains("<svg") && html.contains("A-01-02-03") && html.contains("size: 100mm 50mm"), "{html}");
+    assert!(
+        html.contains("<svg") && html.contains("A-01-02-03") && html.contains("size: 100mm 50mm"),
+        "{html}"
+    );
     let (s, zpl) = app.get("/api/v1/bins/A-01-02-03/label?format=zpl", &admin).await;
     assert_eq!(s, 200);
     let zpl = zpl.as_str().unwrap();

@@ -48,10 +48,7 @@ impl FreshDb {
             .unwrap_or_else(|e| panic!("PostgreSQL at {admin_url} does not answer: {e}"));
         admin.batch_execute(&format!("CREATE DATABASE {name}")).expect("create test database");
         let base = admin_url.rsplit_once('/').map(|(b, _)| b).expect("URL has a database part");
-        Self {
-            url: format!("{base}/{name}"),
-            db: TestDb::Postgres { admin_url: admin_url.to_owned(), name },
-        }
+        Self { url: format!("{base}/{name}"), db: TestDb::Postgres { admin_url: admin_url.to_owned(), name } }
     }
 
     pub fn sqlite() -> Self {
@@ -207,10 +204,7 @@ impl TestApp {
             n: i64,
         }
         let mut conn = self.pool.get().unwrap();
-        diesel::sql_query(format!("SELECT COUNT(*) AS n FROM {table}"))
-            .get_result::<N>(&mut *conn)
-            .unwrap()
-            .n
+        diesel::sql_query(format!("SELECT COUNT(*) AS n FROM {table}")).get_result::<N>(&mut *conn).unwrap().n
     }
 }
 
