@@ -13,7 +13,9 @@ use clap::{Args, Parser, Subcommand};
 use crate::auth::service::{self as auth, KeyOwner, NewUser};
 use crate::config::Config;
 use crate::db::{self, Pool};
+use crate::events::relay::{self, BrokerState, RelayConfig, RelayStatus};
 use crate::http::{self, AppState};
+use std::sync::Arc;
 
 #[derive(Parser)]
 #[command(name = "custody", version, about = "Custody: full-custody cross-border warehouse management")]
@@ -40,6 +42,30 @@ enum Command {
     /// Operator commands.
     #[command(subcommand)]
     Admin(Admin),
+    /// Run the event relay alone (when `serve` runs with CUSTODY_RELAY=false).
+    Relay,
+    /// Event tools for operators.
+    #[command(subcommand)]
+    Events(Events),
+}
+
+#[derive(Subcommand)]
+enum Events {
+    /// Print events as they arrive on the broker (the reference consumer).
+    Tail {
+        /// Routing-key pattern to bind, e.g. 'asn.#' or '*.registered'; repeatable.
+        #[arg(long = "bind", default_value = "#")]
+        bind: Vec<String>,
+    },
+    /// List events the relay parked after repeated failures.
+    Parked,
+    /// Put parked events back in line: one by id, or all.
+    Retry {
+        /// Event id; omit with --all.
+        id: Option<String>,
+        #[arg(long, conflicts_with = "id")]
+        all: bool,
+    },
 }
 
 #[derive(Subcommand)]
@@ -152,6 +178,8 @@ fn run(command: Command, config: Config) -> anyhow::Result<()> {
             Ok(())
         }
         Command::Admin(cmd) => admin(cmd, &config),
+        Command::Relay => relay_alone(config),
+        Command::Events(cmd) => events(cmd, &config),
     }
 }
 
@@ -220,6 +248,62 @@ fn admin(cmd: Admin, config: &Config) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// Runs the relay in the foreground until SIGINT or SIGTERM.
+fn relay_alone(config: Config) -> anyhow::Result<()> {
+    let pool = open(&config)?;
+    let state = if config.amqp_url.is_some() { BrokerState::Down } else { BrokerState::Disabled };
+    let handle = relay::spawn(pool, RelayConfig::from_config(&config), Arc::new(RelayStatus::new(state)));
+    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
+    rt.block_on(async {
+        let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?;
+        tokio::select! {
+            _ = tokio::signal::ctrl_c() => {}
+            _ = term.recv() => {}
+        }
+        Ok::<_, std::io::Error>(())
+    })?;
+    eprintln!("stopping the relay after its current batch");
+    handle.stop();
+    Ok(())
+}
+
+fn events(cmd: Events, config: &Config) -> anyhow::Result<()> {
+    match cmd {
+        Events::Tail { bind } => {
+            let url = config.amqp_url.as_deref().ok_or_else(|| anyhow::anyhow!("CUSTODY_AMQP_URL is not set"))?;
+            let rt = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
+            rt.block_on(crate::events::tail::run(url, &config.amqp_exchange, &bind))
+        }
+        Events::Parked => {
+            let pool = open(config)?;
+            let rows = in_tx(&pool, |tx| Ok(crate::events::store::parked(tx)?))?;
+            for r in rows {
+                println!(
+                    "{}\t{}\t{}\tseq={}\tattempts={}\t{}",
+                    r.id,
+                    r.event_type,
+                    r.document_no,
+                    r.sequence,
+                    r.attempts,
+                    r.last_error.unwrap_or_default()
+                );
+            }
+            Ok(())
+        }
+        Events::Retry { id, all } => {
+            let id = match (id, all) {
+                (Some(id), false) => Some(id.parse::<crate::ids::EventId>().map_err(|_| anyhow::anyhow!("not an event id: {id}"))?),
+                (None, true) => None,
+                _ => anyhow::bail!("give an event id or --all"),
+            };
+            let pool = open(config)?;
+            let n = in_tx(&pool, |tx| Ok(crate::events::store::retry_parked(tx, id)?))?;
+            eprintln!("{n} event(s) queued again");
+            Ok(())
+        }
+    }
+}
+
 fn serve(config: Config, demo: bool) -> anyhow::Result<()> {
     tracing::info!(config = ?config, "starting");
     let pool = open(&config)?;
@@ -241,8 +325,19 @@ fn serve(config: Config, demo: bool) -> anyhow::Result<()> {
         .map_err(|e| anyhow::anyhow!("cannot listen on {}: {e}", config.bind))?;
     let addr = listener.local_addr()?;
     eprintln!("Custody is serving on http://{addr}/ (console at /console, API docs at /api/docs)");
-    let state = actix_web::web::Data::new(AppState::new(pool, config));
+    let (status, relay_handle) = if config.relay_in_process {
+        let state = if config.amqp_url.is_some() { BrokerState::Down } else { BrokerState::Disabled };
+        let status = Arc::new(RelayStatus::new(state));
+        let handle = relay::spawn(pool.clone(), RelayConfig::from_config(&config), status.clone());
+        (status, Some(handle))
+    } else {
+        (Arc::new(RelayStatus::new(BrokerState::NotRunning)), None)
+    };
+    let state = actix_web::web::Data::new(AppState::with_relay(pool, config, status));
     actix_web::rt::System::new().block_on(async move { http::start(listener, state)?.await })?;
+    if let Some(h) = relay_handle {
+        h.stop();
+    }
     Ok(())
 }
 

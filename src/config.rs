@@ -31,6 +31,11 @@ pub struct Config {
     pub login_max_failures: u32,
     pub login_lockout_secs: u64,
     pub warehouse_code: String,
+    pub amqp_exchange: String,
+    pub relay_in_process: bool,
+    pub relay_batch_size: i64,
+    pub events_retention_hours: i64,
+    pub event_max_bytes: usize,
 }
 
 /// (name, default, meaning): the one table of settings.
@@ -69,6 +74,11 @@ pub const SETTINGS: &[(&str, &str, &str)] = &[
         "CAN1",
         "Code of this warehouse, printed on labels and used as the event source.",
     ),
+    ("CUSTODY_AMQP_EXCHANGE", "custody.events", "Durable topic exchange events are published to (its alternate exchange is <name>.unrouted)."),
+    ("CUSTODY_RELAY", "true", "Run the event relay inside `custody serve` (false when a separate `custody relay` runs)."),
+    ("CUSTODY_RELAY_BATCH", "500", "Events the relay publishes per batch (pipelined, then each confirm awaited)."),
+    ("CUSTODY_EVENTS_RETENTION_HOURS", "168", "How long published events stay in the outbox and the feed."),
+    ("CUSTODY_EVENT_MAX_BYTES", "1048576", "Largest event payload the relay publishes; larger ones are parked."),
 ];
 
 #[derive(Debug)]
@@ -140,7 +150,15 @@ impl Config {
             login_max_failures: parsed("CUSTODY_LOGIN_MAX_FAILURES", get("CUSTODY_LOGIN_MAX_FAILURES"), 5)?,
             login_lockout_secs: parsed("CUSTODY_LOGIN_LOCKOUT_SECS", get("CUSTODY_LOGIN_LOCKOUT_SECS"), 900)?,
             warehouse_code: get("CUSTODY_WAREHOUSE_CODE").unwrap_or("CAN1").to_owned(),
+            amqp_exchange: get("CUSTODY_AMQP_EXCHANGE").unwrap_or("custody.events").to_owned(),
+            relay_in_process: parsed("CUSTODY_RELAY", get("CUSTODY_RELAY"), true)?,
+            relay_batch_size: parsed("CUSTODY_RELAY_BATCH", get("CUSTODY_RELAY_BATCH"), 500)?,
+            events_retention_hours: parsed("CUSTODY_EVENTS_RETENTION_HOURS", get("CUSTODY_EVENTS_RETENTION_HOURS"), 168)?,
+            event_max_bytes: parsed("CUSTODY_EVENT_MAX_BYTES", get("CUSTODY_EVENT_MAX_BYTES"), 1 << 20)?,
         };
+        if !(1..=10_000).contains(&cfg.relay_batch_size) {
+            return Err(ConfigError("CUSTODY_RELAY_BATCH must be 1 to 10000".into()));
+        }
         if cfg.db_pool_size == 0 || cfg.workers == 0 {
             return Err(ConfigError("pool size and workers must be at least 1".into()));
         }

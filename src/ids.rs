@@ -25,3 +25,11 @@ crate::typed_id!(
     /// A bin location.
     BinId
 );
+crate::typed_id!(
+    /// An event in the outbox; the CloudEvents `id` and the AMQP `message_id`.
+    EventId
+);
+crate::typed_id!(
+    /// The id of whatever document an event is about (a SKU, an ASN, an order...).
+    AggregateId
+);

@@ -11,6 +11,7 @@ pub mod console;
 pub mod db;
 pub mod demo;
 pub mod error;
+pub mod events;
 pub mod http;
 pub mod ids;
 pub mod labels;
@@ -25,4 +26,5 @@ pub fn api_routes(cfg: &mut actix_web::web::ServiceConfig) {
     suppliers::api::configure(cfg);
     catalog::api::configure(cfg);
     warehouse::api::configure(cfg);
+    events::api::configure(cfg);
 }

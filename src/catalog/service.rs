@@ -1,7 +1,8 @@
 //! Catalog use cases. Writes expect the caller's `write_tx`.
 
 use crate::db::types::Timestamp;
-use crate::ids::{SkuId, SupplierId};
+use crate::events::{self, EventType, NewEvent, catalog};
+use crate::ids::{AggregateId, SkuId, SupplierId};
 use serde::Serialize;
 
 use super::domain::{Barcode, Measures, MoneyDto, NewSku, Physical, SensitiveFlag, SkuInput};
@@ -141,7 +142,26 @@ pub fn register(conn: &mut DbConn, supplier_id: SupplierId, input: &SkuInput) ->
             e.into()
         }
     })?;
-    Ok(row.into())
+    let sku: Sku = row.into();
+    events::record(conn, sku_event(&sku, catalog::SKU_REGISTERED, serde_json::json!({"barcode": sku.barcode})))?;
+    Ok(sku)
+}
+
+/// A SKU's event: ids, codes, status and what changed.
+fn sku_event(sku: &Sku, event_type: EventType, extra: serde_json::Value) -> NewEvent {
+    let mut payload = serde_json::json!({
+        "sku_id": sku.id, "supplier_id": sku.supplier_id, "sku_code": sku.sku_code, "status": sku.status,
+    });
+    if let (Some(p), serde_json::Value::Object(extra)) = (payload.as_object_mut(), extra) {
+        p.extend(extra);
+    }
+    NewEvent {
+        event_type,
+        aggregate_id: AggregateId(sku.id.0),
+        document_no: sku.sku_code.clone(),
+        owner: Some(sku.supplier_id),
+        payload,
+    }
 }
 
 /// A SKU as `owner` may see it: `None` lets staff see any SKU; a supplier
@@ -169,9 +189,14 @@ pub fn set_status(
     owner: Option<SupplierId>,
     status: ActiveStatus,
 ) -> Result<Sku, AppError> {
-    get(conn, id, owner)?;
+    let before = get(conn, id, owner)?;
+    if before.status == status {
+        return Ok(before);
+    }
     store::set_status(conn, id, status.as_str(), Timestamp::now())?;
-    get(conn, id, owner)
+    let after = get(conn, id, owner)?;
+    events::record(conn, sku_event(&after, catalog::SKU_STATUS_CHANGED, serde_json::json!({})))?;
+    Ok(after)
 }
 
 /// Records what the warehouse measured (at receiving or QC).
@@ -183,7 +208,13 @@ pub fn record_measurements(conn: &mut DbConn, id: SkuId, m: &Measures) -> Result
     if store::set_measured(conn, id, &physical, Timestamp::now())? == 0 {
         return Err(AppError::not_found("sku"));
     }
-    get(conn, id, None)
+    let sku = get(conn, id, None)?;
+    let measured = serde_json::json!({"measured": {
+        "weight_g": physical.weight_g, "length_mm": physical.length_mm,
+        "width_mm": physical.width_mm, "height_mm": physical.height_mm,
+    }});
+    events::record(conn, sku_event(&sku, catalog::SKU_MEASURED, measured))?;
+    Ok(sku)
 }
 
 pub fn count(conn: &mut DbConn) -> Result<i64, AppError> {

@@ -161,6 +161,9 @@ diesel::allow_tables_to_appear_in_same_query!(
     zones,
     bins,
     idempotency_records,
+    outbox,
+    event_sequences,
+    outbox_state,
 );
 
 /// Every table, for the schema-versus-migrations test.
@@ -173,4 +176,48 @@ pub const TABLES: &[&str] = &[
     "zones",
     "bins",
     "idempotency_records",
+    "outbox",
+    "event_sequences",
+    "outbox_state",
 ];
+
+diesel::table! {
+    use diesel::sql_types::*;
+    use crate::db::types::*;
+
+    outbox (id) {
+        id -> PortableUuid,
+        position -> Nullable<BigInt>,
+        event_type -> Text,
+        aggregate_kind -> Text,
+        aggregate_id -> PortableUuid,
+        document_no -> Text,
+        owner_id -> Nullable<PortableUuid>,
+        sequence -> BigInt,
+        occurred_at -> UtcInstant,
+        payload -> Text,
+        published_at -> Nullable<UtcInstant>,
+        attempts -> Integer,
+        next_attempt_at -> Nullable<UtcInstant>,
+        last_error -> Nullable<Text>,
+        parked_at -> Nullable<UtcInstant>,
+    }
+}
+
+diesel::table! {
+    use diesel::sql_types::*;
+    use crate::db::types::*;
+
+    event_sequences (aggregate_kind, aggregate_id) {
+        aggregate_kind -> Text,
+        aggregate_id -> PortableUuid,
+        last_sequence -> BigInt,
+    }
+}
+
+diesel::table! {
+    outbox_state (id) {
+        id -> Integer,
+        last_position -> BigInt,
+    }
+}

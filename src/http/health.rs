@@ -17,6 +17,11 @@ pub struct Readiness {
     pub database: &'static str,
     /// `postgres` or `sqlite`.
     pub backend: &'static str,
+    /// The event relay's broker connection in this process: `up`, `down`,
+    /// `standby` (another instance publishes), `disabled` (no broker
+    /// configured) or `not_running`. Events are kept safely in every state,
+    /// so this does not make the service unready.
+    pub broker: &'static str,
 }
 
 /// The process is alive. Public.
@@ -36,6 +41,7 @@ pub async fn readyz(state: web::Data<AppState>) -> HttpResponse {
         status: if up { "ready" } else { "not_ready" },
         database: if up { "up" } else { "down" },
         backend: state.backend,
+        broker: state.relay.state().as_str(),
     };
     if up { HttpResponse::Ok().json(body) } else { HttpResponse::ServiceUnavailable().json(body) }
 }
@@ -45,5 +51,19 @@ pub async fn readyz(state: web::Data<AppState>) -> HttpResponse {
 #[utoipa::path(get, path = "/metrics", tag = "operations", responses((status = 200, description = "Prometheus text", content_type = "text/plain")))]
 #[get("/metrics")]
 pub async fn metrics(state: web::Data<AppState>) -> HttpResponse {
-    HttpResponse::Ok().content_type("text/plain; version=0.0.4").body(state.metrics.render(&state.pool))
+    let mut body = state.metrics.render(&state.pool);
+    state.relay.render(&mut body);
+    if let Ok((count, oldest)) = crate::db::run(&state.pool, |c| Ok(crate::events::store::backlog(c)?)).await {
+        use std::fmt::Write;
+        let age = oldest.map(|t| (chrono::Utc::now() - t.0).num_milliseconds().max(0) as f64 / 1000.0).unwrap_or(0.0);
+        let _ = writeln!(
+            body,
+            "# HELP custody_events_backlog Events recorded but not yet published.\n\
+             # TYPE custody_events_backlog gauge\ncustody_events_backlog {count}\n\
+             # HELP custody_events_oldest_unpublished_seconds Age of the oldest unpublished event.\n\
+             # TYPE custody_events_oldest_unpublished_seconds gauge\n\
+             custody_events_oldest_unpublished_seconds {age}"
+        );
+    }
+    HttpResponse::Ok().content_type("text/plain; version=0.0.4").body(body)
 }

@@ -29,10 +29,18 @@ pub struct AppState {
     pub metrics: Arc<metrics::Metrics>,
     pub login_throttle: LoginThrottle,
     pub backend: &'static str,
+    /// The in-process event relay's state and counters (if one runs here).
+    pub relay: Arc<crate::events::relay::RelayStatus>,
 }
 
 impl AppState {
+    /// State with no relay running in this process.
     pub fn new(pool: Pool, config: Config) -> Self {
+        let relay = Arc::new(crate::events::relay::RelayStatus::new(crate::events::relay::BrokerState::NotRunning));
+        Self::with_relay(pool, config, relay)
+    }
+
+    pub fn with_relay(pool: Pool, config: Config, relay: Arc<crate::events::relay::RelayStatus>) -> Self {
         let backend = crate::db::DatabaseUrl::parse(&config.database_url)
             .map(|u| u.backend_name())
             .unwrap_or("unknown");
@@ -45,6 +53,7 @@ impl AppState {
             metrics: Arc::new(metrics::Metrics::default()),
             config,
             backend,
+            relay,
         }
     }
 }

@@ -40,6 +40,9 @@ use crate::{catalog, error, http, suppliers, warehouse};
         warehouse::api::import_bins,
         warehouse::api::show_bin,
         warehouse::api::bin_label,
+        crate::events::api::feed,
+        crate::events::api::parked,
+        crate::events::api::retry,
     ),
     components(schemas(error::Problem, error::FieldError)),
     modifiers(&BearerAuth),
@@ -49,6 +52,7 @@ use crate::{catalog, error, http, suppliers, warehouse};
         (name = "suppliers", description = "Suppliers (货主)"),
         (name = "catalog", description = "SKUs (商品)"),
         (name = "warehouse", description = "Zones and bins (库位)"),
+        (name = "events", description = "Status events: the feed (RabbitMQ carries the same events)"),
     )
 )]
 pub struct ApiDoc;

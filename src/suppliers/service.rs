@@ -1,7 +1,8 @@
 //! Supplier use cases. Writes expect the caller's `write_tx`.
 
 use crate::db::types::Timestamp;
-use crate::ids::SupplierId;
+use crate::events::{self, NewEvent, catalog};
+use crate::ids::{AggregateId, SupplierId};
 use serde::Serialize;
 
 use super::domain::{NewSupplier, SupplierInput};
@@ -67,7 +68,20 @@ pub fn create(conn: &mut DbConn, input: &SupplierInput) -> Result<Supplier, AppE
             e.into()
         }
     })?;
-    Ok(row.into())
+    let supplier: Supplier = row.into();
+    events::record(conn, supplier_event(&supplier, catalog::SUPPLIER_REGISTERED))?;
+    Ok(supplier)
+}
+
+/// The event of a supplier's change: ids, code and status; never contacts.
+fn supplier_event(s: &Supplier, event_type: crate::events::EventType) -> NewEvent {
+    NewEvent {
+        event_type,
+        aggregate_id: AggregateId(s.id.0),
+        document_no: s.code.clone(),
+        owner: Some(s.id),
+        payload: serde_json::json!({"supplier_id": s.id, "code": s.code, "status": s.status}),
+    }
 }
 
 pub fn get(conn: &mut DbConn, id: SupplierId) -> Result<Supplier, AppError> {
@@ -94,10 +108,14 @@ pub fn list(
 }
 
 pub fn set_status(conn: &mut DbConn, id: SupplierId, status: ActiveStatus) -> Result<Supplier, AppError> {
-    if store::set_status(conn, id, status.as_str(), Timestamp::now())? == 0 {
-        return Err(AppError::not_found("supplier"));
+    let before = get(conn, id)?;
+    if before.status == status {
+        return Ok(before);
     }
-    get(conn, id)
+    store::set_status(conn, id, status.as_str(), Timestamp::now())?;
+    let after = get(conn, id)?;
+    events::record(conn, supplier_event(&after, catalog::SUPPLIER_STATUS_CHANGED))?;
+    Ok(after)
 }
 
 pub fn count(conn: &mut DbConn) -> Result<i64, AppError> {

@@ -141,6 +141,7 @@ async fn openapi_lists_every_endpoint() {
         ("src/suppliers/api.rs", "/api/v1"),
         ("src/catalog/api.rs", "/api/v1"),
         ("src/warehouse/api.rs", "/api/v1"),
+        ("src/events/api.rs", "/api/v1"),
     ];
     for (file, prefix) in files {
         let text = std::fs::read_to_string(format!("{root}/{file}")).unwrap();

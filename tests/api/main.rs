@@ -6,6 +6,7 @@ mod common;
 
 mod catalog;
 mod cli;
+mod events;
 mod http;
 mod schema;
 mod suppliers;

@@ -144,6 +144,9 @@ fn schema_rs_matches_what_the_migrations_build() {
         zones,
         bins,
         idempotency_records,
+        outbox,
+        event_sequences,
+        outbox_state,
     );
     let listed: BTreeSet<String> = custody::db::schema::TABLES.iter().map(|t| t.to_string()).collect();
     assert_eq!(listed, declared.keys().cloned().collect(), "schema::TABLES lists every table");

@@ -95,6 +95,10 @@ pub fn test_config(url: &str) -> Config {
 
 pub struct TestApp {
     pub base: String,
+    /// The event relay, when the test asked for one (`spawn_app_with_events`).
+    pub relay: Option<custody::events::relay::RelayHandle>,
+    /// This test's own exchange, so that parallel tests never see each other's events.
+    pub exchange: String,
     pub pool: Pool,
     pub client: reqwest::Client,
     pub server: actix_web::dev::ServerHandle,
@@ -104,8 +108,34 @@ pub struct TestApp {
 
 /// Starts the application on a random port with a fresh, migrated database.
 pub async fn spawn_app() -> TestApp {
+    spawn(false).await
+}
+
+/// Like `spawn_app`, with the event relay running against the real RabbitMQ
+/// on an exchange of the test's own.
+pub async fn spawn_app_with_events() -> TestApp {
+    spawn(true).await
+}
+
+pub fn amqp_url() -> String {
+    std::env::var("CUSTODY_TEST_AMQP_URL")
+        .ok()
+        .filter(|u| !u.is_empty())
+        .unwrap_or_else(|| "amqp://guest:guest@127.0.0.1:5672/%2f".to_owned())
+}
+
+pub fn test_exchange() -> String {
+    format!("custody.test.{}", uuid::Uuid::now_v7().simple())
+}
+
+async fn spawn(with_relay: bool) -> TestApp {
     let db = FreshDb::new();
-    let config = test_config(&db.url);
+    let mut config = test_config(&db.url);
+    let exchange = test_exchange();
+    config.amqp_exchange = exchange.clone();
+    if with_relay {
+        config.amqp_url = Some(amqp_url());
+    }
     let pool = db::connect(&config.database_url, config.db_pool_size).expect("connect");
     {
         let mut conn = pool.get().expect("conn");
@@ -113,7 +143,15 @@ pub async fn spawn_app() -> TestApp {
     }
     let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
     let port = listener.local_addr().unwrap().port();
-    let state = web::Data::new(AppState::new(pool.clone(), config));
+    let (state, relay) = if with_relay {
+        use custody::events::relay::{self, BrokerState, RelayConfig, RelayStatus};
+        let status = std::sync::Arc::new(RelayStatus::new(BrokerState::Down));
+        let handle = relay::spawn(pool.clone(), RelayConfig::from_config(&config), status.clone());
+        (AppState::with_relay(pool.clone(), config, status), Some(handle))
+    } else {
+        (AppState::new(pool.clone(), config), None)
+    };
+    let state = web::Data::new(state);
     let server = http::start(listener, state).expect("start server");
     let handle = server.handle();
     actix_web::rt::spawn(server);
@@ -122,7 +160,7 @@ pub async fn spawn_app() -> TestApp {
         .cookie_store(true)
         .build()
         .unwrap();
-    TestApp { base: format!("http://127.0.0.1:{port}"), pool, client, server: handle, db }
+    TestApp { base: format!("http://127.0.0.1:{port}"), relay, exchange, pool, client, server: handle, db }
 }
 
 impl TestApp {
@@ -237,5 +275,72 @@ pub fn sku_body(n: u32) -> Value {
         "origin_country": "CN",
         "supply_price": {"amount_minor": 2500, "currency": "CNY"},
         "sensitive_flags": ["magnetic"]
+    })
+}
+
+/// A durable queue of the test's own, bound to its exchange, read with a
+/// channel of its own. `delete` removes it and the test's exchanges.
+pub struct TestQueue {
+    pub name: String,
+    exchange: String,
+    channel: lapin::Channel,
+    consumer: lapin::Consumer,
+    _connection: lapin::Connection,
+}
+
+impl TestQueue {
+    pub async fn bind(exchange: &str, pattern: &str) -> Self {
+        use lapin::options::{BasicConsumeOptions, QueueBindOptions, QueueDeclareOptions};
+        use lapin::types::FieldTable;
+        let connection = lapin::Connection::connect(&amqp_url(), lapin::ConnectionProperties::default())
+            .await
+            .expect("RabbitMQ answers");
+        let channel = connection.create_channel().await.unwrap();
+        custody::events::relay::declare_topology(&channel, exchange).await.unwrap();
+        let name = format!("{exchange}.q");
+        channel
+            .queue_declare(
+                name.as_str().into(),
+                QueueDeclareOptions { durable: true, ..Default::default() },
+                FieldTable::default(),
+            )
+            .await
+            .unwrap();
+        channel
+            .queue_bind(name.as_str().into(), exchange.into(), pattern.into(), QueueBindOptions::default(), FieldTable::default())
+            .await
+            .unwrap();
+        let consumer = channel
+            .basic_consume(name.as_str().into(), "test".into(), BasicConsumeOptions::default(), FieldTable::default())
+            .await
+            .unwrap();
+        Self { name, exchange: exchange.to_owned(), channel, consumer, _connection: connection }
+    }
+
+    /// The next message, acknowledged; `None` if none arrives within `wait`.
+    pub async fn next(&mut self, wait: std::time::Duration) -> Option<lapin::message::Delivery> {
+        use futures_util::StreamExt;
+        let d = tokio::time::timeout(wait, self.consumer.next()).await.ok()??.ok()?;
+        d.ack(lapin::options::BasicAckOptions::default()).await.ok()?;
+        Some(d)
+    }
+
+    pub async fn delete(self) {
+        use lapin::options::{ExchangeDeleteOptions, QueueDeleteOptions};
+        let _ = self.channel.queue_delete(self.name.as_str().into(), QueueDeleteOptions::default()).await;
+        let unrouted = format!("{}.unrouted", self.exchange);
+        let _ = self.channel.queue_delete(unrouted.as_str().into(), QueueDeleteOptions::default()).await;
+        let _ = self.channel.exchange_delete(self.exchange.as_str().into(), ExchangeDeleteOptions::default()).await;
+        let _ = self.channel.exchange_delete(unrouted.as_str().into(), ExchangeDeleteOptions::default()).await;
+    }
+}
+
+/// A header of a delivered message as text.
+pub fn header(d: &lapin::message::Delivery, key: &str) -> Option<String> {
+    use lapin::types::AMQPValue;
+    d.properties.headers().as_ref()?.inner().get(key).map(|v| match v {
+        AMQPValue::LongString(s) => s.to_string(),
+        AMQPValue::LongLongInt(n) => n.to_string(),
+        other => format!("{other:?}"),
     })
 }

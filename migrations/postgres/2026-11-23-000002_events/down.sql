@@ -1,0 +1,3 @@
+DROP TABLE outbox_state;
+DROP TABLE event_sequences;
+DROP TABLE outbox;

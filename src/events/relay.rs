@@ -1,0 +1,591 @@
+//! The relay: moves recorded events from the outbox to RabbitMQ.
+//!
+//! One relay is active per database: on PostgreSQL the holder of a session
+//! advisory lock (other instances stand by and take over when it goes), on
+//! SQLite the one process. Each cycle it gives new events their feed
+//! positions, claims the next batch in order, publishes it pipelined, waits
+//! for **each** publisher confirm under a timeout, and marks the confirmed
+//! events published. A crash between publishing and marking re-sends at
+//! most one batch, with the same message ids.
+//!
+//! It runs on its own thread and Tokio runtime; every database call goes to
+//! that runtime's blocking pool. Reconnection is by hand, with capped,
+//! jittered backoff (lapin's auto-recovery left confirms unresolved for
+//! tens of seconds in the prototype).
+
+use std::collections::HashSet;
+use std::sync::Arc;
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicBool, AtomicU8, AtomicU64, Ordering};
+use std::time::{Duration, Instant};
+
+use diesel::connection::SimpleConnection;
+use diesel::{Connection, PgConnection, RunQueryDsl};
+use lapin::options::{
+    BasicPublishOptions, ConfirmSelectOptions, ExchangeDeclareOptions, QueueBindOptions, QueueDeclareOptions,
+};
+use lapin::types::{AMQPValue, FieldTable, LongString, ShortString};
+use lapin::{BasicProperties, Channel, Confirmation, ExchangeKind};
+use rand::Rng;
+
+use super::store::{self, OutboxRow};
+use crate::db::types::Timestamp;
+use crate::db::{self, DatabaseUrl, Pool};
+use crate::ids::AggregateId;
+
+/// What the relay needs to know.
+#[derive(Debug, Clone)]
+pub struct RelayConfig {
+    pub database_url: String,
+    pub amqp_url: Option<String>,
+    pub exchange: String,
+    /// CloudEvents `source`, e.g. `/custody/CAN1`.
+    pub source: String,
+    pub batch_size: i64,
+    pub confirm_timeout: Duration,
+    pub idle_poll: Duration,
+    pub retention: chrono::Duration,
+    pub max_payload_bytes: usize,
+}
+
+impl RelayConfig {
+    pub fn from_config(c: &crate::config::Config) -> Self {
+        Self {
+            database_url: c.database_url.clone(),
+            amqp_url: c.amqp_url.clone(),
+            exchange: c.amqp_exchange.clone(),
+            source: format!("/custody/{}", c.warehouse_code),
+            batch_size: c.relay_batch_size,
+            confirm_timeout: Duration::from_secs(10),
+            idle_poll: Duration::from_millis(50),
+            retention: chrono::Duration::hours(c.events_retention_hours),
+            max_payload_bytes: c.event_max_bytes,
+        }
+    }
+}
+
+/// The broker as the relay sees it, for `/readyz` and `/metrics`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[repr(u8)]
+pub enum BrokerState {
+    /// No `CUSTODY_AMQP_URL`: events only accumulate (and feed).
+    Disabled = 0,
+    /// Configured but not connected (down, or reconnecting).
+    Down = 1,
+    Up = 2,
+    /// Another instance is the active relay.
+    Standby = 3,
+    /// This process runs no relay (`CUSTODY_RELAY=false`).
+    NotRunning = 4,
+}
+
+impl BrokerState {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Disabled => "disabled",
+            Self::Down => "down",
+            Self::Up => "up",
+            Self::Standby => "standby",
+            Self::NotRunning => "not_running",
+        }
+    }
+}
+
+const CONFIRM_BUCKETS: [f64; 9] = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.5, 2.5];
+
+/// Counters the relay keeps for `/metrics`.
+#[derive(Debug)]
+pub struct RelayStatus {
+    state: AtomicU8,
+    pub published: AtomicU64,
+    pub nacked: AtomicU64,
+    pub returned: AtomicU64,
+    pub reconnects: AtomicU64,
+    pub parked: AtomicU64,
+    confirm: Mutex<([u64; CONFIRM_BUCKETS.len()], u64, f64)>,
+}
+
+impl RelayStatus {
+    pub fn new(state: BrokerState) -> Self {
+        Self {
+            state: AtomicU8::new(state as u8),
+            published: AtomicU64::new(0),
+            nacked: AtomicU64::new(0),
+            returned: AtomicU64::new(0),
+            reconnects: AtomicU64::new(0),
+            parked: AtomicU64::new(0),
+            confirm: Mutex::new(([0; CONFIRM_BUCKETS.len()], 0, 0.0)),
+        }
+    }
+
+    pub fn state(&self) -> BrokerState {
+        match self.state.load(Ordering::Relaxed) {
+            0 => BrokerState::Disabled,
+            1 => BrokerState::Down,
+            2 => BrokerState::Up,
+            3 => BrokerState::Standby,
+            _ => BrokerState::NotRunning,
+        }
+    }
+
+    fn set(&self, s: BrokerState) {
+        self.state.store(s as u8, Ordering::Relaxed);
+    }
+
+    fn observe_confirm(&self, secs: f64) {
+        let mut h = self.confirm.lock().expect("metrics lock");
+        for (i, b) in CONFIRM_BUCKETS.iter().enumerate() {
+            if secs <= *b {
+                h.0[i] += 1;
+            }
+        }
+        h.1 += 1;
+        h.2 += secs;
+    }
+
+    /// Prometheus text for the relay's counters.
+    pub fn render(&self, out: &mut String) {
+        use std::fmt::Write;
+        let counters = [
+            ("custody_events_published_total", "Events confirmed by the broker.", &self.published),
+            ("custody_events_nacked_total", "Events the broker refused (nack).", &self.nacked),
+            ("custody_events_returned_total", "Events returned as unroutable.", &self.returned),
+            ("custody_events_parked_total", "Events parked after repeated failures.", &self.parked),
+            ("custody_relay_reconnects_total", "Connections the relay opened to the broker.", &self.reconnects),
+        ];
+        for (name, help, v) in counters {
+            let _ = writeln!(out, "# HELP {name} {help}\n# TYPE {name} counter\n{name} {}", v.load(Ordering::Relaxed));
+        }
+        let _ = writeln!(
+            out,
+            "# HELP custody_relay_broker_up 1 when this process's relay is connected to the broker.\n\
+             # TYPE custody_relay_broker_up gauge\ncustody_relay_broker_up {}",
+            u8::from(self.state() == BrokerState::Up)
+        );
+        let h = self.confirm.lock().expect("metrics lock");
+        let _ = writeln!(
+            out,
+            "# HELP custody_relay_confirm_seconds Time from publish to the broker's confirm.\n\
+             # TYPE custody_relay_confirm_seconds histogram"
+        );
+        for (i, b) in CONFIRM_BUCKETS.iter().enumerate() {
+            let _ = writeln!(out, "custody_relay_confirm_seconds_bucket{{le=\"{b}\"}} {}", h.0[i]);
+        }
+        let _ = writeln!(out, "custody_relay_confirm_seconds_bucket{{le=\"+Inf\"}} {}", h.1);
+        let _ = writeln!(out, "custody_relay_confirm_seconds_sum {}\ncustody_relay_confirm_seconds_count {}", h.2, h.1);
+    }
+}
+
+/// A running relay thread.
+pub struct RelayHandle {
+    pub status: Arc<RelayStatus>,
+    stop: Arc<AtomicBool>,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+impl RelayHandle {
+    /// Asks the relay to stop after its current batch and waits for it.
+    pub fn stop(mut self) {
+        self.stop.store(true, Ordering::Relaxed);
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
+    }
+}
+
+impl Drop for RelayHandle {
+    fn drop(&mut self) {
+        self.stop.store(true, Ordering::Relaxed);
+    }
+}
+
+/// Starts the relay on its own thread and runtime.
+pub fn spawn(pool: Pool, cfg: RelayConfig, status: Arc<RelayStatus>) -> RelayHandle {
+    let stop = Arc::new(AtomicBool::new(false));
+    let (s, st) = (stop.clone(), status.clone());
+    let thread = std::thread::Builder::new()
+        .name("event-relay".into())
+        .spawn(move || {
+            let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("relay runtime");
+            rt.block_on(Relay::new(pool, cfg, st, s).run());
+        })
+        .expect("spawn relay thread");
+    RelayHandle { status, stop, thread: Some(thread) }
+}
+
+/// Runs `f` with a pooled connection on the runtime's blocking pool.
+async fn blocking<T: Send + 'static>(
+    pool: &Pool,
+    f: impl FnOnce(&mut db::DbConn) -> Result<T, anyhow::Error> + Send + 'static,
+) -> anyhow::Result<T> {
+    let pool = pool.clone();
+    tokio::task::spawn_blocking(move || {
+        let mut conn = pool.get()?;
+        f(&mut conn)
+    })
+    .await?
+}
+
+struct Broker {
+    connection: lapin::Connection,
+    channel: Channel,
+}
+
+struct Relay {
+    pool: Pool,
+    cfg: RelayConfig,
+    status: Arc<RelayStatus>,
+    stop: Arc<AtomicBool>,
+    broker: Option<Broker>,
+    reconnect_failures: u32,
+    next_connect: Instant,
+    leader_lock: Option<PgConnection>,
+    last_purge: Instant,
+}
+
+/// Advisory lock key of the active relay ("custody relay" as an integer).
+const RELAY_LOCK_KEY: i64 = 0x6375_7374_7265_6c61;
+
+fn backoff(failures: u32) -> Duration {
+    let base = Duration::from_millis(200).saturating_mul(1 << failures.min(6)).min(Duration::from_secs(10));
+    let jitter = rand::rng().random_range(0.5..1.5);
+    base.mul_f64(jitter)
+}
+
+impl Relay {
+    fn new(pool: Pool, cfg: RelayConfig, status: Arc<RelayStatus>, stop: Arc<AtomicBool>) -> Self {
+        Self {
+            pool,
+            cfg,
+            status,
+            stop,
+            broker: None,
+            reconnect_failures: 0,
+            next_connect: Instant::now(),
+            leader_lock: None,
+            last_purge: Instant::now(),
+        }
+    }
+
+    fn stopping(&self) -> bool {
+        self.stop.load(Ordering::Relaxed)
+    }
+
+    async fn run(mut self) {
+        tracing::info!(exchange = %self.cfg.exchange, broker = self.cfg.amqp_url.is_some(), "event relay started");
+        while !self.stopping() {
+            if !self.lead().await {
+                self.status.set(BrokerState::Standby);
+                self.broker = None;
+                self.sleep(Duration::from_secs(1)).await;
+                continue;
+            }
+            match self.cycle().await {
+                Ok(true) => {}
+                Ok(false) => self.sleep(self.cfg.idle_poll).await,
+                Err(e) => {
+                    tracing::warn!(error = %format!("{e:#}"), "relay cycle failed");
+                    self.sleep(Duration::from_millis(500)).await;
+                }
+            }
+        }
+        if let Some(b) = self.broker.take() {
+            let _ = b.connection.close(200, "relay stopping".into()).await;
+        }
+        tracing::info!("event relay stopped");
+    }
+
+    async fn sleep(&self, d: Duration) {
+        let until = Instant::now() + d;
+        while Instant::now() < until && !self.stopping() {
+            tokio::time::sleep(Duration::from_millis(25).min(until - Instant::now())).await;
+        }
+    }
+
+    /// Whether this relay is the active one. On PostgreSQL it holds a session
+    /// advisory lock on a connection of its own; losing that connection loses
+    /// the lock, and the relay must win it again before publishing.
+    async fn lead(&mut self) -> bool {
+        let DatabaseUrl::Postgres(url) = DatabaseUrl::parse(&self.cfg.database_url).unwrap_or(DatabaseUrl::Sqlite("".into()))
+        else {
+            return true;
+        };
+        let held = self.leader_lock.take();
+        let result = tokio::task::spawn_blocking(move || -> (bool, Option<PgConnection>) {
+            if let Some(mut conn) = held {
+                if conn.batch_execute("SELECT 1").is_ok() {
+                    return (true, Some(conn));
+                }
+            }
+            let Ok(mut conn) = PgConnection::establish(&url) else { return (false, None) };
+            let _ = conn.batch_execute("SET application_name = 'custody-relay'");
+            #[derive(diesel::QueryableByName)]
+            struct Locked {
+                #[diesel(sql_type = diesel::sql_types::Bool)]
+                locked: bool,
+            }
+            let got = diesel::sql_query("SELECT pg_try_advisory_lock($1) AS locked")
+                .bind::<diesel::sql_types::BigInt, _>(RELAY_LOCK_KEY)
+                .get_result::<Locked>(&mut conn)
+                .map(|l| l.locked)
+                .unwrap_or(false);
+            if got { (true, Some(conn)) } else { (false, None) }
+        })
+        .await;
+        match result {
+            Ok((true, conn)) => {
+                if self.leader_lock.is_none() && conn.is_some() {
+                    tracing::debug!("relay holds the leader lock");
+                }
+                self.leader_lock = conn;
+                true
+            }
+            _ => false,
+        }
+    }
+
+    /// One pass: sequence, clean up now and then, publish one batch.
+    /// Returns whether there was work (so the loop goes on without sleeping).
+    async fn cycle(&mut self) -> anyhow::Result<bool> {
+        let sequenced = blocking(&self.pool, |c| Ok(db::write_tx(c, |tx| store::assign_positions(tx, 1000))?)).await?;
+        if self.last_purge.elapsed() > Duration::from_secs(60) {
+            self.last_purge = Instant::now();
+            let cutoff = Timestamp::now() - self.cfg.retention;
+            let configured = self.cfg.amqp_url.is_some();
+            let purged = blocking(&self.pool, move |c| Ok(db::write_tx(c, |tx| store::purge(tx, cutoff, configured))?)).await?;
+            if purged > 0 {
+                tracing::info!(purged, "removed events past retention");
+            }
+        }
+        if self.cfg.amqp_url.is_none() {
+            self.status.set(BrokerState::Disabled);
+            return Ok(sequenced > 0);
+        }
+        if !self.connected().await {
+            return Ok(false);
+        }
+        let limit = self.cfg.batch_size;
+        let batch = blocking(&self.pool, move |c| Ok(store::claim_batch(c, 0, limit, Timestamp::now())?)).await?;
+        if batch.is_empty() {
+            return Ok(sequenced > 0);
+        }
+        self.publish(batch).await?;
+        Ok(true)
+    }
+
+    async fn connected(&mut self) -> bool {
+        if let Some(b) = &self.broker {
+            if b.connection.status().connected() && b.channel.status().connected() {
+                return true;
+            }
+            tracing::warn!("lost the broker connection");
+            self.broker = None;
+        }
+        self.status.set(BrokerState::Down);
+        if Instant::now() < self.next_connect {
+            return false;
+        }
+        match self.connect().await {
+            Ok(b) => {
+                self.broker = Some(b);
+                self.reconnect_failures = 0;
+                self.status.reconnects.fetch_add(1, Ordering::Relaxed);
+                self.status.set(BrokerState::Up);
+                tracing::info!(exchange = %self.cfg.exchange, "relay connected to the broker");
+                true
+            }
+            Err(e) => {
+                self.reconnect_failures += 1;
+                let wait = backoff(self.reconnect_failures);
+                self.next_connect = Instant::now() + wait;
+                tracing::warn!(error = %e, retry_in_ms = wait.as_millis() as u64, "cannot reach the broker");
+                false
+            }
+        }
+    }
+
+    async fn connect(&self) -> anyhow::Result<Broker> {
+        let url = self.cfg.amqp_url.as_deref().expect("configured");
+        let props = lapin::ConnectionProperties::default().with_connection_name("custody-relay".into());
+        let connection =
+            tokio::time::timeout(Duration::from_secs(10), lapin::Connection::connect(url, props)).await??;
+        let channel = connection.create_channel().await?;
+        channel.confirm_select(ConfirmSelectOptions::default()).await?;
+        declare_topology(&channel, &self.cfg.exchange).await?;
+        Ok(Broker { connection, channel })
+    }
+
+    async fn publish(&mut self, batch: Vec<OutboxRow>) -> anyhow::Result<()> {
+        let broker = self.broker.as_ref().expect("connected");
+        let started = Instant::now();
+        let mut confirms = Vec::with_capacity(batch.len());
+        let mut too_large = Vec::new();
+        for row in &batch {
+            if row.payload.len() > self.cfg.max_payload_bytes {
+                too_large.push(row.id);
+                confirms.push(None);
+                continue;
+            }
+            let (routing_key, props) = message(row, &self.cfg.source);
+            match broker
+                .channel
+                .basic_publish(
+                    self.cfg.exchange.as_str().into(),
+                    routing_key.into(),
+                    BasicPublishOptions { mandatory: true, ..Default::default() },
+                    row.payload.as_bytes(),
+                    props,
+                )
+                .await
+            {
+                Ok(confirm) => confirms.push(Some(confirm)),
+                // The channel or connection failed mid-batch: what was sent
+                // may still be confirmed below; the rest stays unpublished.
+                Err(e) => {
+                    tracing::warn!(error = %e, "publish failed");
+                    break;
+                }
+            }
+        }
+        let timeout = self.cfg.confirm_timeout;
+        let outcomes = futures_util::future::join_all(confirms.into_iter().map(|c| async move {
+            match c {
+                None => None,
+                Some(c) => Some(tokio::time::timeout(timeout, c).await),
+            }
+        }))
+        .await;
+        let elapsed = started.elapsed().as_secs_f64();
+
+        let mut published = Vec::new();
+        let mut failed: Vec<(crate::ids::EventId, String)> = Vec::new();
+        let mut broken: HashSet<(String, AggregateId)> = HashSet::new();
+        let mut connection_trouble = false;
+        for (i, row) in batch.iter().enumerate() {
+            let key = (row.aggregate_kind.clone(), row.aggregate_id);
+            let outcome = outcomes.get(i);
+            let ok = match outcome {
+                Some(Some(Ok(Ok(Confirmation::Ack(None))))) => true,
+                Some(Some(Ok(Ok(Confirmation::Ack(Some(_)))))) => {
+                    self.status.returned.fetch_add(1, Ordering::Relaxed);
+                    failed.push((row.id, "returned by the broker as unroutable".into()));
+                    false
+                }
+                Some(Some(Ok(Ok(Confirmation::Nack(_))))) => {
+                    self.status.nacked.fetch_add(1, Ordering::Relaxed);
+                    failed.push((row.id, "nacked by the broker".into()));
+                    false
+                }
+                Some(Some(Ok(Ok(Confirmation::NotRequested)))) => {
+                    failed.push((row.id, "publisher confirms are off".into()));
+                    false
+                }
+                Some(None) => false, // too large: parked below
+                // Timeout or a channel error: not the event's fault; retry
+                // after reconnecting, without counting an attempt.
+                _ => {
+                    connection_trouble = true;
+                    false
+                }
+            };
+            // A document's later events wait behind an earlier one that
+            // failed, even if the broker took them: at-least-once, in order.
+            if ok && !broken.contains(&key) {
+                published.push(row.id);
+                self.status.observe_confirm(elapsed);
+            } else {
+                broken.insert(key);
+            }
+        }
+        let n = published.len();
+        let parked_now = too_large.len();
+        blocking(&self.pool, move |c| {
+            db::write_tx(c, |tx| {
+                let now = Timestamp::now();
+                store::mark_published(tx, &published, now)?;
+                for (id, err) in &failed {
+                    store::mark_failed(tx, *id, err, now)?;
+                }
+                for id in &too_large {
+                    store::park(tx, *id, "payload larger than CUSTODY_EVENT_MAX_BYTES", now)?;
+                }
+                Ok::<_, diesel::result::Error>(())
+            })?;
+            Ok(())
+        })
+        .await?;
+        self.status.published.fetch_add(n as u64, Ordering::Relaxed);
+        self.status.parked.fetch_add(parked_now as u64, Ordering::Relaxed);
+        if connection_trouble {
+            tracing::warn!("confirms did not arrive; reconnecting");
+            if let Some(b) = self.broker.take() {
+                let _ = tokio::time::timeout(Duration::from_secs(2), b.connection.close(320, "relay reconnecting".into())).await;
+            }
+            self.status.set(BrokerState::Down);
+        }
+        Ok(())
+    }
+}
+
+/// Declares the durable topic exchange, its alternate exchange and the queue
+/// that keeps unroutable events.
+pub async fn declare_topology(channel: &Channel, exchange: &str) -> lapin::Result<()> {
+    let unrouted = format!("{exchange}.unrouted");
+    let durable = ExchangeDeclareOptions { durable: true, ..Default::default() };
+    channel.exchange_declare(unrouted.as_str().into(), ExchangeKind::Fanout, durable, FieldTable::default()).await?;
+    channel
+        .queue_declare(
+            unrouted.as_str().into(),
+            QueueDeclareOptions { durable: true, ..Default::default() },
+            FieldTable::default(),
+        )
+        .await?;
+    channel
+        .queue_bind(
+            unrouted.as_str().into(),
+            unrouted.as_str().into(),
+            "".into(),
+            QueueBindOptions::default(),
+            FieldTable::default(),
+        )
+        .await?;
+    let mut args = FieldTable::default();
+    args.insert("alternate-exchange".into(), AMQPValue::LongString(LongString::from(unrouted)));
+    channel.exchange_declare(exchange.into(), ExchangeKind::Topic, durable, args).await
+}
+
+fn text(s: impl Into<String>) -> AMQPValue {
+    AMQPValue::LongString(LongString::from(s.into()))
+}
+
+/// The AMQP message of an event: CloudEvents 1.0 AMQP binding, binary mode.
+pub fn message(row: &OutboxRow, source: &str) -> (String, BasicProperties) {
+    let ce_type = super::EventType::parse(&row.event_type)
+        .map(|t| t.cloudevents_type())
+        .unwrap_or_else(|| format!("com.custody.{}.v1", row.event_type));
+    let mut h = FieldTable::default();
+    let mut put = |k: &str, v: AMQPValue| {
+        h.insert(ShortString::from(k), v);
+    };
+    put("cloudEvents_specversion", text("1.0"));
+    put("cloudEvents_id", text(row.id.to_string()));
+    put("cloudEvents_source", text(source));
+    put("cloudEvents_type", text(ce_type));
+    put("cloudEvents_subject", text(row.document_no.clone()));
+    put("cloudEvents_time", text(crate::db::types::instant_to_text(&row.occurred_at.0)));
+    put("cloudEvents_datacontenttype", text("application/json"));
+    put("cloudEvents_sequence", AMQPValue::LongLongInt(row.sequence));
+    put("cloudEvents_aggregatekind", text(row.aggregate_kind.clone()));
+    put("cloudEvents_aggregateid", text(row.aggregate_id.to_string()));
+    if let Some(owner) = row.owner_id {
+        put("cloudEvents_ownerid", text(owner.to_string()));
+    }
+    let props = BasicProperties::default()
+        .with_message_id(row.id.to_string().into())
+        .with_content_type("application/json".into())
+        .with_delivery_mode(2)
+        .with_timestamp(row.occurred_at.0.timestamp() as u64)
+        .with_type(row.event_type.as_str().into())
+        .with_headers(h);
+    (row.event_type.clone(), props)
+}

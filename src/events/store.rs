@@ -1,0 +1,270 @@
+//! Outbox rows and queries: recording (any module, inside its transaction),
+//! sequencing and relaying (the single relay), the feed, housekeeping.
+
+use std::collections::HashMap;
+
+use diesel::prelude::*;
+use serde::Serialize;
+
+use super::EventType;
+use crate::db::DbConn;
+use crate::db::schema::{event_sequences, outbox, outbox_state};
+use crate::db::types::Timestamp;
+use crate::error::AppError;
+use crate::ids::{AggregateId, EventId, SupplierId};
+
+/// An event to record. Payloads carry ids, document numbers, states and
+/// quantities, never a buyer's name, address or phone.
+#[derive(Debug, Clone)]
+pub struct NewEvent {
+    pub event_type: EventType,
+    pub aggregate_id: AggregateId,
+    /// The document number people use (SKU code, ASN number...): the
+    /// CloudEvents `subject`.
+    pub document_no: String,
+    /// The supplier the document belongs to, if any: a supplier's feed shows
+    /// only its own events.
+    pub owner: Option<SupplierId>,
+    pub payload: serde_json::Value,
+}
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable, Serialize)]
+#[diesel(table_name = outbox)]
+pub struct OutboxRow {
+    pub id: EventId,
+    pub position: Option<i64>,
+    pub event_type: String,
+    pub aggregate_kind: String,
+    pub aggregate_id: AggregateId,
+    pub document_no: String,
+    pub owner_id: Option<SupplierId>,
+    pub sequence: i64,
+    pub occurred_at: Timestamp,
+    pub payload: String,
+    pub published_at: Option<Timestamp>,
+    pub attempts: i32,
+    pub next_attempt_at: Option<Timestamp>,
+    pub last_error: Option<String>,
+    pub parked_at: Option<Timestamp>,
+}
+
+/// Records an event in the caller's write transaction and returns its id.
+/// Sequence numbers count 1, 2, 3... per aggregate; the row lock on the
+/// aggregate's counter orders concurrent changes of one document.
+pub fn record(tx: &mut DbConn, event: NewEvent) -> Result<EventId, AppError> {
+    let kind = event.event_type.aggregate;
+    let counter = event_sequences::table.find((kind, event.aggregate_id));
+    let bumped = diesel::update(counter)
+        .set(event_sequences::last_sequence.eq(event_sequences::last_sequence + 1))
+        .execute(tx)?;
+    let sequence = if bumped == 0 {
+        diesel::insert_into(event_sequences::table)
+            .values((
+                event_sequences::aggregate_kind.eq(kind),
+                event_sequences::aggregate_id.eq(event.aggregate_id),
+                event_sequences::last_sequence.eq(1i64),
+            ))
+            .execute(tx)?;
+        1
+    } else {
+        counter.select(event_sequences::last_sequence).first(tx)?
+    };
+    let row = OutboxRow {
+        id: EventId::generate(),
+        position: None,
+        event_type: event.event_type.routing_key(),
+        aggregate_kind: kind.to_owned(),
+        aggregate_id: event.aggregate_id,
+        document_no: event.document_no,
+        owner_id: event.owner,
+        sequence,
+        occurred_at: Timestamp::now(),
+        payload: serde_json::to_string(&event.payload).map_err(AppError::internal)?,
+        published_at: None,
+        attempts: 0,
+        next_attempt_at: None,
+        last_error: None,
+        parked_at: None,
+    };
+    diesel::insert_into(outbox::table).values(&row).execute(tx)?;
+    Ok(row.id)
+}
+
+/// Gives committed, unsequenced events their feed positions, in id order
+/// but never putting a document's later event before its earlier one.
+/// Run by the one active relay only. Returns how many were sequenced.
+pub fn assign_positions(tx: &mut DbConn, limit: i64) -> QueryResult<usize> {
+    let rows: Vec<(EventId, String, AggregateId, i64)> = outbox::table
+        .filter(outbox::position.is_null())
+        .order(outbox::id)
+        .limit(limit)
+        .select((outbox::id, outbox::aggregate_kind, outbox::aggregate_id, outbox::sequence))
+        .load(tx)?;
+    if rows.is_empty() {
+        return Ok(0);
+    }
+    let last: i64 = outbox_state::table.find(1).select(outbox_state::last_position).first(tx)?;
+    // Slots in id order; within one aggregate, hand its slots out by sequence.
+    let mut slots: HashMap<(&str, AggregateId), Vec<usize>> = HashMap::new();
+    for (i, (_, kind, agg, _)) in rows.iter().enumerate() {
+        slots.entry((kind.as_str(), *agg)).or_default().push(i);
+    }
+    let mut position_of = vec![0i64; rows.len()];
+    for indices in slots.values() {
+        let mut by_seq = indices.clone();
+        by_seq.sort_by_key(|&i| rows[i].3);
+        for (slot, row_index) in indices.iter().zip(by_seq) {
+            position_of[row_index] = last + 1 + *slot as i64;
+        }
+    }
+    for (i, (id, ..)) in rows.iter().enumerate() {
+        diesel::update(outbox::table.find(id)).set(outbox::position.eq(Some(position_of[i]))).execute(tx)?;
+    }
+    diesel::update(outbox_state::table.find(1))
+        .set(outbox_state::last_position.eq(last + rows.len() as i64))
+        .execute(tx)?;
+    Ok(rows.len())
+}
+
+/// The next events to publish, in feed order, holding back every event of a
+/// document behind one of its events that is parked or waiting to retry.
+pub fn claim_batch(conn: &mut DbConn, after: i64, limit: i64, now: Timestamp) -> QueryResult<Vec<OutboxRow>> {
+    let blocked: Vec<(String, AggregateId, i64)> = outbox::table
+        .filter(outbox::published_at.is_null())
+        .filter(outbox::parked_at.is_not_null().or(outbox::next_attempt_at.gt(now)))
+        .select((outbox::aggregate_kind, outbox::aggregate_id, outbox::sequence))
+        .load(conn)?;
+    let mut first_blocked: HashMap<(String, AggregateId), i64> = HashMap::new();
+    for (kind, agg, seq) in blocked {
+        let e = first_blocked.entry((kind, agg)).or_insert(seq);
+        *e = (*e).min(seq);
+    }
+    let rows: Vec<OutboxRow> = outbox::table
+        .filter(outbox::position.gt(after))
+        .filter(outbox::published_at.is_null())
+        .filter(outbox::parked_at.is_null())
+        .order(outbox::position)
+        .limit(limit)
+        .select(OutboxRow::as_select())
+        .load(conn)?;
+    Ok(rows
+        .into_iter()
+        .filter(|r| {
+            first_blocked
+                .get(&(r.aggregate_kind.clone(), r.aggregate_id))
+                .is_none_or(|&blocked_from| r.sequence < blocked_from)
+        })
+        .collect())
+}
+
+pub fn mark_published(tx: &mut DbConn, ids: &[EventId], now: Timestamp) -> QueryResult<usize> {
+    if ids.is_empty() {
+        return Ok(0);
+    }
+    diesel::update(outbox::table.filter(outbox::id.eq_any(ids)))
+        .set(outbox::published_at.eq(Some(now)))
+        .execute(tx)
+}
+
+/// Attempts before a failing event is parked for an admin.
+pub const MAX_ATTEMPTS: i32 = 8;
+
+/// Records a failed attempt: retry later with exponential backoff (capped at
+/// five minutes), or park the event after [`MAX_ATTEMPTS`].
+pub fn mark_failed(tx: &mut DbConn, id: EventId, error: &str, now: Timestamp) -> QueryResult<bool> {
+    let attempts: i32 = outbox::table.find(id).select(outbox::attempts).first(tx)?;
+    let attempts = attempts + 1;
+    let error: String = error.chars().take(1000).collect();
+    let parked = attempts >= MAX_ATTEMPTS;
+    let backoff = chrono::Duration::seconds((1i64 << attempts.min(8)).min(300));
+    diesel::update(outbox::table.find(id))
+        .set((
+            outbox::attempts.eq(attempts),
+            outbox::last_error.eq(Some(error)),
+            outbox::next_attempt_at.eq(Some(now + backoff)),
+            outbox::parked_at.eq(parked.then_some(now)),
+        ))
+        .execute(tx)?;
+    Ok(parked)
+}
+
+/// Parks an event at once (it can never be published as it is, e.g. too large).
+pub fn park(tx: &mut DbConn, id: EventId, error: &str, now: Timestamp) -> QueryResult<usize> {
+    diesel::update(outbox::table.find(id))
+        .set((
+            outbox::attempts.eq(outbox::attempts + 1),
+            outbox::last_error.eq(Some(error.to_owned())),
+            outbox::parked_at.eq(Some(now)),
+        ))
+        .execute(tx)
+}
+
+/// Puts parked events back in line (all of them, or one).
+pub fn retry_parked(tx: &mut DbConn, id: Option<EventId>) -> QueryResult<usize> {
+    let mut q = diesel::update(outbox::table).filter(outbox::parked_at.is_not_null()).into_boxed();
+    if let Some(id) = id {
+        q = q.filter(outbox::id.eq(id));
+    }
+    q.set((
+        outbox::parked_at.eq(None::<Timestamp>),
+        outbox::next_attempt_at.eq(None::<Timestamp>),
+        outbox::attempts.eq(0),
+    ))
+    .execute(tx)
+}
+
+pub fn parked(conn: &mut DbConn) -> QueryResult<Vec<OutboxRow>> {
+    outbox::table
+        .filter(outbox::parked_at.is_not_null())
+        .order(outbox::position)
+        .select(OutboxRow::as_select())
+        .load(conn)
+}
+
+/// Deletes events past retention: published ones by when they were
+/// published; when no broker is configured, sequenced ones by age.
+pub fn purge(tx: &mut DbConn, cutoff: Timestamp, broker_configured: bool) -> QueryResult<usize> {
+    if broker_configured {
+        diesel::delete(outbox::table.filter(outbox::published_at.lt(cutoff))).execute(tx)
+    } else {
+        diesel::delete(
+            outbox::table.filter(outbox::position.is_not_null()).filter(outbox::occurred_at.lt(cutoff)),
+        )
+        .execute(tx)
+    }
+}
+
+/// Unpublished events and the time the oldest of them happened.
+pub fn backlog(conn: &mut DbConn) -> QueryResult<(i64, Option<Timestamp>)> {
+    let count = outbox::table.filter(outbox::published_at.is_null()).count().get_result(conn)?;
+    let oldest = outbox::table
+        .filter(outbox::published_at.is_null())
+        .order(outbox::id)
+        .select(outbox::occurred_at)
+        .first(conn)
+        .optional()?;
+    Ok((count, oldest))
+}
+
+/// The feed: sequenced events after `after`, in order.
+pub fn feed(
+    conn: &mut DbConn,
+    after: i64,
+    event_type: Option<&str>,
+    owner: Option<SupplierId>,
+    limit: i64,
+) -> QueryResult<Vec<OutboxRow>> {
+    let mut q = outbox::table
+        .filter(outbox::position.gt(after))
+        .order(outbox::position)
+        .limit(limit)
+        .select(OutboxRow::as_select())
+        .into_boxed();
+    if let Some(t) = event_type {
+        q = q.filter(outbox::event_type.eq(t.to_owned()));
+    }
+    if let Some(o) = owner {
+        q = q.filter(outbox::owner_id.eq(o));
+    }
+    q.load(conn)
+}
