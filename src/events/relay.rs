@@ -335,7 +335,7 @@ impl Relay {
         match result {
             Ok((true, conn)) => {
                 if self.leader_lock.is_none() && conn.is_some() {
-                    tracing::debug!("relay holds the leader lock");
+                    tracing::info!("this relay is now the active one (holds the leader lock)");
                 }
                 self.leader_lock = conn;
                 true

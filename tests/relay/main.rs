@@ -1,0 +1,320 @@
+//! The relay under failure, against the real RabbitMQ: a broker outage, a
+//! relay killed with SIGKILL, two relays on one PostgreSQL. These tests stop
+//! and start the broker, so they live in a binary of their own and run one
+//! at a time.
+
+#[path = "../common/mod.rs"]
+mod common;
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::io::{BufRead, BufReader};
+use std::process::{Child, Command, Stdio};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use common::{FreshDb, TestQueue, amqp_url, header, test_exchange};
+use custody::db::{self, Pool};
+use custody::events::{self, NewEvent, catalog};
+use custody::ids::AggregateId;
+
+static ONE_AT_A_TIME: Mutex<()> = Mutex::new(());
+
+fn migrated_pool(db: &FreshDb) -> Pool {
+    let pool = db::connect(&db.url, 4).unwrap();
+    db::migrate::run_pending(&mut pool.get().unwrap()).unwrap();
+    pool
+}
+
+/// Records `per_aggregate` events for each of `aggregates` documents,
+/// interleaved, `chunk` events a transaction.
+fn record_events(pool: &Pool, aggregates: &[AggregateId], per_aggregate: usize, chunk: usize) {
+    let mut all = Vec::new();
+    for _ in 0..per_aggregate {
+        all.extend(aggregates.iter().copied());
+    }
+    for part in all.chunks(chunk) {
+        let mut conn = pool.get().unwrap();
+        db::write_tx(&mut conn, |tx| {
+            for agg in part {
+                events::record(tx, event(*agg))?;
+            }
+            Ok::<_, custody::error::AppError>(())
+        })
+        .unwrap();
+    }
+}
+
+fn event(agg: AggregateId) -> NewEvent {
+    NewEvent {
+        event_type: catalog::SKU_MEASURED,
+        aggregate_id: agg,
+        document_no: format!("DOC-{agg}"),
+        owner: None,
+        payload: serde_json::json!({"n": 1}),
+    }
+}
+
+fn written_ids(pool: &Pool) -> HashSet<String> {
+    use diesel::prelude::*;
+    let ids: Vec<custody::ids::EventId> =
+        custody::db::schema::outbox::table.select(custody::db::schema::outbox::id).load(&mut pool.get().unwrap()).unwrap();
+    ids.into_iter().map(|i| i.to_string()).collect()
+}
+
+/// What a consumer saw: every delivery's id, aggregate and sequence, in order.
+#[derive(Default)]
+struct Seen {
+    deliveries: Vec<(String, String, i64)>,
+}
+
+impl Seen {
+    fn push(&mut self, d: &lapin::message::Delivery) {
+        let id = header(d, "cloudEvents_id").unwrap();
+        assert_eq!(d.properties.message_id().as_ref().map(|m| m.to_string()), Some(id.clone()), "message_id = event id");
+        let agg = header(d, "cloudEvents_aggregateid").unwrap();
+        let seq: i64 = header(d, "cloudEvents_sequence").unwrap().parse().unwrap();
+        self.deliveries.push((id, agg, seq));
+    }
+
+    fn distinct(&self) -> HashSet<String> {
+        self.deliveries.iter().map(|(id, ..)| id.clone()).collect()
+    }
+
+    fn duplicates(&self) -> usize {
+        self.deliveries.len() - self.distinct().len()
+    }
+
+    /// Per document, the first delivery of each event comes in sequence
+    /// order 1, 2, 3... (re-deliveries may repeat an earlier one).
+    fn assert_order(&self, per_aggregate: i64) {
+        let mut firsts: HashMap<&str, Vec<i64>> = HashMap::new();
+        let mut seen = HashSet::new();
+        for (id, agg, seq) in &self.deliveries {
+            if seen.insert(id) {
+                firsts.entry(agg).or_default().push(*seq);
+            }
+        }
+        for (agg, seqs) in firsts {
+            let expected: Vec<i64> = (1..=per_aggregate).collect();
+            assert_eq!(seqs, expected, "order of {agg}");
+        }
+    }
+}
+
+async fn drain(queue: &mut TestQueue, seen: &mut Seen, want: &HashSet<String>, deadline: Duration) {
+    let until = Instant::now() + deadline;
+    while !want.is_subset(&seen.distinct()) && Instant::now() < until {
+        if let Some(d) = queue.next(Duration::from_millis(500)).await {
+            seen.push(&d);
+        }
+    }
+}
+
+fn rabbitmqctl(arg: &str) {
+    let out = Command::new("rabbitmqctl").arg(arg).output().expect("rabbitmqctl runs");
+    assert!(out.status.success(), "rabbitmqctl {arg}: {}", String::from_utf8_lossy(&out.stderr));
+}
+
+/// Starts the broker's app again even if the test fails half-way.
+struct BrokerBack;
+impl Drop for BrokerBack {
+    fn drop(&mut self) {
+        let _ = Command::new("rabbitmqctl").arg("start_app").output();
+    }
+}
+
+#[actix_web::test]
+async fn a_broker_outage_loses_no_event_and_keeps_each_documents_order() {
+    let _serial = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
+    let db = FreshDb::new();
+    let pool = migrated_pool(&db);
+    let exchange = test_exchange();
+    let mut queue = TestQueue::bind(&exchange, "#").await;
+    let mut config = common::test_config(&db.url);
+    config.amqp_url = Some(amqp_url());
+    config.amqp_exchange = exchange.clone();
+    config.relay_batch_size = 100;
+    let status = Arc::new(custody::events::relay::RelayStatus::new(custody::events::relay::BrokerState::Down));
+    let relay = custody::events::relay::spawn(pool.clone(), custody::events::relay::RelayConfig::from_config(&config), status.clone());
+
+    // A writer records events all along: before, during and after the outage.
+    let aggregates: Vec<AggregateId> = (0..10).map(|_| AggregateId::generate()).collect();
+    let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let rounds = Arc::new(std::sync::atomic::AtomicI64::new(0));
+    let writer = {
+        let (pool, aggs, stop, rounds) = (pool.clone(), aggregates.clone(), stop.clone(), rounds.clone());
+        std::thread::spawn(move || {
+            while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+                record_events(&pool, &aggs, 1, 10);
+                rounds.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                std::thread::sleep(Duration::from_millis(20));
+            }
+        })
+    };
+    let mut seen = Seen::default();
+    let warmup = Instant::now() + Duration::from_secs(2);
+    while Instant::now() < warmup {
+        if let Some(d) = queue.next(Duration::from_millis(200)).await {
+            seen.push(&d);
+        }
+    }
+    assert!(!seen.deliveries.is_empty(), "events flow before the outage");
+
+    let _guard = BrokerBack;
+    rabbitmqctl("stop_app");
+    let during = rounds.load(std::sync::atomic::Ordering::Relaxed);
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    assert!(rounds.load(std::sync::atomic::Ordering::Relaxed) > during, "writes go on while the broker is down");
+    rabbitmqctl("start_app");
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    writer.join().unwrap();
+
+    // The old consumer connection died with the broker: read on with a new one.
+    let mut queue = TestQueue::bind(&exchange, "#").await;
+    let want = written_ids(&pool);
+    drain(&mut queue, &mut seen, &want, Duration::from_secs(60)).await;
+    let missing = want.difference(&seen.distinct()).count();
+    assert_eq!(missing, 0, "every event delivered ({} written)", want.len());
+    let per_aggregate = rounds.load(std::sync::atomic::Ordering::Relaxed);
+    seen.assert_order(per_aggregate);
+    assert!(status.reconnects.load(std::sync::atomic::Ordering::Relaxed) >= 2, "the relay reconnected");
+    relay.stop();
+    queue.delete().await;
+}
+
+fn spawn_relay(db_url: &str, exchange: &str, batch: usize) -> (Child, Arc<Mutex<Vec<String>>>) {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_custody"))
+        .arg("relay")
+        .env("CUSTODY_DATABASE_URL", db_url)
+        .env("CUSTODY_AMQP_URL", amqp_url())
+        .env("CUSTODY_AMQP_EXCHANGE", exchange)
+        .env("CUSTODY_RELAY_BATCH", batch.to_string())
+        .env("CUSTODY_LOG", "info")
+        .env("CUSTODY_LOG_FORMAT", "json")
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let lines = Arc::new(Mutex::new(Vec::new()));
+    let stderr = child.stderr.take().unwrap();
+    let sink = lines.clone();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+            sink.lock().unwrap().push(line);
+        }
+    });
+    (child, lines)
+}
+
+#[actix_web::test]
+async fn a_relay_killed_mid_batch_loses_nothing_and_resends_at_most_one_batch() {
+    let _serial = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
+    let db = FreshDb::new();
+    let pool = migrated_pool(&db);
+    let aggregates: Vec<AggregateId> = (0..50).map(|_| AggregateId::generate()).collect();
+    record_events(&pool, &aggregates, 60, 500); // 3,000 events
+    let want = written_ids(&pool);
+    let exchange = test_exchange();
+    let mut queue = TestQueue::bind(&exchange, "#").await;
+    let batch = 200;
+
+    let (mut first, _) = spawn_relay(&db.url, &exchange, batch);
+    let mut seen = Seen::default();
+    let until = Instant::now() + Duration::from_secs(60);
+    while seen.deliveries.len() < 700 && Instant::now() < until {
+        if let Some(d) = queue.next(Duration::from_millis(500)).await {
+            seen.push(&d);
+        }
+    }
+    first.kill().unwrap(); // SIGKILL
+    first.wait().unwrap();
+    assert!(seen.distinct().len() < want.len(), "killed before it finished");
+
+    let (mut second, _) = spawn_relay(&db.url, &exchange, batch);
+    drain(&mut queue, &mut seen, &want, Duration::from_secs(60)).await;
+    // Late re-sends of the interrupted batch.
+    while let Some(d) = queue.next(Duration::from_millis(700)).await {
+        seen.push(&d);
+    }
+    second.kill().unwrap();
+    second.wait().unwrap();
+    assert_eq!(want.difference(&seen.distinct()).count(), 0, "none lost");
+    assert!(seen.duplicates() <= batch, "{} duplicates: at most one batch of {batch}", seen.duplicates());
+    seen.assert_order(60);
+    queue.delete().await;
+}
+
+fn pg_admin_url() -> String {
+    std::env::var("CUSTODY_TEST_DATABASE_URL")
+        .ok()
+        .filter(|u| !u.is_empty())
+        .unwrap_or_else(|| "postgres://postgres@127.0.0.1:5432/test".to_owned())
+}
+
+/// Advisory locks granted in the test's database right now.
+fn leaders(conn: &mut diesel::PgConnection) -> i64 {
+    use diesel::RunQueryDsl;
+    #[derive(diesel::QueryableByName)]
+    struct N {
+        #[diesel(sql_type = diesel::sql_types::BigInt)]
+        n: i64,
+    }
+    diesel::sql_query(
+        "SELECT COUNT(*) AS n FROM pg_locks l JOIN pg_database d ON d.oid = l.database \
+         WHERE l.locktype = 'advisory' AND l.granted AND d.datname = current_database()",
+    )
+    .get_result::<N>(conn)
+    .unwrap()
+    .n
+}
+
+#[actix_web::test]
+async fn two_relays_on_one_postgres_publish_one_at_a_time_and_fail_over() {
+    use diesel::Connection;
+    let _serial = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
+    let db = FreshDb::postgres(&pg_admin_url());
+    let pool = migrated_pool(&db);
+    let aggregates: Vec<AggregateId> = (0..40).map(|_| AggregateId::generate()).collect();
+    record_events(&pool, &aggregates, 50, 500); // 2,000 events
+    let want = written_ids(&pool);
+    let exchange = test_exchange();
+    let mut queue = TestQueue::bind(&exchange, "#").await;
+    let batch = 50;
+    let (mut a, a_log) = spawn_relay(&db.url, &exchange, batch);
+    let (mut b, b_log) = spawn_relay(&db.url, &exchange, batch);
+    let mut watcher = diesel::PgConnection::establish(&db.url).unwrap();
+
+    let mut seen = Seen::default();
+    let mut samples = BTreeMap::new();
+    let until = Instant::now() + Duration::from_secs(60);
+    while seen.deliveries.len() < 600 && Instant::now() < until {
+        if let Some(d) = queue.next(Duration::from_millis(200)).await {
+            seen.push(&d);
+        }
+        *samples.entry(leaders(&mut watcher)).or_insert(0) += 1;
+    }
+    let active = |log: &Arc<Mutex<Vec<String>>>| log.lock().unwrap().iter().any(|l| l.contains("now the active one"));
+    let (leader, standby_log) = match (active(&a_log), active(&b_log)) {
+        (true, false) => (&mut a, b_log.clone()),
+        (false, true) => (&mut b, a_log.clone()),
+        other => panic!("exactly one relay must lead, got {other:?}"),
+    };
+    leader.kill().unwrap();
+    leader.wait().unwrap();
+    drain(&mut queue, &mut seen, &want, Duration::from_secs(60)).await;
+    while let Some(d) = queue.next(Duration::from_millis(700)).await {
+        seen.push(&d);
+    }
+    *samples.entry(leaders(&mut watcher)).or_insert(0) += 1;
+    a.kill().ok();
+    b.kill().ok();
+    let _ = (a.wait(), b.wait());
+    assert!(active(&standby_log), "the standby took over");
+    assert!(samples.keys().all(|n| *n <= 1), "never two leaders: {samples:?}");
+    assert!(samples.get(&1).copied().unwrap_or(0) > 0, "one leader while publishing: {samples:?}");
+    assert_eq!(want.difference(&seen.distinct()).count(), 0, "none lost");
+    assert!(seen.duplicates() <= batch, "{} duplicates", seen.duplicates());
+    seen.assert_order(50);
+    queue.delete().await;
+}
