@@ -47,6 +47,24 @@ enum Command {
     /// Event tools for operators.
     #[command(subcommand)]
     Events(Events),
+    /// Benchmarks that print figures (run them on a scratch database).
+    #[command(subcommand)]
+    Bench(Bench),
+}
+
+#[derive(Subcommand)]
+enum Bench {
+    /// Relay throughput next to a raw lapin publisher, and end-to-end lag.
+    Relay {
+        #[arg(long, default_value_t = 50_000)]
+        events: usize,
+        #[arg(long, default_value_t = 1000)]
+        batch: i64,
+        #[arg(long, default_value_t = 1000)]
+        lag_rate: u32,
+        #[arg(long, default_value_t = 10)]
+        lag_seconds: u64,
+    },
 }
 
 #[derive(Subcommand)]
@@ -180,6 +198,10 @@ fn run(command: Command, config: Config) -> anyhow::Result<()> {
         Command::Admin(cmd) => admin(cmd, &config),
         Command::Relay => relay_alone(config),
         Command::Events(cmd) => events(cmd, &config),
+        Command::Bench(Bench::Relay { events, batch, lag_rate, lag_seconds }) => {
+            let pool = open(&config)?;
+            crate::events::bench::run(&config, pool, crate::events::bench::BenchArgs { events, batch, lag_rate, lag_seconds })
+        }
     }
 }
 

@@ -244,6 +244,14 @@ mod tests {
     }
 
     #[test]
+    fn the_readme_lists_every_setting() {
+        let readme = include_str!("../README.md");
+        for (name, default, _) in SETTINGS {
+            assert!(readme.contains(&format!("| `{name}` | `{default}` |")), "README lacks {name}");
+        }
+    }
+
+    #[test]
     fn debug_output_hides_passwords() {
         let c =
             Config::from_map(&map(&[("CUSTODY_DATABASE_URL", "postgres://app:hunter2@db/custody")])).unwrap();

@@ -5,6 +5,7 @@
 //! the broker: if the transaction rolls back, the event never existed.
 
 pub mod api;
+pub mod bench;
 pub mod catalog;
 pub mod relay;
 pub mod store;

@@ -172,3 +172,12 @@ async fn readyz_reports_the_broker_state_without_failing_readiness() {
         assert!(text.contains(metric), "{metric} in {text}");
     }
 }
+
+#[test]
+fn the_events_catalog_documents_every_event_type() {
+    let doc = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/docs/EVENTS.md")).unwrap();
+    for t in custody::events::catalog::ALL {
+        let heading = format!("### `{}` (`{}`)", t.routing_key(), t.cloudevents_type());
+        assert!(doc.contains(&heading), "docs/EVENTS.md lacks {heading}");
+    }
+}

@@ -111,7 +111,10 @@ async fn drain(queue: &mut TestQueue, seen: &mut Seen, want: &HashSet<String>, d
 }
 
 fn rabbitmqctl(arg: &str) {
-    let out = Command::new("rabbitmqctl").arg(arg).output().expect("rabbitmqctl runs");
+    use std::os::unix::process::CommandExt;
+    // Its own process group and no terminal: the broker's tools must not
+    // touch whatever runs the tests.
+    let out = Command::new("rabbitmqctl").arg(arg).stdin(Stdio::null()).process_group(0).output().expect("rabbitmqctl runs");
     assert!(out.status.success(), "rabbitmqctl {arg}: {}", String::from_utf8_lossy(&out.stderr));
 }
 
@@ -119,7 +122,8 @@ fn rabbitmqctl(arg: &str) {
 struct BrokerBack;
 impl Drop for BrokerBack {
     fn drop(&mut self) {
-        let _ = Command::new("rabbitmqctl").arg("start_app").output();
+        use std::os::unix::process::CommandExt;
+        let _ = Command::new("rabbitmqctl").arg("start_app").stdin(Stdio::null()).process_group(0).output();
     }
 }
 
