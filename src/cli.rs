@@ -200,7 +200,11 @@ fn run(command: Command, config: Config) -> anyhow::Result<()> {
         Command::Events(cmd) => events(cmd, &config),
         Command::Bench(Bench::Relay { events, batch, lag_rate, lag_seconds }) => {
             let pool = open(&config)?;
-            crate::events::bench::run(&config, pool, crate::events::bench::BenchArgs { events, batch, lag_rate, lag_seconds })
+            crate::events::bench::run(
+                &config,
+                pool,
+                crate::events::bench::BenchArgs { events, batch, lag_rate, lag_seconds },
+            )
         }
     }
 }
@@ -292,7 +296,8 @@ fn relay_alone(config: Config) -> anyhow::Result<()> {
 fn events(cmd: Events, config: &Config) -> anyhow::Result<()> {
     match cmd {
         Events::Tail { bind } => {
-            let url = config.amqp_url.as_deref().ok_or_else(|| anyhow::anyhow!("CUSTODY_AMQP_URL is not set"))?;
+            let url =
+                config.amqp_url.as_deref().ok_or_else(|| anyhow::anyhow!("CUSTODY_AMQP_URL is not set"))?;
             let rt = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
             rt.block_on(crate::events::tail::run(url, &config.amqp_exchange, &bind))
         }
@@ -314,7 +319,10 @@ fn events(cmd: Events, config: &Config) -> anyhow::Result<()> {
         }
         Events::Retry { id, all } => {
             let id = match (id, all) {
-                (Some(id), false) => Some(id.parse::<crate::ids::EventId>().map_err(|_| anyhow::anyhow!("not an event id: {id}"))?),
+                (Some(id), false) => Some(
+                    id.parse::<crate::ids::EventId>()
+                        .map_err(|_| anyhow::anyhow!("not an event id: {id}"))?,
+                ),
                 (None, true) => None,
                 _ => anyhow::bail!("give an event id or --all"),
             };

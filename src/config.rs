@@ -74,11 +74,27 @@ pub const SETTINGS: &[(&str, &str, &str)] = &[
         "CAN1",
         "Code of this warehouse, printed on labels and used as the event source.",
     ),
-    ("CUSTODY_AMQP_EXCHANGE", "custody.events", "Durable topic exchange events are published to (its alternate exchange is <name>.unrouted)."),
-    ("CUSTODY_RELAY", "true", "Run the event relay inside `custody serve` (false when a separate `custody relay` runs)."),
-    ("CUSTODY_RELAY_BATCH", "500", "Events the relay publishes per batch (pipelined, then each confirm awaited)."),
+    (
+        "CUSTODY_AMQP_EXCHANGE",
+        "custody.events",
+        "Durable topic exchange events are published to (its alternate exchange is <name>.unrouted).",
+    ),
+    (
+        "CUSTODY_RELAY",
+        "true",
+        "Run the event relay inside `custody serve` (false when a separate `custody relay` runs).",
+    ),
+    (
+        "CUSTODY_RELAY_BATCH",
+        "500",
+        "Events the relay publishes per batch (pipelined, then each confirm awaited).",
+    ),
     ("CUSTODY_EVENTS_RETENTION_HOURS", "168", "How long published events stay in the outbox and the feed."),
-    ("CUSTODY_EVENT_MAX_BYTES", "1048576", "Largest event payload the relay publishes; larger ones are parked."),
+    (
+        "CUSTODY_EVENT_MAX_BYTES",
+        "1048576",
+        "Largest event payload the relay publishes; larger ones are parked.",
+    ),
 ];
 
 #[derive(Debug)]
@@ -153,7 +169,11 @@ impl Config {
             amqp_exchange: get("CUSTODY_AMQP_EXCHANGE").unwrap_or("custody.events").to_owned(),
             relay_in_process: parsed("CUSTODY_RELAY", get("CUSTODY_RELAY"), true)?,
             relay_batch_size: parsed("CUSTODY_RELAY_BATCH", get("CUSTODY_RELAY_BATCH"), 500)?,
-            events_retention_hours: parsed("CUSTODY_EVENTS_RETENTION_HOURS", get("CUSTODY_EVENTS_RETENTION_HOURS"), 168)?,
+            events_retention_hours: parsed(
+                "CUSTODY_EVENTS_RETENTION_HOURS",
+                get("CUSTODY_EVENTS_RETENTION_HOURS"),
+                168,
+            )?,
             event_max_bytes: parsed("CUSTODY_EVENT_MAX_BYTES", get("CUSTODY_EVENT_MAX_BYTES"), 1 << 20)?,
         };
         if !(1..=10_000).contains(&cfg.relay_batch_size) {

@@ -143,7 +143,10 @@ pub fn register(conn: &mut DbConn, supplier_id: SupplierId, input: &SkuInput) ->
         }
     })?;
     let sku: Sku = row.into();
-    events::record(conn, sku_event(&sku, catalog::SKU_REGISTERED, serde_json::json!({"barcode": sku.barcode})))?;
+    events::record(
+        conn,
+        sku_event(&sku, catalog::SKU_REGISTERED, serde_json::json!({"barcode": sku.barcode})),
+    )?;
     Ok(sku)
 }
 

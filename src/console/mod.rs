@@ -1,3 +1,65 @@
-//! The staff web console (server-rendered, scanner-first).
+//! The staff web console: server-rendered pages (askama templates in
+//! `templates/console/`, htmx vendored), built for keyboard-wedge barcode
+//! scanners: one scan field that keeps focus, Enter submits.
+//!
+//! The console owns its sessions' cookies, CSRF checks on every form, the
+//! UI language and the pages; the business work is done by the use cases of
+//! the other modules, always through [`crate::db::run`] or
+//! [`crate::db::transact`].
+//!
+//! Map: [`session`] (who is signed in, CSRF, role checks), [`i18n`] (every
+//! UI string in Chinese and English), [`layout`] (the page frame and the
+//! response helpers), [`error`] (HTML error pages), [`pages`] (one file per
+//! page group), [`assets`] (CSS, JS, htmx).
 
-pub fn configure(_cfg: &mut actix_web::web::ServiceConfig) {}
+mod assets;
+pub mod error;
+pub mod i18n;
+pub mod layout;
+mod pages;
+pub mod session;
+
+use actix_web::web;
+
+use pages::{api_keys, bins, dashboard, login, staff, suppliers};
+
+/// Largest console form body: the bin CSV import is the only big one.
+const FORM_LIMIT: usize = 512 * 1024;
+
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.service(
+        web::scope("/console")
+            .app_data(
+                web::FormConfig::default()
+                    .limit(FORM_LIMIT)
+                    .error_handler(|_, req| error::bad_request(req).into()),
+            )
+            .app_data(web::QueryConfig::default().error_handler(|_, req| error::bad_request(req).into()))
+            .app_data(web::PathConfig::default().error_handler(|_, req| error::not_found(req).into()))
+            .route("", web::get().to(dashboard::show))
+            .route("/", web::get().to(dashboard::show))
+            .route("/scan", web::get().to(dashboard::scan))
+            .route("/login", web::get().to(login::form))
+            .route("/login", web::post().to(login::submit))
+            .route("/logout", web::post().to(login::logout))
+            .route("/lang/{lang}", web::get().to(login::switch_language))
+            .route("/assets/{file}", web::get().to(assets::serve))
+            .route("/bins", web::get().to(bins::list))
+            // Before `/bins/{code}`: "import" is not a bin code, but keep the
+            // literal route first so that it never reaches the lookup.
+            .route("/bins/import", web::get().to(bins::import_form))
+            .route("/bins/import", web::post().to(bins::import))
+            .route("/bins/{code}", web::get().to(bins::show))
+            .route("/bins/{code}/label", web::get().to(bins::label))
+            .route("/suppliers", web::get().to(suppliers::list))
+            .route("/suppliers", web::post().to(suppliers::create))
+            .route("/suppliers/{id}/status", web::post().to(suppliers::set_status))
+            .route("/api-keys", web::get().to(api_keys::list))
+            .route("/api-keys", web::post().to(api_keys::create))
+            .route("/api-keys/{id}/revoke", web::post().to(api_keys::revoke))
+            .route("/staff", web::get().to(staff::list))
+            .route("/staff", web::post().to(staff::create))
+            .route("/staff/{id}/active", web::post().to(staff::set_active))
+            .default_service(web::to(error::not_found_route)),
+    );
+}

@@ -101,13 +101,19 @@ pub async fn feed(
     if let Some(t) = &q.event_type
         && super::EventType::parse(t).is_none()
     {
-        return Err(AppError::invalid("type", "unknown_event_type", format!("{t} is not an event type (see docs/EVENTS.md)")));
+        return Err(AppError::invalid(
+            "type",
+            "unknown_event_type",
+            format!("{t} is not an event type (see docs/EVENTS.md)"),
+        ));
     }
     let owner = match caller.0 {
         Caller::Supplier { supplier_id, .. } => Some(supplier_id),
         _ => None,
     };
-    let rows = db::run(&state.pool, move |c| Ok(store::feed(c, after, q.event_type.as_deref(), owner, limit)?)).await?;
+    let rows =
+        db::run(&state.pool, move |c| Ok(store::feed(c, after, q.event_type.as_deref(), owner, limit)?))
+            .await?;
     let events: Vec<FeedEvent> = rows.into_iter().map(Into::into).collect();
     let next_after = events.last().map(|e| e.position).unwrap_or(after);
     Ok(web::Json(FeedPage { events, next_after }))
@@ -130,7 +136,10 @@ pub struct ParkedEvent {
 #[utoipa::path(get, path = "/api/v1/events/parked", tag = "events",
     responses((status = 200, body = [ParkedEvent])), security(("bearer" = [])))]
 #[get("/events/parked")]
-pub async fn parked(state: web::Data<AppState>, caller: ApiCaller) -> Result<web::Json<Vec<ParkedEvent>>, AppError> {
+pub async fn parked(
+    state: web::Data<AppState>,
+    caller: ApiCaller,
+) -> Result<web::Json<Vec<ParkedEvent>>, AppError> {
     caller.0.require_staff(Role::Admin)?;
     let rows = db::run(&state.pool, |c| Ok(store::parked(c)?)).await?;
     Ok(web::Json(

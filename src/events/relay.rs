@@ -13,7 +13,7 @@
 //! jittered backoff (lapin's auto-recovery left confirms unresolved for
 //! tens of seconds in the prototype).
 
-use std::collections::HashSet;
+use std::collections::{HashSet, VecDeque};
 use std::sync::Arc;
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, AtomicU8, AtomicU64, Ordering};
@@ -151,10 +151,18 @@ impl RelayStatus {
             ("custody_events_nacked_total", "Events the broker refused (nack).", &self.nacked),
             ("custody_events_returned_total", "Events returned as unroutable.", &self.returned),
             ("custody_events_parked_total", "Events parked after repeated failures.", &self.parked),
-            ("custody_relay_reconnects_total", "Connections the relay opened to the broker.", &self.reconnects),
+            (
+                "custody_relay_reconnects_total",
+                "Connections the relay opened to the broker.",
+                &self.reconnects,
+            ),
         ];
         for (name, help, v) in counters {
-            let _ = writeln!(out, "# HELP {name} {help}\n# TYPE {name} counter\n{name} {}", v.load(Ordering::Relaxed));
+            let _ = writeln!(
+                out,
+                "# HELP {name} {help}\n# TYPE {name} counter\n{name} {}",
+                v.load(Ordering::Relaxed)
+            );
         }
         let _ = writeln!(
             out,
@@ -172,7 +180,11 @@ impl RelayStatus {
             let _ = writeln!(out, "custody_relay_confirm_seconds_bucket{{le=\"{b}\"}} {}", h.0[i]);
         }
         let _ = writeln!(out, "custody_relay_confirm_seconds_bucket{{le=\"+Inf\"}} {}", h.1);
-        let _ = writeln!(out, "custody_relay_confirm_seconds_sum {}\ncustody_relay_confirm_seconds_count {}", h.2, h.1);
+        let _ = writeln!(
+            out,
+            "custody_relay_confirm_seconds_sum {}\ncustody_relay_confirm_seconds_count {}",
+            h.2, h.1
+        );
     }
 }
 
@@ -206,7 +218,8 @@ pub fn spawn(pool: Pool, cfg: RelayConfig, status: Arc<RelayStatus>) -> RelayHan
     let thread = std::thread::Builder::new()
         .name("event-relay".into())
         .spawn(move || {
-            let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("relay runtime");
+            let rt =
+                tokio::runtime::Builder::new_current_thread().enable_all().build().expect("relay runtime");
             rt.block_on(Relay::new(pool, cfg, st, s).run());
         })
         .expect("spawn relay thread");
@@ -241,6 +254,38 @@ struct Relay {
     next_connect: Instant,
     leader_lock: Option<PgConnection>,
     last_purge: Instant,
+    /// Batches sent and not yet settled, oldest first (at most [`IN_FLIGHT`]).
+    in_flight: VecDeque<InFlight>,
+    /// Position of the last event sent; the next batch starts after it.
+    cursor: i64,
+    last_rewind: Instant,
+    /// Documents with an event that failed in a batch still being settled:
+    /// their later events are not marked published.
+    broken: HashSet<(String, AggregateId)>,
+}
+
+/// Parts of a batch published before the oldest one's confirms are awaited:
+/// the database work of one part overlaps the broker's work on the other.
+const IN_FLIGHT: usize = 2;
+
+/// A batch on its way: the rows, and a task awaiting each row's confirm.
+struct InFlight {
+    rows: Vec<OutboxRow>,
+    too_large: Vec<crate::ids::EventId>,
+    started: Instant,
+    confirms: tokio::task::JoinHandle<Vec<Outcome>>,
+}
+
+/// What became of one published row.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Outcome {
+    Acked,
+    Returned,
+    Nacked,
+    /// Too large: parked without being sent.
+    Skipped,
+    /// No confirm (timeout, channel or connection gone, or never sent).
+    Lost,
 }
 
 /// Advisory lock key of the active relay ("custody relay" as an integer).
@@ -264,6 +309,10 @@ impl Relay {
             next_connect: Instant::now(),
             leader_lock: None,
             last_purge: Instant::now(),
+            in_flight: VecDeque::new(),
+            cursor: 0,
+            last_rewind: Instant::now(),
+            broken: HashSet::new(),
         }
     }
 
@@ -276,6 +325,7 @@ impl Relay {
         while !self.stopping() {
             if !self.lead().await {
                 self.status.set(BrokerState::Standby);
+                self.abandon_in_flight();
                 self.broker = None;
                 self.sleep(Duration::from_secs(1)).await;
                 continue;
@@ -287,6 +337,13 @@ impl Relay {
                     tracing::warn!(error = %format!("{e:#}"), "relay cycle failed");
                     self.sleep(Duration::from_millis(500)).await;
                 }
+            }
+        }
+        // A graceful stop settles what is in flight, so that a restart does
+        // not send it again.
+        while let Some(f) = self.in_flight.pop_front() {
+            if let Err(e) = self.settle(f).await {
+                tracing::warn!(error = %format!("{e:#}"), "could not settle the last batch");
             }
         }
         if let Some(b) = self.broker.take() {
@@ -306,16 +363,17 @@ impl Relay {
     /// advisory lock on a connection of its own; losing that connection loses
     /// the lock, and the relay must win it again before publishing.
     async fn lead(&mut self) -> bool {
-        let DatabaseUrl::Postgres(url) = DatabaseUrl::parse(&self.cfg.database_url).unwrap_or(DatabaseUrl::Sqlite("".into()))
+        let DatabaseUrl::Postgres(url) =
+            DatabaseUrl::parse(&self.cfg.database_url).unwrap_or(DatabaseUrl::Sqlite("".into()))
         else {
             return true;
         };
         let held = self.leader_lock.take();
         let result = tokio::task::spawn_blocking(move || -> (bool, Option<PgConnection>) {
-            if let Some(mut conn) = held {
-                if conn.batch_execute("SELECT 1").is_ok() {
-                    return (true, Some(conn));
-                }
+            if let Some(mut conn) = held
+                && conn.batch_execute("SELECT 1").is_ok()
+            {
+                return (true, Some(conn));
             }
             let Ok(mut conn) = PgConnection::establish(&url) else { return (false, None) };
             let _ = conn.batch_execute("SET application_name = 'custody-relay'");
@@ -344,15 +402,20 @@ impl Relay {
         }
     }
 
-    /// One pass: sequence, clean up now and then, publish one batch.
-    /// Returns whether there was work (so the loop goes on without sleeping).
+    /// One pass: sequence, clean up now and then, send the next batch and
+    /// settle the oldest one in flight. Returns whether there was work (so the
+    /// loop goes on without sleeping).
     async fn cycle(&mut self) -> anyhow::Result<bool> {
-        let sequenced = blocking(&self.pool, |c| Ok(db::write_tx(c, |tx| store::assign_positions(tx, 1000))?)).await?;
+        let sequenced =
+            blocking(&self.pool, |c| Ok(db::write_tx(c, |tx| store::assign_positions(tx, 5000))?)).await?;
         if self.last_purge.elapsed() > Duration::from_secs(60) {
             self.last_purge = Instant::now();
             let cutoff = Timestamp::now() - self.cfg.retention;
             let configured = self.cfg.amqp_url.is_some();
-            let purged = blocking(&self.pool, move |c| Ok(db::write_tx(c, |tx| store::purge(tx, cutoff, configured))?)).await?;
+            let purged = blocking(&self.pool, move |c| {
+                Ok(db::write_tx(c, |tx| store::purge(tx, cutoff, configured))?)
+            })
+            .await?;
             if purged > 0 {
                 tracing::info!(purged, "removed events past retention");
             }
@@ -362,15 +425,46 @@ impl Relay {
             return Ok(sequenced > 0);
         }
         if !self.connected().await {
+            self.abandon_in_flight();
             return Ok(false);
         }
-        let limit = self.cfg.batch_size;
-        let batch = blocking(&self.pool, move |c| Ok(store::claim_batch(c, 0, limit, Timestamp::now())?)).await?;
-        if batch.is_empty() {
-            return Ok(sequenced > 0);
+        // Events whose retry is due sit behind the cursor: go back to the
+        // start now and then (and whenever there is nothing ahead).
+        if self.in_flight.is_empty() && self.last_rewind.elapsed() > Duration::from_secs(2) {
+            self.rewind();
         }
-        self.publish(batch).await?;
-        Ok(true)
+        // The configured batch is the most events ever unconfirmed at once
+        // (what a crash can send twice); it goes out in IN_FLIGHT parts.
+        let (after, limit) = (self.cursor, (self.cfg.batch_size / IN_FLIGHT as i64).max(1));
+        let batch =
+            blocking(&self.pool, move |c| Ok(store::claim_batch(c, after, limit, Timestamp::now())?)).await?;
+        let sent = !batch.is_empty();
+        if sent {
+            self.cursor = batch.last().and_then(|r| r.position).unwrap_or(self.cursor);
+            self.send(batch).await;
+        } else if self.in_flight.is_empty() {
+            self.rewind();
+        }
+        if self.in_flight.len() >= IN_FLIGHT || (!sent && !self.in_flight.is_empty()) {
+            let oldest = self.in_flight.pop_front().expect("non-empty");
+            self.settle(oldest).await?;
+        }
+        Ok(sent || sequenced > 0 || !self.in_flight.is_empty())
+    }
+
+    fn rewind(&mut self) {
+        self.cursor = 0;
+        self.last_rewind = Instant::now();
+    }
+
+    /// The connection is gone: nothing in flight will be confirmed. Those
+    /// events stay unpublished and are read again from the start.
+    fn abandon_in_flight(&mut self) {
+        for f in self.in_flight.drain(..) {
+            f.confirms.abort();
+        }
+        self.broken.clear();
+        self.rewind();
     }
 
     async fn connected(&mut self) -> bool {
@@ -415,7 +509,8 @@ impl Relay {
         Ok(Broker { connection, channel })
     }
 
-    async fn publish(&mut self, batch: Vec<OutboxRow>) -> anyhow::Result<()> {
+    /// Publishes a batch pipelined; a task awaits each confirm under the timeout.
+    async fn send(&mut self, batch: Vec<OutboxRow>) {
         let broker = self.broker.as_ref().expect("connected");
         let started = Instant::now();
         let mut confirms = Vec::with_capacity(batch.len());
@@ -427,7 +522,7 @@ impl Relay {
                 continue;
             }
             let (routing_key, props) = message(row, &self.cfg.source);
-            match broker
+            let sent = broker
                 .channel
                 .basic_publish(
                     self.cfg.exchange.as_str().into(),
@@ -436,11 +531,11 @@ impl Relay {
                     row.payload.as_bytes(),
                     props,
                 )
-                .await
-            {
+                .await;
+            match sent {
                 Ok(confirm) => confirms.push(Some(confirm)),
                 // The channel or connection failed mid-batch: what was sent
-                // may still be confirmed below; the rest stays unpublished.
+                // may still be confirmed; the rest stays unpublished.
                 Err(e) => {
                     tracing::warn!(error = %e, "publish failed");
                     break;
@@ -448,56 +543,64 @@ impl Relay {
             }
         }
         let timeout = self.cfg.confirm_timeout;
-        let outcomes = futures_util::future::join_all(confirms.into_iter().map(|c| async move {
-            match c {
-                None => None,
-                Some(c) => Some(tokio::time::timeout(timeout, c).await),
-            }
-        }))
-        .await;
-        let elapsed = started.elapsed().as_secs_f64();
+        let n = batch.len();
+        let confirms = tokio::spawn(async move {
+            let waits = confirms.into_iter().map(|c| async move {
+                match c {
+                    None => Outcome::Skipped,
+                    Some(c) => match tokio::time::timeout(timeout, c).await {
+                        Ok(Ok(Confirmation::Ack(None))) => Outcome::Acked,
+                        Ok(Ok(Confirmation::Ack(Some(_)))) => Outcome::Returned,
+                        Ok(Ok(Confirmation::Nack(_))) => Outcome::Nacked,
+                        _ => Outcome::Lost,
+                    },
+                }
+            });
+            let mut out = futures_util::future::join_all(waits).await;
+            out.resize(n, Outcome::Lost);
+            out
+        });
+        self.in_flight.push_back(InFlight { rows: batch, too_large, started, confirms });
+    }
 
+    /// Waits for a batch's confirms and records the outcome: confirmed
+    /// events are published; refused ones are retried later (and hold back
+    /// their document's later events); lost confirms mean the connection is
+    /// suspect, so the relay reconnects and reads those events again.
+    async fn settle(&mut self, f: InFlight) -> anyhow::Result<()> {
+        let outcomes = match f.confirms.await {
+            Ok(o) => o,
+            Err(_) => vec![Outcome::Lost; f.rows.len()],
+        };
+        let elapsed = f.started.elapsed().as_secs_f64();
         let mut published = Vec::new();
-        let mut failed: Vec<(crate::ids::EventId, String)> = Vec::new();
-        let mut broken: HashSet<(String, AggregateId)> = HashSet::new();
-        let mut connection_trouble = false;
-        for (i, row) in batch.iter().enumerate() {
+        let mut failed: Vec<(crate::ids::EventId, &'static str)> = Vec::new();
+        let mut lost = false;
+        for (row, outcome) in f.rows.iter().zip(&outcomes) {
             let key = (row.aggregate_kind.clone(), row.aggregate_id);
-            let outcome = outcomes.get(i);
-            let ok = match outcome {
-                Some(Some(Ok(Ok(Confirmation::Ack(None))))) => true,
-                Some(Some(Ok(Ok(Confirmation::Ack(Some(_)))))) => {
+            match outcome {
+                Outcome::Acked if !self.broken.contains(&key) => {
+                    published.push(row.id);
+                    self.status.observe_confirm(elapsed);
+                    continue;
+                }
+                // A document's later events wait behind an earlier one that
+                // failed, even if the broker took them: at least once, in order.
+                Outcome::Acked | Outcome::Skipped => {}
+                Outcome::Returned => {
                     self.status.returned.fetch_add(1, Ordering::Relaxed);
-                    failed.push((row.id, "returned by the broker as unroutable".into()));
-                    false
+                    failed.push((row.id, "returned by the broker as unroutable"));
                 }
-                Some(Some(Ok(Ok(Confirmation::Nack(_))))) => {
+                Outcome::Nacked => {
                     self.status.nacked.fetch_add(1, Ordering::Relaxed);
-                    failed.push((row.id, "nacked by the broker".into()));
-                    false
+                    failed.push((row.id, "nacked by the broker"));
                 }
-                Some(Some(Ok(Ok(Confirmation::NotRequested)))) => {
-                    failed.push((row.id, "publisher confirms are off".into()));
-                    false
-                }
-                Some(None) => false, // too large: parked below
-                // Timeout or a channel error: not the event's fault; retry
-                // after reconnecting, without counting an attempt.
-                _ => {
-                    connection_trouble = true;
-                    false
-                }
-            };
-            // A document's later events wait behind an earlier one that
-            // failed, even if the broker took them: at-least-once, in order.
-            if ok && !broken.contains(&key) {
-                published.push(row.id);
-                self.status.observe_confirm(elapsed);
-            } else {
-                broken.insert(key);
+                Outcome::Lost => lost = true,
             }
+            self.broken.insert(key);
         }
         let n = published.len();
+        let too_large = f.too_large;
         let parked_now = too_large.len();
         blocking(&self.pool, move |c| {
             db::write_tx(c, |tx| {
@@ -516,11 +619,19 @@ impl Relay {
         .await?;
         self.status.published.fetch_add(n as u64, Ordering::Relaxed);
         self.status.parked.fetch_add(parked_now as u64, Ordering::Relaxed);
-        if connection_trouble {
+        if self.in_flight.is_empty() {
+            self.broken.clear();
+        }
+        if lost {
             tracing::warn!("confirms did not arrive; reconnecting");
             if let Some(b) = self.broker.take() {
-                let _ = tokio::time::timeout(Duration::from_secs(2), b.connection.close(320, "relay reconnecting".into())).await;
+                let _ = tokio::time::timeout(
+                    Duration::from_secs(2),
+                    b.connection.close(320, "relay reconnecting".into()),
+                )
+                .await;
             }
+            self.abandon_in_flight();
             self.status.set(BrokerState::Down);
         }
         Ok(())
@@ -532,7 +643,9 @@ impl Relay {
 pub async fn declare_topology(channel: &Channel, exchange: &str) -> lapin::Result<()> {
     let unrouted = format!("{exchange}.unrouted");
     let durable = ExchangeDeclareOptions { durable: true, ..Default::default() };
-    channel.exchange_declare(unrouted.as_str().into(), ExchangeKind::Fanout, durable, FieldTable::default()).await?;
+    channel
+        .exchange_declare(unrouted.as_str().into(), ExchangeKind::Fanout, durable, FieldTable::default())
+        .await?;
     channel
         .queue_declare(
             unrouted.as_str().into(),

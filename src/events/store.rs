@@ -91,49 +91,53 @@ pub fn record(tx: &mut DbConn, event: NewEvent) -> Result<EventId, AppError> {
 }
 
 /// Gives committed, unsequenced events their feed positions, in id order
-/// but never putting a document's later event before its earlier one.
-/// Run by the one active relay only. Returns how many were sequenced.
+/// but never putting a document's later event before its earlier one: the
+/// slots a batch takes in id order are handed to each document's events in
+/// sequence order. One statement (window functions and UPDATE ... FROM work
+/// alike on PostgreSQL and SQLite). Run by the one active relay only.
+/// Returns how many were sequenced.
 pub fn assign_positions(tx: &mut DbConn, limit: i64) -> QueryResult<usize> {
-    let rows: Vec<(EventId, String, AggregateId, i64)> = outbox::table
-        .filter(outbox::position.is_null())
-        .order(outbox::id)
-        .limit(limit)
-        .select((outbox::id, outbox::aggregate_kind, outbox::aggregate_id, outbox::sequence))
-        .load(tx)?;
-    if rows.is_empty() {
-        return Ok(0);
+    let n = diesel::sql_query(
+        "WITH b AS (SELECT id, aggregate_kind AS k, aggregate_id AS a, sequence AS s FROM outbox \
+                    WHERE position IS NULL ORDER BY id LIMIT $1), \
+              slots AS (SELECT k, a, row_number() OVER (ORDER BY id) AS slot, \
+                               row_number() OVER (PARTITION BY k, a ORDER BY id) AS nth FROM b), \
+              seqs AS (SELECT id, k, a, row_number() OVER (PARTITION BY k, a ORDER BY s) AS nth FROM b) \
+         UPDATE outbox AS o SET position = st.last + slots.slot \
+         FROM seqs JOIN slots ON slots.k = seqs.k AND slots.a = seqs.a AND slots.nth = seqs.nth \
+              CROSS JOIN (SELECT last_position AS last FROM outbox_state WHERE id = 1) AS st \
+         WHERE o.id = seqs.id",
+    )
+    .bind::<diesel::sql_types::BigInt, _>(limit)
+    .execute(tx)?;
+    if n > 0 {
+        diesel::update(outbox_state::table.find(1))
+            .set(outbox_state::last_position.eq(outbox_state::last_position + n as i64))
+            .execute(tx)?;
     }
-    let last: i64 = outbox_state::table.find(1).select(outbox_state::last_position).first(tx)?;
-    // Slots in id order; within one aggregate, hand its slots out by sequence.
-    let mut slots: HashMap<(&str, AggregateId), Vec<usize>> = HashMap::new();
-    for (i, (_, kind, agg, _)) in rows.iter().enumerate() {
-        slots.entry((kind.as_str(), *agg)).or_default().push(i);
-    }
-    let mut position_of = vec![0i64; rows.len()];
-    for indices in slots.values() {
-        let mut by_seq = indices.clone();
-        by_seq.sort_by_key(|&i| rows[i].3);
-        for (slot, row_index) in indices.iter().zip(by_seq) {
-            position_of[row_index] = last + 1 + *slot as i64;
-        }
-    }
-    for (i, (id, ..)) in rows.iter().enumerate() {
-        diesel::update(outbox::table.find(id)).set(outbox::position.eq(Some(position_of[i]))).execute(tx)?;
-    }
-    diesel::update(outbox_state::table.find(1))
-        .set(outbox_state::last_position.eq(last + rows.len() as i64))
-        .execute(tx)?;
-    Ok(rows.len())
+    Ok(n)
 }
 
 /// The next events to publish, in feed order, holding back every event of a
 /// document behind one of its events that is parked or waiting to retry.
 pub fn claim_batch(conn: &mut DbConn, after: i64, limit: i64, now: Timestamp) -> QueryResult<Vec<OutboxRow>> {
-    let blocked: Vec<(String, AggregateId, i64)> = outbox::table
+    // Matches the partial index `outbox_held`: only failed events are read.
+    type Held = (String, AggregateId, i64, Option<Timestamp>, Option<Timestamp>);
+    let held: Vec<Held> = outbox::table
         .filter(outbox::published_at.is_null())
-        .filter(outbox::parked_at.is_not_null().or(outbox::next_attempt_at.gt(now)))
-        .select((outbox::aggregate_kind, outbox::aggregate_id, outbox::sequence))
+        .filter(outbox::parked_at.is_not_null().or(outbox::next_attempt_at.is_not_null()))
+        .select((
+            outbox::aggregate_kind,
+            outbox::aggregate_id,
+            outbox::sequence,
+            outbox::parked_at,
+            outbox::next_attempt_at,
+        ))
         .load(conn)?;
+    let blocked = held
+        .into_iter()
+        .filter(|(.., parked, next)| parked.is_some() || next.is_some_and(|t| t > now))
+        .map(|(k, a, s, ..)| (k, a, s));
     let mut first_blocked: HashMap<(String, AggregateId), i64> = HashMap::new();
     for (kind, agg, seq) in blocked {
         let e = first_blocked.entry((kind, agg)).or_insert(seq);

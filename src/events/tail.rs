@@ -23,12 +23,23 @@ pub async fn run(amqp_url: &str, exchange: &str, patterns: &[String]) -> anyhow:
         .await?;
     for p in patterns {
         channel
-            .queue_bind(queue.name().clone(), exchange.into(), p.as_str().into(), QueueBindOptions::default(), FieldTable::default())
+            .queue_bind(
+                queue.name().clone(),
+                exchange.into(),
+                p.as_str().into(),
+                QueueBindOptions::default(),
+                FieldTable::default(),
+            )
             .await?;
     }
     eprintln!("listening on {exchange} for {}", patterns.join(", "));
     let mut consumer = channel
-        .basic_consume(queue.name().clone(), "custody-tail".into(), BasicConsumeOptions::default(), FieldTable::default())
+        .basic_consume(
+            queue.name().clone(),
+            "custody-tail".into(),
+            BasicConsumeOptions::default(),
+            FieldTable::default(),
+        )
         .await?;
     while let Some(delivery) = consumer.next().await {
         let delivery = delivery?;

@@ -53,9 +53,12 @@ pub async fn readyz(state: web::Data<AppState>) -> HttpResponse {
 pub async fn metrics(state: web::Data<AppState>) -> HttpResponse {
     let mut body = state.metrics.render(&state.pool);
     state.relay.render(&mut body);
-    if let Ok((count, oldest)) = crate::db::run(&state.pool, |c| Ok(crate::events::store::backlog(c)?)).await {
+    if let Ok((count, oldest)) = crate::db::run(&state.pool, |c| Ok(crate::events::store::backlog(c)?)).await
+    {
         use std::fmt::Write;
-        let age = oldest.map(|t| (chrono::Utc::now() - t.0).num_milliseconds().max(0) as f64 / 1000.0).unwrap_or(0.0);
+        let age = oldest
+            .map(|t| (chrono::Utc::now() - t.0).num_milliseconds().max(0) as f64 / 1000.0)
+            .unwrap_or(0.0);
         let _ = writeln!(
             body,
             "# HELP custody_events_backlog Events recorded but not yet published.\n\

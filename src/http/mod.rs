@@ -36,7 +36,8 @@ pub struct AppState {
 impl AppState {
     /// State with no relay running in this process.
     pub fn new(pool: Pool, config: Config) -> Self {
-        let relay = Arc::new(crate::events::relay::RelayStatus::new(crate::events::relay::BrokerState::NotRunning));
+        let relay =
+            Arc::new(crate::events::relay::RelayStatus::new(crate::events::relay::BrokerState::NotRunning));
         Self::with_relay(pool, config, relay)
     }
 

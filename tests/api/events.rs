@@ -28,7 +28,10 @@ async fn a_state_change_is_one_outbox_row_and_one_cloudevents_message() {
     let id = header(&d, "cloudEvents_id").unwrap();
     assert_eq!(d.properties.message_id().as_ref().map(|m| m.to_string()), Some(id.clone()));
     assert!(chrono::DateTime::parse_from_rfc3339(&header(&d, "cloudEvents_time").unwrap()).is_ok());
-    assert_eq!(d.properties.content_type().as_ref().map(|c| c.to_string()).as_deref(), Some("application/json"));
+    assert_eq!(
+        d.properties.content_type().as_ref().map(|c| c.to_string()).as_deref(),
+        Some("application/json")
+    );
     assert_eq!(*d.properties.delivery_mode(), Some(2), "persistent");
     let body: serde_json::Value = serde_json::from_slice(&d.data).unwrap();
     assert_eq!(body["sku_id"], sku["id"]);
@@ -157,7 +160,8 @@ async fn readyz_reports_the_broker_state_without_failing_readiness() {
     }
     assert_eq!(state, "up");
     let plain = spawn_app().await;
-    let (status, body) = crate::common::read(plain.client.get(plain.url("/readyz")).send().await.unwrap()).await;
+    let (status, body) =
+        crate::common::read(plain.client.get(plain.url("/readyz")).send().await.unwrap()).await;
     assert_eq!((status, body["broker"].as_str()), (200, Some("not_running")));
     let text = app.client.get(app.url("/metrics")).send().await.unwrap().text().await.unwrap();
     for metric in [

@@ -307,11 +307,22 @@ impl TestQueue {
             .await
             .unwrap();
         channel
-            .queue_bind(name.as_str().into(), exchange.into(), pattern.into(), QueueBindOptions::default(), FieldTable::default())
+            .queue_bind(
+                name.as_str().into(),
+                exchange.into(),
+                pattern.into(),
+                QueueBindOptions::default(),
+                FieldTable::default(),
+            )
             .await
             .unwrap();
         let consumer = channel
-            .basic_consume(name.as_str().into(), "test".into(), BasicConsumeOptions::default(), FieldTable::default())
+            .basic_consume(
+                name.as_str().into(),
+                "test".into(),
+                BasicConsumeOptions::default(),
+                FieldTable::default(),
+            )
             .await
             .unwrap();
         Self { name, exchange: exchange.to_owned(), channel, consumer, _connection: connection }
@@ -330,8 +341,12 @@ impl TestQueue {
         let _ = self.channel.queue_delete(self.name.as_str().into(), QueueDeleteOptions::default()).await;
         let unrouted = format!("{}.unrouted", self.exchange);
         let _ = self.channel.queue_delete(unrouted.as_str().into(), QueueDeleteOptions::default()).await;
-        let _ = self.channel.exchange_delete(self.exchange.as_str().into(), ExchangeDeleteOptions::default()).await;
-        let _ = self.channel.exchange_delete(unrouted.as_str().into(), ExchangeDeleteOptions::default()).await;
+        let _ = self
+            .channel
+            .exchange_delete(self.exchange.as_str().into(), ExchangeDeleteOptions::default())
+            .await;
+        let _ =
+            self.channel.exchange_delete(unrouted.as_str().into(), ExchangeDeleteOptions::default()).await;
     }
 }
 

@@ -3,6 +3,11 @@
 //! and start the broker, so they live in a binary of their own and run one
 //! at a time.
 
+#![expect(
+    clippy::await_holding_lock,
+    reason = "each test runs on a runtime of its own; the lock only keeps tests that stop the broker apart"
+)]
+
 #[path = "../common/mod.rs"]
 mod common;
 
@@ -56,8 +61,10 @@ fn event(agg: AggregateId) -> NewEvent {
 
 fn written_ids(pool: &Pool) -> HashSet<String> {
     use diesel::prelude::*;
-    let ids: Vec<custody::ids::EventId> =
-        custody::db::schema::outbox::table.select(custody::db::schema::outbox::id).load(&mut pool.get().unwrap()).unwrap();
+    let ids: Vec<custody::ids::EventId> = custody::db::schema::outbox::table
+        .select(custody::db::schema::outbox::id)
+        .load(&mut pool.get().unwrap())
+        .unwrap();
     ids.into_iter().map(|i| i.to_string()).collect()
 }
 
@@ -70,7 +77,11 @@ struct Seen {
 impl Seen {
     fn push(&mut self, d: &lapin::message::Delivery) {
         let id = header(d, "cloudEvents_id").unwrap();
-        assert_eq!(d.properties.message_id().as_ref().map(|m| m.to_string()), Some(id.clone()), "message_id = event id");
+        assert_eq!(
+            d.properties.message_id().as_ref().map(|m| m.to_string()),
+            Some(id.clone()),
+            "message_id = event id"
+        );
         let agg = header(d, "cloudEvents_aggregateid").unwrap();
         let seq: i64 = header(d, "cloudEvents_sequence").unwrap().parse().unwrap();
         self.deliveries.push((id, agg, seq));
@@ -114,7 +125,12 @@ fn rabbitmqctl(arg: &str) {
     use std::os::unix::process::CommandExt;
     // Its own process group and no terminal: the broker's tools must not
     // touch whatever runs the tests.
-    let out = Command::new("rabbitmqctl").arg(arg).stdin(Stdio::null()).process_group(0).output().expect("rabbitmqctl runs");
+    let out = Command::new("rabbitmqctl")
+        .arg(arg)
+        .stdin(Stdio::null())
+        .process_group(0)
+        .output()
+        .expect("rabbitmqctl runs");
     assert!(out.status.success(), "rabbitmqctl {arg}: {}", String::from_utf8_lossy(&out.stderr));
 }
 
@@ -138,8 +154,13 @@ async fn a_broker_outage_loses_no_event_and_keeps_each_documents_order() {
     config.amqp_url = Some(amqp_url());
     config.amqp_exchange = exchange.clone();
     config.relay_batch_size = 100;
-    let status = Arc::new(custody::events::relay::RelayStatus::new(custody::events::relay::BrokerState::Down));
-    let relay = custody::events::relay::spawn(pool.clone(), custody::events::relay::RelayConfig::from_config(&config), status.clone());
+    let status =
+        Arc::new(custody::events::relay::RelayStatus::new(custody::events::relay::BrokerState::Down));
+    let relay = custody::events::relay::spawn(
+        pool.clone(),
+        custody::events::relay::RelayConfig::from_config(&config),
+        status.clone(),
+    );
 
     // A writer records events all along: before, during and after the outage.
     let aggregates: Vec<AggregateId> = (0..10).map(|_| AggregateId::generate()).collect();
@@ -168,7 +189,10 @@ async fn a_broker_outage_loses_no_event_and_keeps_each_documents_order() {
     rabbitmqctl("stop_app");
     let during = rounds.load(std::sync::atomic::Ordering::Relaxed);
     tokio::time::sleep(Duration::from_secs(3)).await;
-    assert!(rounds.load(std::sync::atomic::Ordering::Relaxed) > during, "writes go on while the broker is down");
+    assert!(
+        rounds.load(std::sync::atomic::Ordering::Relaxed) > during,
+        "writes go on while the broker is down"
+    );
     rabbitmqctl("start_app");
     tokio::time::sleep(Duration::from_secs(2)).await;
     stop.store(true, std::sync::atomic::Ordering::Relaxed);
@@ -298,7 +322,8 @@ async fn two_relays_on_one_postgres_publish_one_at_a_time_and_fail_over() {
         }
         *samples.entry(leaders(&mut watcher)).or_insert(0) += 1;
     }
-    let active = |log: &Arc<Mutex<Vec<String>>>| log.lock().unwrap().iter().any(|l| l.contains("now the active one"));
+    let active =
+        |log: &Arc<Mutex<Vec<String>>>| log.lock().unwrap().iter().any(|l| l.contains("now the active one"));
     let (leader, standby_log) = match (active(&a_log), active(&b_log)) {
         (true, false) => (&mut a, b_log.clone()),
         (false, true) => (&mut b, a_log.clone()),

@@ -23,6 +23,9 @@ CREATE TABLE outbox (
 CREATE INDEX outbox_unsequenced ON outbox (id) WHERE position IS NULL;
 CREATE INDEX outbox_unpublished ON outbox (position) WHERE published_at IS NULL;
 CREATE INDEX outbox_published_at ON outbox (published_at);
+-- Failed events, which hold back their document's later ones.
+CREATE INDEX outbox_held ON outbox (aggregate_kind, aggregate_id)
+    WHERE published_at IS NULL AND (parked_at IS NOT NULL OR next_attempt_at IS NOT NULL);
 CREATE INDEX outbox_owner_position ON outbox (owner_id, position);
 
 -- The last sequence number given to each aggregate's events; kept apart

@@ -1,0 +1,374 @@
+//! Every string the console shows, in Simplified Chinese (the default: most
+//! of the floor reads Chinese first) and English. One table, so that a
+//! missing translation is a failing test, not a blank on the floor.
+
+use actix_web::HttpRequest;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Lang {
+    #[default]
+    Zh,
+    En,
+}
+
+impl Lang {
+    /// The cookie that keeps the choice (`zh` or `en`).
+    pub const COOKIE: &'static str = "custody_lang";
+
+    pub fn code(self) -> &'static str {
+        match self {
+            Lang::Zh => "zh",
+            Lang::En => "en",
+        }
+    }
+
+    /// For `<html lang>`.
+    pub fn html_lang(self) -> &'static str {
+        match self {
+            Lang::Zh => "zh-CN",
+            Lang::En => "en",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "zh" => Some(Lang::Zh),
+            "en" => Some(Lang::En),
+            _ => None,
+        }
+    }
+
+    /// The language chosen in the browser's cookie, Chinese otherwise.
+    pub fn of(req: &HttpRequest) -> Self {
+        req.cookie(Self::COOKIE).and_then(|c| Self::parse(c.value())).unwrap_or_default()
+    }
+}
+
+/// The text of `key`, or `None` when the table has no such key (for keys
+/// made from data, such as `role.<role>`).
+pub fn lookup(lang: Lang, key: &str) -> Option<&'static str> {
+    TABLE.iter().find(|(k, ..)| *k == key).map(|(_, zh, en)| match lang {
+        Lang::Zh => *zh,
+        Lang::En => *en,
+    })
+}
+
+/// The text of `key`. A key missing from the table shows as itself (and the
+/// tests check that every key the templates use exists).
+pub fn t(lang: Lang, key: &str) -> &'static str {
+    lookup(lang, key).unwrap_or_else(|| {
+        tracing::warn!(key, "console text missing from the i18n table");
+        "⚠"
+    })
+}
+
+/// `(key, 简体中文, English)`.
+const TABLE: &[(&str, &str, &str)] = &[
+    // Navigation and frame
+    ("nav.label", "主导航", "Main navigation"),
+    ("nav.dashboard", "首页", "Dashboard"),
+    ("nav.bins", "库位", "Bins"),
+    ("nav.suppliers", "供应商", "Suppliers"),
+    ("nav.api_keys", "API 密钥", "API keys"),
+    ("nav.staff", "员工", "Staff"),
+    ("nav.logout", "退出登录", "Log out"),
+    ("page.next", "下一页 →", "Next page →"),
+    // Login
+    ("login.title", "员工登录", "Staff sign-in"),
+    ("login.username", "用户名", "Username"),
+    ("login.password", "密码", "Password"),
+    ("login.submit", "登录", "Sign in"),
+    ("login.wrong", "用户名或密码错误。", "Wrong username or password."),
+    ("login.missing", "请输入用户名和密码。", "Enter your username and password."),
+    ("login.expired", "登录表单已过期，请重新登录。", "The sign-in form expired; please sign in again."),
+    (
+        "login.locked",
+        "失败次数过多，请约 {n} 分钟后再试。",
+        "Too many failed attempts; try again in about {n} min.",
+    ),
+    // Dashboard and scanning
+    ("dashboard.title", "首页", "Dashboard"),
+    ("dashboard.counts", "数据概览", "Counts"),
+    ("dashboard.suppliers", "供应商", "Suppliers"),
+    ("dashboard.skus", "商品 SKU", "SKUs"),
+    ("dashboard.bins", "库位", "Bins"),
+    ("dashboard.staff", "员工", "Staff"),
+    ("scan.label", "扫描库位条码", "Scan a bin barcode"),
+    ("scan.placeholder", "扫描或输入库位编码，按回车", "Scan or type a bin code, then Enter"),
+    ("scan.open", "打开", "Open"),
+    ("scan.not_found", "未找到该库位：", "No bin with this code:"),
+    // Bins
+    ("bins.title", "库位", "Bins"),
+    ("bins.one", "库位详情", "Bin"),
+    ("bins.all", "全部", "All"),
+    ("bins.prefix", "编码开头", "Code starts with"),
+    ("bins.filter", "筛选", "Filter"),
+    ("bins.clear", "清除筛选", "Clear filters"),
+    ("bins.none", "没有符合条件的库位。", "No bins match."),
+    ("bins.not_found", "没有这个库位。", "There is no such bin."),
+    ("bin.aisle", "巷道", "Aisle"),
+    ("bin.bay", "列", "Bay"),
+    ("bin.level", "层", "Level"),
+    ("bin.walk_order", "拣货路径顺序", "Walk order"),
+    ("bin.unlimited", "不限", "Not limited"),
+    ("bin.print_label", "打印标签", "Print label"),
+    ("bin.zpl", "下载 ZPL", "Download ZPL"),
+    ("import.title", "导入库位", "Import bins"),
+    (
+        "import.help",
+        "每行一个库位，第一行为列名。全部成功才会导入；有错误时不会导入任何库位，并逐行列出问题。不存在的库区会自动创建。",
+        "One bin a line, column names on the first line. All bins are imported or none: on any error nothing is imported and the problems are listed by line. Unknown zones are created.",
+    ),
+    ("import.file", "选择 CSV 文件（可选）", "Choose a CSV file (optional)"),
+    ("import.csv", "CSV 内容", "CSV text"),
+    ("import.submit", "导入", "Import"),
+    ("csv.line", "第 {n} 行", "line {n}"),
+    // Suppliers
+    ("suppliers.title", "供应商", "Suppliers"),
+    ("suppliers.read_only", "只读：只有管理员可以修改供应商。", "Read only: only admins change suppliers."),
+    ("suppliers.none", "还没有供应商。", "No suppliers yet."),
+    ("suppliers.name", "名称", "Name"),
+    ("suppliers.contact", "联系人", "Contact"),
+    ("suppliers.suspend", "暂停", "Suspend"),
+    ("suppliers.reactivate", "恢复", "Reactivate"),
+    (
+        "suppliers.confirm_suspend",
+        "暂停后该供应商的 API 密钥将无法使用。确定暂停？",
+        "The supplier's API keys stop working while it is suspended. Suspend?",
+    ),
+    ("suppliers.new", "新建供应商", "New supplier"),
+    ("suppliers.create", "创建供应商", "Create supplier"),
+    // API keys
+    ("keys.title", "API 密钥", "API keys"),
+    ("keys.new", "新建密钥", "New key"),
+    ("keys.choose_owner", "— 选择归属 —", "— choose an owner —"),
+    ("keys.platform", "平台", "Platform"),
+    ("keys.label_hint", "例如：ERP 对接", "e.g. ERP integration"),
+    ("keys.create", "创建密钥", "Create key"),
+    ("keys.none", "还没有 API 密钥。", "No API keys yet."),
+    ("keys.prefix", "前缀", "Prefix"),
+    ("keys.kind", "类型", "Kind"),
+    ("keys.last_used", "最近使用", "Last used"),
+    ("keys.never", "从未", "Never"),
+    ("keys.revoked", "已吊销", "Revoked"),
+    ("keys.revoke", "吊销", "Revoke"),
+    (
+        "keys.confirm_revoke",
+        "吊销后使用该密钥的对接将立即失效。确定吊销？",
+        "Integrations using this key stop at once. Revoke?",
+    ),
+    (
+        "keys.not_live",
+        "没有这个有效的密钥（可能已被吊销）。",
+        "No live key with this id (it may be revoked already).",
+    ),
+    ("keys.created_title", "密钥已创建", "Key created"),
+    (
+        "keys.shown_once",
+        "请立即复制并妥善保存此密钥：它只显示这一次，系统不保存明文。",
+        "Copy this key now and keep it safe: it is shown this once and is not stored in clear.",
+    ),
+    ("keys.done", "我已保存，返回列表", "I have saved it; back to the list"),
+    ("key_kind.supplier", "供应商", "Supplier"),
+    ("key_kind.platform", "平台", "Platform"),
+    ("key_kind.staff", "员工", "Staff"),
+    // Staff
+    ("staff.title", "员工", "Staff"),
+    ("staff.you", "你", "you"),
+    ("staff.last_login", "最近登录", "Last sign-in"),
+    ("staff.deactivate", "停用", "Deactivate"),
+    ("staff.reactivate", "启用", "Reactivate"),
+    (
+        "staff.confirm_deactivate",
+        "停用后此人将立即退出登录。确定停用？",
+        "The person is signed out at once. Deactivate?",
+    ),
+    ("staff.new", "新建员工账号", "New staff account"),
+    ("staff.create", "创建账号", "Create account"),
+    // Roles, bin types, statuses
+    ("role.receiver", "收货员", "Receiver"),
+    ("role.qc", "质检员", "QC inspector"),
+    ("role.picker", "上架/拣货员", "Putaway / picker"),
+    ("role.packer", "打包员", "Packer"),
+    ("role.shipping", "发运员", "Shipping clerk"),
+    ("role.returns", "退货员", "Returns clerk"),
+    ("role.supervisor", "主管", "Supervisor"),
+    ("role.admin", "管理员", "Admin"),
+    ("bin_type.dock", "月台", "Dock"),
+    ("bin_type.qc", "质检区", "QC"),
+    ("bin_type.storage", "存储位", "Storage"),
+    ("bin_type.pick_face", "拣货位", "Pick face"),
+    ("bin_type.pack_station", "打包台", "Pack station"),
+    ("bin_type.returns", "退货区", "Returns"),
+    ("bin_type.rts_hold", "退供暂存", "Return-to-supplier hold"),
+    ("bin_type.damaged", "残次品区", "Damaged"),
+    ("status.active", "启用", "Active"),
+    ("status.suspended", "已暂停", "Suspended"),
+    ("status.inactive", "已停用", "Inactive"),
+    // Field names (form labels and problem lists)
+    ("field.code", "编码", "Code"),
+    ("field.zone", "库区", "Zone"),
+    ("field.bin_type", "库位类型", "Bin type"),
+    ("field.capacity_units", "容量（件）", "Capacity (units)"),
+    ("field.status", "状态", "Status"),
+    ("field.created", "创建时间", "Created"),
+    ("field.name_zh", "中文名称", "Chinese name"),
+    ("field.name_en", "英文名称", "English name"),
+    ("field.contact_name", "联系人", "Contact name"),
+    ("field.contact_email", "联系邮箱", "Contact e-mail"),
+    ("field.contact_phone", "联系电话", "Contact phone"),
+    ("field.return_address", "退货地址", "Return address"),
+    ("field.username", "用户名", "Username"),
+    ("field.display_name", "显示名称", "Display name"),
+    ("field.role", "角色", "Role"),
+    ("field.password", "初始密码", "Initial password"),
+    ("field.owner", "归属", "Owner"),
+    ("field.label", "备注名", "Label"),
+    ("field.csv", "CSV", "CSV"),
+    ("field.bins", "库位", "Bins"),
+    ("field.cursor", "翻页位置", "Page position"),
+    // Success notices after a redirect
+    ("ok.supplier_created", "供应商已创建。", "Supplier created."),
+    ("ok.supplier_status", "供应商状态已更新。", "Supplier status updated."),
+    ("ok.key_revoked", "密钥已吊销。", "Key revoked."),
+    ("ok.staff_created", "员工账号已创建。", "Staff account created."),
+    ("ok.staff_updated", "员工账号已更新。", "Staff account updated."),
+    ("ok.bins_imported", "已导入 {n} 个库位。", "{n} bins imported."),
+    // Errors
+    ("err.title", "出错了", "Something went wrong"),
+    ("err.back", "返回首页", "Back to the dashboard"),
+    ("err.fix_these", "未保存，请修改以下问题：", "Nothing was saved. Please fix:"),
+    ("err.forbidden", "你的角色无权使用此页面。", "Your role may not use this page."),
+    (
+        "err.csrf",
+        "请求被拒绝：表单已过期或来源不明。请刷新页面后重试。",
+        "Request refused: the form expired or did not come from this console. Reload the page and try again.",
+    ),
+    ("err.bad_request", "请求无法识别。", "The request could not be understood."),
+    ("err.not_found", "没有找到该记录。", "No such record."),
+    ("err.page_not_found", "没有这个页面。", "There is no such page."),
+    ("err.required", "不能为空", "must not be empty"),
+    ("err.too_long", "太长", "is too long"),
+    ("err.control_characters", "含有不允许的控制字符", "must not contain control characters"),
+    (
+        "err.invalid_code",
+        "只能包含字母、数字、“-”、“_”和“.”",
+        "may contain only letters, digits, '-', '_' and '.'",
+    ),
+    ("err.invalid_email", "不是有效的邮箱地址", "is not an e-mail address"),
+    (
+        "err.invalid_username",
+        "须为 2 到 64 个字符：字母、数字、“.”、“_”或“-”",
+        "must be 2 to 64 characters: letters, digits, '.', '_' or '-'",
+    ),
+    ("err.unknown_role", "未知角色", "unknown role"),
+    ("err.password_too_short", "至少 10 个字符", "must be at least 10 characters"),
+    ("err.password_too_long", "最多 200 个字符", "must be at most 200 characters"),
+    ("err.unknown_owner", "请选择供应商、平台或员工", "choose a supplier, the platform or a staff member"),
+    ("err.supplier_suspended", "该供应商已暂停", "the supplier is suspended"),
+    (
+        "err.invalid_bin_code",
+        "格式应为 A-01-02-03（库区-巷道-列-层）",
+        "must look like A-01-02-03 (zone-aisle-bay-level)",
+    ),
+    ("err.unknown_bin_type", "未知库位类型", "unknown bin type"),
+    ("err.duplicate", "重复出现", "is listed twice"),
+    ("err.not_positive", "必须大于 0", "must be greater than zero"),
+    ("err.too_large", "数值太大", "is too large"),
+    ("err.not_a_number", "必须是整数", "must be a whole number"),
+    ("err.quoted_field", "不支持引号", "quotes are not supported"),
+    (
+        "err.bad_header",
+        "第一行必须是列名：code,bin_type,capacity_units",
+        "the first line must name the columns: code,bin_type,capacity_units",
+    ),
+    ("err.empty", "内容为空", "is empty"),
+    (
+        "err.too_many_lines",
+        "每次最多导入 2000 个库位，请拆分文件",
+        "at most 2000 bins per import; split the file",
+    ),
+    (
+        "err.invalid_cursor",
+        "翻页位置无效，已显示第一页",
+        "is not a valid page position; showing the first page",
+    ),
+    ("err.bin_code_taken", "这些库位已存在", "These bins exist already"),
+    ("err.supplier_code_taken", "该供应商编码已被使用", "This supplier code is already used"),
+    ("err.username_taken", "该用户名已被使用", "This username is already used"),
+    ("err.self_deactivation", "不能停用自己的账号", "You cannot deactivate your own account"),
+    ("err.conflict", "已存在相同的记录", "A record with the same unique value already exists"),
+];
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::auth::Role;
+    use crate::warehouse::domain::BinType;
+
+    #[test]
+    fn every_key_has_both_languages_once() {
+        let mut seen = std::collections::HashSet::new();
+        for (key, zh, en) in TABLE {
+            assert!(seen.insert(*key), "{key} is in the table twice");
+            assert!(!zh.trim().is_empty(), "{key} has no Chinese text");
+            assert!(!en.trim().is_empty(), "{key} has no English text");
+            // A placeholder in one language must be in the other.
+            assert_eq!(zh.contains("{n}"), en.contains("{n}"), "{key}: {{n}} in one language only");
+        }
+    }
+
+    #[test]
+    fn chinese_is_the_default_language() {
+        assert_eq!(Lang::default(), Lang::Zh);
+        assert_eq!(t(Lang::default(), "nav.logout"), "退出登录");
+        assert_eq!(t(Lang::En, "nav.logout"), "Log out");
+    }
+
+    #[test]
+    fn every_role_and_bin_type_has_a_name() {
+        for lang in [Lang::Zh, Lang::En] {
+            for r in Role::ALL {
+                assert!(lookup(lang, &format!("role.{}", r.as_str())).is_some(), "role {r}");
+            }
+            for b in BinType::ALL {
+                assert!(
+                    lookup(lang, &format!("bin_type.{}", b.as_str())).is_some(),
+                    "bin type {}",
+                    b.as_str()
+                );
+            }
+        }
+    }
+
+    /// Every `t("…")` in the templates and the console's code names a key
+    /// of the table.
+    #[test]
+    fn every_key_used_exists() {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+        let mut files = Vec::new();
+        for dir in ["templates/console", "src/console", "src/console/pages"] {
+            for entry in std::fs::read_dir(root.join(dir)).unwrap() {
+                let path = entry.unwrap().path();
+                if path.is_file() {
+                    files.push(path);
+                }
+            }
+        }
+        let mut used = 0;
+        for path in files {
+            let text = std::fs::read_to_string(&path).unwrap();
+            for marker in ["t(\"", "t(lang, \"", "t(self.lang, \"", "t(user.lang, \""] {
+                for (i, _) in text.match_indices(marker) {
+                    let rest = &text[i + marker.len()..];
+                    let key = &rest[..rest.find('"').unwrap()];
+                    if key.contains('.') && !key.contains('{') {
+                        used += 1;
+                        assert!(lookup(Lang::Zh, key).is_some(), "{} uses unknown key {key}", path.display());
+                    }
+                }
+            }
+        }
+        assert!(used > 50, "the scan found only {used} keys");
+    }
+}

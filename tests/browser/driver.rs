@@ -1,0 +1,262 @@
+//! Real headless Chromium through chromedriver, one of each per test.
+//! When the guard drops (also when the test panics) the driver and every
+//! process it started are killed by their ids.
+
+use std::io::{Read, Write};
+use std::net::{TcpListener, TcpStream};
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use fantoccini::elements::Element;
+use fantoccini::{Client, ClientBuilder, Locator};
+use serde_json::{Value, json};
+
+pub const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
+pub const CHROMIUM: &str = "/usr/bin/chromium";
+/// How long any wait may take before the test fails.
+pub const PATIENCE: Duration = Duration::from_secs(15);
+
+pub struct Chromedriver {
+    child: Child,
+    port: u16,
+    pub url: String,
+    profile: PathBuf,
+    /// The WebDriver session, once one is open: ended cleanly on drop.
+    session: Option<String>,
+}
+
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+}
+
+impl Chromedriver {
+    pub async fn start() -> Self {
+        let port = free_port();
+        let child = Command::new(CHROMEDRIVER)
+            .arg(format!("--port={port}"))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap_or_else(|e| {
+                panic!("cannot start {CHROMEDRIVER} ({e}); apt-get install chromium chromium-driver")
+            });
+        let profile =
+            std::env::temp_dir().join(format!("custody-chromium-{}", uuid::Uuid::now_v7().simple()));
+        let driver = Self { child, port, url: format!("http://127.0.0.1:{port}"), profile, session: None };
+        let started = Instant::now();
+        let http = reqwest::Client::new();
+        loop {
+            let up = http
+                .get(format!("{}/status", driver.url))
+                .send()
+                .await
+                .is_ok_and(|r| r.status().is_success());
+            if up {
+                return driver;
+            }
+            assert!(started.elapsed() < PATIENCE, "chromedriver did not answer on {}", driver.url);
+            actix_web::rt::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+
+    /// `DELETE /session/{id}`, synchronously (Drop cannot await): the driver
+    /// closes the browser the orderly way, helpers included.
+    fn end_session(&mut self) {
+        let Some(id) = self.session.take() else { return };
+        let Ok(mut stream) = TcpStream::connect(("127.0.0.1", self.port)) else { return };
+        let _ = stream.set_read_timeout(Some(PATIENCE));
+        let request = format!(
+            "DELETE /session/{id} HTTP/1.1\r\nHost: 127.0.0.1:{}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n",
+            self.port
+        );
+        // The driver answers once the browser has quit; the answer itself
+        // does not matter.
+        if stream.write_all(request.as_bytes()).is_ok() {
+            let _ = stream.read(&mut [0u8; 512]);
+        }
+    }
+}
+
+/// The processes below `pid` (the browser and its helpers).
+fn descendants(pid: u32) -> Vec<u32> {
+    let mut out = Vec::new();
+    let Ok(tasks) = std::fs::read_dir(format!("/proc/{pid}/task")) else { return out };
+    for task in tasks.flatten() {
+        let children = std::fs::read_to_string(task.path().join("children")).unwrap_or_default();
+        for child in children.split_whitespace().filter_map(|c| c.parse::<u32>().ok()) {
+            out.push(child);
+            out.extend(descendants(child));
+        }
+    }
+    out
+}
+
+impl Drop for Chromedriver {
+    fn drop(&mut self) {
+        self.end_session();
+        // Whatever is left (a browser that did not quit), by id: only the
+        // driver and the processes it started.
+        let leftovers = descendants(self.child.id());
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        for pid in leftovers {
+            let _ = Command::new("kill").args(["-KILL", &pid.to_string()]).status();
+        }
+        let _ = std::fs::remove_dir_all(&self.profile);
+    }
+}
+
+/// A browser session. Call [`Browser::close`] at the end of a test; if the
+/// test fails first, the driver guard still kills everything.
+pub struct Browser {
+    pub client: Client,
+    pub base: String,
+    // Dropped after the client.
+    driver: Chromedriver,
+}
+
+impl Browser {
+    pub async fn open(base: &str) -> Self {
+        let driver = Chromedriver::start().await;
+        let caps = json!({
+            "browserName": "chrome",
+            "goog:chromeOptions": {
+                "binary": CHROMIUM,
+                "args": [
+                    "--headless=new",
+                    "--no-sandbox",
+                    "--disable-gpu",
+                    "--disable-dev-shm-usage",
+                    "--disable-quic",
+                    "--no-first-run",
+                    "--disable-background-networking",
+                    "--disable-component-update",
+                    "--disable-sync",
+                    "--disable-breakpad",
+                    "--disable-crash-reporter",
+                    "--window-size=1280,900",
+                    format!("--user-data-dir={}", driver.profile.display()),
+                ],
+            }
+        });
+        let Value::Object(caps) = caps else { unreachable!() };
+        let connector = hyper_util::client::legacy::connect::HttpConnector::new();
+        let client = ClientBuilder::new(connector)
+            .capabilities(caps)
+            .connect(&driver.url)
+            .await
+            .expect("a chromium session");
+        let mut driver = driver;
+        driver.session = client.session_id().await.ok().flatten();
+        Self { client, base: base.to_owned(), driver }
+    }
+
+    /// Ends the session the orderly way (the guard's drop does it too, when a
+    /// test fails before this).
+    pub async fn close(mut self) {
+        if self.client.clone().close().await.is_ok() {
+            self.driver.session = None;
+        }
+    }
+
+    pub async fn goto(&self, path: &str) {
+        self.client.goto(&format!("{}{path}", self.base)).await.expect("navigate");
+    }
+
+    pub async fn path(&self) -> String {
+        let url = self.client.current_url().await.expect("url");
+        match url.query() {
+            Some(q) => format!("{}?{q}", url.path()),
+            None => url.path().to_owned(),
+        }
+    }
+
+    /// The element, once it is in the page.
+    pub async fn find(&self, css: &str) -> Element {
+        let found = self
+            .client
+            .wait()
+            .at_most(PATIENCE)
+            .for_element(Locator::Css(css))
+            .await
+            .map_err(|e| e.to_string());
+        match found {
+            Ok(el) => el,
+            Err(e) => {
+                let at = self.client.current_url().await.map(|u| u.to_string()).unwrap_or_default();
+                let source = self.client.source().await.unwrap_or_default();
+                let tail: String = source.chars().take(1500).collect();
+                panic!("no element {css} at {at}: {e}\n{tail}")
+            }
+        }
+    }
+
+    pub async fn text(&self, css: &str) -> String {
+        self.find(css).await.text().await.expect("text")
+    }
+
+    /// Waits until the element's text satisfies `ok` (the page may still
+    /// be loading or htmx may still be swapping), returning the text.
+    pub async fn wait_text(&self, css: &str, ok: impl Fn(&str) -> bool) -> String {
+        let started = Instant::now();
+        let mut last = String::new();
+        loop {
+            if let Ok(el) = self.client.find(Locator::Css(css)).await
+                && let Ok(t) = el.text().await
+            {
+                if ok(&t) {
+                    return t;
+                }
+                last = t;
+            }
+            assert!(started.elapsed() < PATIENCE, "{css} never showed the expected text; last: {last:?}");
+            actix_web::rt::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+
+    /// Waits until the browser is at `path` (after a redirect or htmx navigation).
+    pub async fn wait_path(&self, path: &str) {
+        let started = Instant::now();
+        loop {
+            let now = self.path().await;
+            if now == path {
+                return;
+            }
+            assert!(started.elapsed() < PATIENCE, "expected to reach {path}, still at {now}");
+            actix_web::rt::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+
+    pub async fn type_into(&self, css: &str, text: &str) {
+        let el = self.find(css).await;
+        el.clear().await.expect("clear");
+        el.send_keys(text).await.expect("type");
+    }
+
+    pub async fn click(&self, css: &str) {
+        self.find(css).await.click().await.expect("click");
+    }
+
+    pub async fn js(&self, script: &str) -> Value {
+        self.client.execute(script, vec![]).await.expect("script")
+    }
+
+    /// The id of the element that has the keyboard focus.
+    pub async fn focused_id(&self) -> String {
+        self.js("return document.activeElement ? document.activeElement.id : null")
+            .await
+            .as_str()
+            .unwrap_or("")
+            .to_owned()
+    }
+
+    /// Saves a PNG when `CUSTODY_SCREENSHOTS` names a folder (for a human to look at).
+    pub async fn screenshot(&self, name: &str) {
+        if let Some(dir) = std::env::var_os("CUSTODY_SCREENSHOTS") {
+            let png = self.client.screenshot().await.expect("screenshot");
+            std::fs::create_dir_all(&dir).unwrap();
+            std::fs::write(PathBuf::from(dir).join(format!("{name}.png")), png).unwrap();
+        }
+    }
+}
