@@ -226,6 +226,11 @@ pub fn spawn(pool: Pool, cfg: RelayConfig, status: Arc<RelayStatus>) -> RelayHan
     RelayHandle { status, stop, thread: Some(thread) }
 }
 
+/// Gives new events their feed positions (one statement, its own transaction).
+fn sequence(c: &mut db::DbConn) -> anyhow::Result<usize> {
+    Ok(db::write_tx(c, |tx| store::assign_positions(tx, 5000))?)
+}
+
 /// Runs `f` with a pooled connection on the runtime's blocking pool.
 async fn blocking<T: Send + 'static>(
     pool: &Pool,
@@ -256,7 +261,9 @@ struct Relay {
     last_purge: Instant,
     /// Batches sent and not yet settled, oldest first (at most [`IN_FLIGHT`]).
     in_flight: VecDeque<InFlight>,
-    /// Position of the last event sent; the next batch starts after it.
+    /// The next part, claimed while the previous one was being published.
+    prefetched: Option<Vec<OutboxRow>>,
+    /// Position of the last event sent; the next part starts after it.
     cursor: i64,
     last_rewind: Instant,
     /// Documents with an event that failed in a batch still being settled:
@@ -310,6 +317,7 @@ impl Relay {
             leader_lock: None,
             last_purge: Instant::now(),
             in_flight: VecDeque::new(),
+            prefetched: None,
             cursor: 0,
             last_rewind: Instant::now(),
             broken: HashSet::new(),
@@ -341,8 +349,10 @@ impl Relay {
         }
         // A graceful stop settles what is in flight, so that a restart does
         // not send it again.
+        self.prefetched = None;
         while let Some(f) = self.in_flight.pop_front() {
-            if let Err(e) = self.settle(f).await {
+            let settled = self.collect(f).await;
+            if let Err(e) = self.settle_now(settled).await {
                 tracing::warn!(error = %format!("{e:#}"), "could not settle the last batch");
             }
         }
@@ -402,12 +412,13 @@ impl Relay {
         }
     }
 
-    /// One pass: sequence, clean up now and then, send the next batch and
-    /// settle the oldest one in flight. Returns whether there was work (so the
-    /// loop goes on without sleeping).
+    /// One pass. In steady state the relay keeps one part prefetched and
+    /// up to [`IN_FLIGHT`] parts unconfirmed: it settles the oldest part's
+    /// confirms, then publishes the prefetched part **while** one database
+    /// round marks the settled part, sequences new events and claims the
+    /// next part. Returns whether there was work (so the loop goes on
+    /// without sleeping).
     async fn cycle(&mut self) -> anyhow::Result<bool> {
-        let sequenced =
-            blocking(&self.pool, |c| Ok(db::write_tx(c, |tx| store::assign_positions(tx, 5000))?)).await?;
         if self.last_purge.elapsed() > Duration::from_secs(60) {
             self.last_purge = Instant::now();
             let cutoff = Timestamp::now() - self.cfg.retention;
@@ -422,6 +433,7 @@ impl Relay {
         }
         if self.cfg.amqp_url.is_none() {
             self.status.set(BrokerState::Disabled);
+            let sequenced = blocking(&self.pool, sequence).await?;
             return Ok(sequenced > 0);
         }
         if !self.connected().await {
@@ -430,26 +442,74 @@ impl Relay {
         }
         // Events whose retry is due sit behind the cursor: go back to the
         // start now and then (and whenever there is nothing ahead).
-        if self.in_flight.is_empty() && self.last_rewind.elapsed() > Duration::from_secs(2) {
+        if self.in_flight.is_empty()
+            && self.prefetched.is_none()
+            && self.last_rewind.elapsed() > Duration::from_secs(2)
+        {
             self.rewind();
+        }
+        let window_full = self.in_flight.len() >= IN_FLIGHT;
+        let draining = self.prefetched.is_none() && !self.in_flight.is_empty();
+        let settled = if window_full || draining {
+            let oldest = self.in_flight.pop_front().expect("non-empty");
+            let settled = self.collect(oldest).await;
+            if settled.lost {
+                self.settle_now(settled).await?;
+                return Ok(false);
+            }
+            Some(settled)
+        } else {
+            None
+        };
+        let to_send = self.prefetched.take();
+        if let Some(last) = to_send.as_ref().and_then(|b| b.last()).and_then(|r| r.position) {
+            self.cursor = last;
         }
         // The configured batch is the most events ever unconfirmed at once
         // (what a crash can send twice); it goes out in IN_FLIGHT parts.
         let (after, limit) = (self.cursor, (self.cfg.batch_size / IN_FLIGHT as i64).max(1));
-        let batch =
-            blocking(&self.pool, move |c| Ok(store::claim_batch(c, after, limit, Timestamp::now())?)).await?;
-        let sent = !batch.is_empty();
-        if sent {
-            self.cursor = batch.last().and_then(|r| r.position).unwrap_or(self.cursor);
-            self.send(batch).await;
-        } else if self.in_flight.is_empty() {
+        let counts = settled.as_ref().map(|s| (s.published.len() as u64, s.too_large.len() as u64));
+        // Two connections at once: one marks the settled part, the other
+        // sequences and claims the next (they touch different rows).
+        let pool = self.pool.clone();
+        let marking = async {
+            match settled {
+                Some(s) => blocking(&pool, move |c| Ok(db::write_tx(c, |tx| s.record(tx))?)).await,
+                None => Ok(()),
+            }
+        };
+        let claiming = blocking(&pool, move |c| {
+            let sequenced = sequence(c)?;
+            let next = store::claim_batch(c, after, limit, Timestamp::now())?;
+            Ok((sequenced, next))
+        });
+        let db_round = async {
+            let (marked, claimed) = tokio::join!(marking, claiming);
+            marked?;
+            claimed
+        };
+        let sending = to_send.is_some();
+        let (_, db_result) = tokio::join!(
+            async {
+                if let Some(batch) = to_send {
+                    let t = Instant::now();
+                    self.send(batch).await;
+                    tracing::trace!(send_ms = t.elapsed().as_secs_f64() * 1e3, "relay sent a part");
+                }
+            },
+            db_round
+        );
+        let (sequenced, next) = db_result?;
+        if let Some(c) = counts {
+            self.count(c);
+        }
+        let fetched = !next.is_empty();
+        if fetched {
+            self.prefetched = Some(next);
+        } else if !sending && self.in_flight.is_empty() {
             self.rewind();
         }
-        if self.in_flight.len() >= IN_FLIGHT || (!sent && !self.in_flight.is_empty()) {
-            let oldest = self.in_flight.pop_front().expect("non-empty");
-            self.settle(oldest).await?;
-        }
-        Ok(sent || sequenced > 0 || !self.in_flight.is_empty())
+        Ok(sending || fetched || sequenced > 0 || !self.in_flight.is_empty())
     }
 
     fn rewind(&mut self) {
@@ -463,6 +523,7 @@ impl Relay {
         for f in self.in_flight.drain(..) {
             f.confirms.abort();
         }
+        self.prefetched = None;
         self.broken.clear();
         self.rewind();
     }
@@ -563,24 +624,22 @@ impl Relay {
         self.in_flight.push_back(InFlight { rows: batch, too_large, started, confirms });
     }
 
-    /// Waits for a batch's confirms and records the outcome: confirmed
-    /// events are published; refused ones are retried later (and hold back
-    /// their document's later events); lost confirms mean the connection is
+    /// Waits for a batch's confirms and sorts its events: confirmed ones
+    /// are published; refused ones are retried later (and hold back their
+    /// document's later events); lost confirms mean the connection is
     /// suspect, so the relay reconnects and reads those events again.
-    async fn settle(&mut self, f: InFlight) -> anyhow::Result<()> {
+    async fn collect(&mut self, f: InFlight) -> Settled {
         let outcomes = match f.confirms.await {
             Ok(o) => o,
             Err(_) => vec![Outcome::Lost; f.rows.len()],
         };
         let elapsed = f.started.elapsed().as_secs_f64();
-        let mut published = Vec::new();
-        let mut failed: Vec<(crate::ids::EventId, &'static str)> = Vec::new();
-        let mut lost = false;
+        let mut settled = Settled { too_large: f.too_large, ..Settled::default() };
         for (row, outcome) in f.rows.iter().zip(&outcomes) {
             let key = (row.aggregate_kind.clone(), row.aggregate_id);
             match outcome {
                 Outcome::Acked if !self.broken.contains(&key) => {
-                    published.push(row.id);
+                    settled.published.push(row.id);
                     self.status.observe_confirm(elapsed);
                     continue;
                 }
@@ -589,50 +648,74 @@ impl Relay {
                 Outcome::Acked | Outcome::Skipped => {}
                 Outcome::Returned => {
                     self.status.returned.fetch_add(1, Ordering::Relaxed);
-                    failed.push((row.id, "returned by the broker as unroutable"));
+                    settled.failed.push((row.id, "returned by the broker as unroutable"));
                 }
                 Outcome::Nacked => {
                     self.status.nacked.fetch_add(1, Ordering::Relaxed);
-                    failed.push((row.id, "nacked by the broker"));
+                    settled.failed.push((row.id, "nacked by the broker"));
                 }
-                Outcome::Lost => lost = true,
+                Outcome::Lost => settled.lost = true,
             }
             self.broken.insert(key);
         }
-        let n = published.len();
-        let too_large = f.too_large;
-        let parked_now = too_large.len();
-        blocking(&self.pool, move |c| {
-            db::write_tx(c, |tx| {
-                let now = Timestamp::now();
-                store::mark_published(tx, &published, now)?;
-                for (id, err) in &failed {
-                    store::mark_failed(tx, *id, err, now)?;
-                }
-                for id in &too_large {
-                    store::park(tx, *id, "payload larger than CUSTODY_EVENT_MAX_BYTES", now)?;
-                }
-                Ok::<_, diesel::result::Error>(())
-            })?;
-            Ok(())
-        })
-        .await?;
-        self.status.published.fetch_add(n as u64, Ordering::Relaxed);
-        self.status.parked.fetch_add(parked_now as u64, Ordering::Relaxed);
         if self.in_flight.is_empty() {
             self.broken.clear();
         }
+        settled
+    }
+
+    /// Records a settled batch, then reconnects if its confirms were lost.
+    async fn settle_now(&mut self, settled: Settled) -> anyhow::Result<()> {
+        let lost = settled.lost;
+        let counts = (settled.published.len() as u64, settled.too_large.len() as u64);
+        blocking(&self.pool, move |c| Ok(db::write_tx(c, |tx| settled.record(tx))?)).await?;
+        self.count(counts);
         if lost {
-            tracing::warn!("confirms did not arrive; reconnecting");
-            if let Some(b) = self.broker.take() {
-                let _ = tokio::time::timeout(
-                    Duration::from_secs(2),
-                    b.connection.close(320, "relay reconnecting".into()),
-                )
-                .await;
-            }
-            self.abandon_in_flight();
-            self.status.set(BrokerState::Down);
+            self.reconnect_after_loss().await;
+        }
+        Ok(())
+    }
+
+    fn count(&self, (published, parked): (u64, u64)) {
+        self.status.published.fetch_add(published, Ordering::Relaxed);
+        self.status.parked.fetch_add(parked, Ordering::Relaxed);
+    }
+
+    async fn reconnect_after_loss(&mut self) {
+        tracing::warn!("confirms did not arrive; reconnecting");
+        if let Some(b) = self.broker.take() {
+            let _ = tokio::time::timeout(
+                Duration::from_secs(2),
+                b.connection.close(320, "relay reconnecting".into()),
+            )
+            .await;
+        }
+        self.abandon_in_flight();
+        self.status.set(BrokerState::Down);
+    }
+}
+
+/// The outcome of one batch, ready to be written.
+#[derive(Default)]
+struct Settled {
+    published: Vec<crate::ids::EventId>,
+    failed: Vec<(crate::ids::EventId, &'static str)>,
+    too_large: Vec<crate::ids::EventId>,
+    lost: bool,
+}
+
+impl Settled {
+    fn record(&self, tx: &mut db::DbConn) -> diesel::QueryResult<()> {
+        if self.failed.is_empty() && self.too_large.is_empty() {
+            store::relax_commit(tx)?;
+        }
+        let now = Timestamp::now();
+        store::mark_published(tx, &self.published, now)?;
+        for (id, err) in &self.failed {
+            store::mark_failed(tx, *id, err, now)?;
+        }
+        for id in &self.too_large {
+            store::park(tx, *id, "payload larger than CUSTODY_EVENT_MAX_BYTES", now)?;
         }
         Ok(())
     }

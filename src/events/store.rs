@@ -161,6 +161,19 @@ pub fn claim_batch(conn: &mut DbConn, after: i64, limit: i64, now: Timestamp) ->
         .collect())
 }
 
+/// Lets the current PostgreSQL transaction commit without waiting for its
+/// WAL flush. Only for marking events published: if a database crash loses
+/// the mark, the events are sent again, which consumers already expect
+/// (at least once). SQLite in WAL mode with `synchronous=NORMAL` already
+/// commits without a sync.
+pub fn relax_commit(tx: &mut DbConn) -> QueryResult<()> {
+    use diesel::connection::SimpleConnection;
+    match tx {
+        DbConn::Pg(pg) => pg.batch_execute("SET LOCAL synchronous_commit = off"),
+        DbConn::Sqlite(_) => Ok(()),
+    }
+}
+
 pub fn mark_published(tx: &mut DbConn, ids: &[EventId], now: Timestamp) -> QueryResult<usize> {
     if ids.is_empty() {
         return Ok(0);
