@@ -58,7 +58,8 @@ enum Bench {
     Relay {
         #[arg(long, default_value_t = 50_000)]
         events: usize,
-        #[arg(long, default_value_t = 1000)]
+        /// CUSTODY_RELAY_BATCH for the run.
+        #[arg(long, default_value_t = 1500)]
         batch: i64,
         #[arg(long, default_value_t = 1000)]
         lag_rate: u32,

@@ -86,8 +86,8 @@ pub const SETTINGS: &[(&str, &str, &str)] = &[
     ),
     (
         "CUSTODY_RELAY_BATCH",
-        "500",
-        "Events the relay publishes per batch (pipelined, then each confirm awaited).",
+        "1500",
+        "Most events sent and not yet marked published (sent in thirds, pipelined); also the most a crash re-sends.",
     ),
     ("CUSTODY_EVENTS_RETENTION_HOURS", "168", "How long published events stay in the outbox and the feed."),
     (
@@ -168,7 +168,7 @@ impl Config {
             warehouse_code: get("CUSTODY_WAREHOUSE_CODE").unwrap_or("CAN1").to_owned(),
             amqp_exchange: get("CUSTODY_AMQP_EXCHANGE").unwrap_or("custody.events").to_owned(),
             relay_in_process: parsed("CUSTODY_RELAY", get("CUSTODY_RELAY"), true)?,
-            relay_batch_size: parsed("CUSTODY_RELAY_BATCH", get("CUSTODY_RELAY_BATCH"), 500)?,
+            relay_batch_size: parsed("CUSTODY_RELAY_BATCH", get("CUSTODY_RELAY_BATCH"), 1500)?,
             events_retention_hours: parsed(
                 "CUSTODY_EVENTS_RETENTION_HOURS",
                 get("CUSTODY_EVENTS_RETENTION_HOURS"),

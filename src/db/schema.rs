@@ -164,6 +164,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     outbox,
     event_sequences,
     outbox_state,
+    outbox_relay,
 );
 
 /// Every table, for the schema-versus-migrations test.
@@ -179,6 +180,7 @@ pub const TABLES: &[&str] = &[
     "outbox",
     "event_sequences",
     "outbox_state",
+    "outbox_relay",
 ];
 
 diesel::table! {
@@ -219,5 +221,12 @@ diesel::table! {
     outbox_state (id) {
         id -> Integer,
         last_position -> BigInt,
+    }
+}
+
+diesel::table! {
+    outbox_relay (id) {
+        id -> Integer,
+        published_upto -> BigInt,
     }
 }

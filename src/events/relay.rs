@@ -264,8 +264,8 @@ struct Relay {
     /// The next part, claimed while the previous one was being published.
     prefetched: Option<Vec<OutboxRow>>,
     /// Position of the last event sent; the next part starts after it.
-    cursor: i64,
-    last_rewind: Instant,
+    /// `None`: read the relay's mark (`published_upto`) first.
+    cursor: Option<i64>,
     /// Documents with an event that failed in a batch still being settled:
     /// their later events are not marked published.
     broken: HashSet<(String, AggregateId)>,
@@ -283,6 +283,13 @@ struct InFlight {
     confirms: tokio::task::JoinHandle<Vec<Outcome>>,
 }
 
+/// A row of a part being sent.
+enum Pending {
+    Sent(lapin::PublisherConfirm),
+    TooLarge,
+    HeldBack,
+}
+
 /// What became of one published row.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Outcome {
@@ -291,6 +298,8 @@ enum Outcome {
     Nacked,
     /// Too large: parked without being sent.
     Skipped,
+    /// Not sent: an earlier event of its document in the part was skipped.
+    HeldBack,
     /// No confirm (timeout, channel or connection gone, or never sent).
     Lost,
 }
@@ -318,8 +327,7 @@ impl Relay {
             last_purge: Instant::now(),
             in_flight: VecDeque::new(),
             prefetched: None,
-            cursor: 0,
-            last_rewind: Instant::now(),
+            cursor: None,
             broken: HashSet::new(),
         }
     }
@@ -424,7 +432,14 @@ impl Relay {
             let cutoff = Timestamp::now() - self.cfg.retention;
             let configured = self.cfg.amqp_url.is_some();
             let purged = blocking(&self.pool, move |c| {
-                Ok(db::write_tx(c, |tx| store::purge(tx, cutoff, configured))?)
+                let mut total = 0;
+                loop {
+                    let n = db::write_tx(c, |tx| store::purge(tx, cutoff, configured))?;
+                    total += n;
+                    if n < 5000 {
+                        return Ok(total);
+                    }
+                }
             })
             .await?;
             if purged > 0 {
@@ -440,14 +455,14 @@ impl Relay {
             self.abandon_in_flight();
             return Ok(false);
         }
-        // Events whose retry is due sit behind the cursor: go back to the
-        // start now and then (and whenever there is nothing ahead).
-        if self.in_flight.is_empty()
-            && self.prefetched.is_none()
-            && self.last_rewind.elapsed() > Duration::from_secs(2)
-        {
-            self.rewind();
-        }
+        let cursor = match self.cursor {
+            Some(c) => c,
+            None => {
+                let upto = blocking(&self.pool, |c| Ok(store::published_upto(c)?)).await?;
+                self.cursor = Some(upto);
+                upto
+            }
+        };
         let window_full = self.in_flight.len() >= IN_FLIGHT;
         let draining = self.prefetched.is_none() && !self.in_flight.is_empty();
         let settled = if window_full || draining {
@@ -462,12 +477,13 @@ impl Relay {
             None
         };
         let to_send = self.prefetched.take();
-        if let Some(last) = to_send.as_ref().and_then(|b| b.last()).and_then(|r| r.position) {
-            self.cursor = last;
-        }
-        // The configured batch is the most events ever unconfirmed at once
-        // (what a crash can send twice); it goes out in IN_FLIGHT parts.
-        let (after, limit) = (self.cursor, (self.cfg.batch_size / IN_FLIGHT as i64).max(1));
+        let after =
+            to_send.as_ref().and_then(|b| b.last()).and_then(|r| r.position).unwrap_or(cursor).max(cursor);
+        self.cursor = Some(after);
+        // The configured batch is the most events ever sent and not yet
+        // marked (what a crash can send twice): while one part is being
+        // marked, IN_FLIGHT more may be out, so a part is a third of it.
+        let limit = (self.cfg.batch_size / (IN_FLIGHT as i64 + 1)).max(1);
         let counts = settled.as_ref().map(|s| (s.published.len() as u64, s.too_large.len() as u64));
         // Two connections at once: one marks the settled part, the other
         // sequences and claims the next (they touch different rows).
@@ -506,15 +522,13 @@ impl Relay {
         let fetched = !next.is_empty();
         if fetched {
             self.prefetched = Some(next);
-        } else if !sending && self.in_flight.is_empty() {
-            self.rewind();
         }
         Ok(sending || fetched || sequenced > 0 || !self.in_flight.is_empty())
     }
 
+    /// Reads on from the relay's mark next time (after a lost connection).
     fn rewind(&mut self) {
-        self.cursor = 0;
-        self.last_rewind = Instant::now();
+        self.cursor = None;
     }
 
     /// The connection is gone: nothing in flight will be confirmed. Those
@@ -576,10 +590,19 @@ impl Relay {
         let started = Instant::now();
         let mut confirms = Vec::with_capacity(batch.len());
         let mut too_large = Vec::new();
+        // Documents with an event that cannot go out: their later events in
+        // this part are not sent either, so they never overtake it.
+        let mut stopped: HashSet<(&str, AggregateId)> = HashSet::new();
         for row in &batch {
+            let key = (row.aggregate_kind.as_str(), row.aggregate_id);
+            if stopped.contains(&key) {
+                confirms.push(Pending::HeldBack);
+                continue;
+            }
             if row.payload.len() > self.cfg.max_payload_bytes {
                 too_large.push(row.id);
-                confirms.push(None);
+                stopped.insert(key);
+                confirms.push(Pending::TooLarge);
                 continue;
             }
             let (routing_key, props) = message(row, &self.cfg.source);
@@ -594,7 +617,7 @@ impl Relay {
                 )
                 .await;
             match sent {
-                Ok(confirm) => confirms.push(Some(confirm)),
+                Ok(confirm) => confirms.push(Pending::Sent(confirm)),
                 // The channel or connection failed mid-batch: what was sent
                 // may still be confirmed; the rest stays unpublished.
                 Err(e) => {
@@ -608,8 +631,9 @@ impl Relay {
         let confirms = tokio::spawn(async move {
             let waits = confirms.into_iter().map(|c| async move {
                 match c {
-                    None => Outcome::Skipped,
-                    Some(c) => match tokio::time::timeout(timeout, c).await {
+                    Pending::TooLarge => Outcome::Skipped,
+                    Pending::HeldBack => Outcome::HeldBack,
+                    Pending::Sent(c) => match tokio::time::timeout(timeout, c).await {
                         Ok(Ok(Confirmation::Ack(None))) => Outcome::Acked,
                         Ok(Ok(Confirmation::Ack(Some(_)))) => Outcome::Returned,
                         Ok(Ok(Confirmation::Nack(_))) => Outcome::Nacked,
@@ -634,6 +658,7 @@ impl Relay {
             Err(_) => vec![Outcome::Lost; f.rows.len()],
         };
         let elapsed = f.started.elapsed().as_secs_f64();
+        let upto = f.rows.iter().filter_map(|r| r.position).max();
         let mut settled = Settled { too_large: f.too_large, ..Settled::default() };
         for (row, outcome) in f.rows.iter().zip(&outcomes) {
             let key = (row.aggregate_kind.clone(), row.aggregate_id);
@@ -645,7 +670,7 @@ impl Relay {
                 }
                 // A document's later events wait behind an earlier one that
                 // failed, even if the broker took them: at least once, in order.
-                Outcome::Acked | Outcome::Skipped => {}
+                Outcome::Acked | Outcome::Skipped | Outcome::HeldBack => {}
                 Outcome::Returned => {
                     self.status.returned.fetch_add(1, Ordering::Relaxed);
                     settled.failed.push((row.id, "returned by the broker as unroutable"));
@@ -660,6 +685,11 @@ impl Relay {
         }
         if self.in_flight.is_empty() {
             self.broken.clear();
+        }
+        // Everything up to this part is now published, failed (and found
+        // through its index) or waiting behind a failed event of its document.
+        if !settled.lost {
+            settled.upto = upto;
         }
         settled
     }
@@ -702,6 +732,8 @@ struct Settled {
     failed: Vec<(crate::ids::EventId, &'static str)>,
     too_large: Vec<crate::ids::EventId>,
     lost: bool,
+    /// The relay's mark may move up to here.
+    upto: Option<i64>,
 }
 
 impl Settled {
@@ -716,6 +748,9 @@ impl Settled {
         }
         for id in &self.too_large {
             store::park(tx, *id, "payload larger than CUSTODY_EVENT_MAX_BYTES", now)?;
+        }
+        if let Some(upto) = self.upto {
+            store::advance_published_upto(tx, upto)?;
         }
         Ok(())
     }

@@ -8,7 +8,7 @@ use serde::Serialize;
 
 use super::EventType;
 use crate::db::DbConn;
-use crate::db::schema::{event_sequences, outbox, outbox_state};
+use crate::db::schema::{event_sequences, outbox, outbox_relay, outbox_state};
 use crate::db::types::Timestamp;
 use crate::error::AppError;
 use crate::ids::{AggregateId, EventId, SupplierId};
@@ -118,14 +118,16 @@ pub fn assign_positions(tx: &mut DbConn, limit: i64) -> QueryResult<usize> {
     Ok(n)
 }
 
-/// The next events to publish, in feed order, holding back every event of a
-/// document behind one of its events that is parked or waiting to retry.
+/// The next events to publish, in feed order: those after `after`, plus the
+/// failed events whose retry is due together with the later events of their
+/// documents (which waited behind them). Every event of a document behind
+/// one that is parked or not yet due is held back.
 pub fn claim_batch(conn: &mut DbConn, after: i64, limit: i64, now: Timestamp) -> QueryResult<Vec<OutboxRow>> {
-    // Matches the partial index `outbox_held`: only failed events are read.
-    type Held = (String, AggregateId, i64, Option<Timestamp>, Option<Timestamp>);
-    let held: Vec<Held> = outbox::table
+    // Through the partial index `outbox_failed`: only failed events are read.
+    type Failed = (String, AggregateId, i64, Option<Timestamp>, Option<Timestamp>);
+    let failed: Vec<Failed> = outbox::table
+        .filter(outbox::attempts.gt(0))
         .filter(outbox::published_at.is_null())
-        .filter(outbox::parked_at.is_not_null().or(outbox::next_attempt_at.is_not_null()))
         .select((
             outbox::aggregate_kind,
             outbox::aggregate_id,
@@ -134,16 +136,15 @@ pub fn claim_batch(conn: &mut DbConn, after: i64, limit: i64, now: Timestamp) ->
             outbox::next_attempt_at,
         ))
         .load(conn)?;
-    let blocked = held
-        .into_iter()
-        .filter(|(.., parked, next)| parked.is_some() || next.is_some_and(|t| t > now))
-        .map(|(k, a, s, ..)| (k, a, s));
     let mut first_blocked: HashMap<(String, AggregateId), i64> = HashMap::new();
-    for (kind, agg, seq) in blocked {
-        let e = first_blocked.entry((kind, agg)).or_insert(seq);
+    let mut due: HashMap<(String, AggregateId), i64> = HashMap::new();
+    for (kind, agg, seq, parked, next) in failed {
+        let target =
+            if parked.is_some() || next.is_some_and(|t| t > now) { &mut first_blocked } else { &mut due };
+        let e = target.entry((kind, agg)).or_insert(seq);
         *e = (*e).min(seq);
     }
-    let rows: Vec<OutboxRow> = outbox::table
+    let mut rows: Vec<OutboxRow> = outbox::table
         .filter(outbox::position.gt(after))
         .filter(outbox::published_at.is_null())
         .filter(outbox::parked_at.is_null())
@@ -151,6 +152,21 @@ pub fn claim_batch(conn: &mut DbConn, after: i64, limit: i64, now: Timestamp) ->
         .limit(limit)
         .select(OutboxRow::as_select())
         .load(conn)?;
+    let mut seen: std::collections::HashSet<EventId> = rows.iter().map(|r| r.id).collect();
+    for ((kind, agg), from_seq) in due {
+        let retry: Vec<OutboxRow> = outbox::table
+            .filter(outbox::aggregate_kind.eq(&kind))
+            .filter(outbox::aggregate_id.eq(agg))
+            .filter(outbox::sequence.ge(from_seq))
+            .filter(outbox::published_at.is_null())
+            .filter(outbox::position.is_not_null())
+            .order(outbox::sequence)
+            .limit(limit)
+            .select(OutboxRow::as_select())
+            .load(conn)?;
+        rows.extend(retry.into_iter().filter(|r| seen.insert(r.id)));
+    }
+    rows.sort_by_key(|r| r.position);
     Ok(rows
         .into_iter()
         .filter(|r| {
@@ -159,6 +175,18 @@ pub fn claim_batch(conn: &mut DbConn, after: i64, limit: i64, now: Timestamp) ->
                 .is_none_or(|&blocked_from| r.sequence < blocked_from)
         })
         .collect())
+}
+
+/// Every event at or below this position is published or has failed (and
+/// is then found through `outbox_failed`): the relay reads on after it.
+pub fn published_upto(conn: &mut DbConn) -> QueryResult<i64> {
+    outbox_relay::table.find(1).select(outbox_relay::published_upto).first(conn)
+}
+
+pub fn advance_published_upto(tx: &mut DbConn, position: i64) -> QueryResult<usize> {
+    diesel::update(outbox_relay::table.find(1).filter(outbox_relay::published_upto.lt(position)))
+        .set(outbox_relay::published_upto.eq(position))
+        .execute(tx)
 }
 
 /// Lets the current PostgreSQL transaction commit without waiting for its
@@ -222,44 +250,64 @@ pub fn retry_parked(tx: &mut DbConn, id: Option<EventId>) -> QueryResult<usize> 
     if let Some(id) = id {
         q = q.filter(outbox::id.eq(id));
     }
+    // attempts stays above 0: the relay finds failed events through that.
     q.set((
         outbox::parked_at.eq(None::<Timestamp>),
         outbox::next_attempt_at.eq(None::<Timestamp>),
-        outbox::attempts.eq(0),
+        outbox::attempts.eq(1),
     ))
     .execute(tx)
 }
 
 pub fn parked(conn: &mut DbConn) -> QueryResult<Vec<OutboxRow>> {
     outbox::table
+        .filter(outbox::attempts.gt(0))
+        .filter(outbox::published_at.is_null())
         .filter(outbox::parked_at.is_not_null())
         .order(outbox::position)
         .select(OutboxRow::as_select())
         .load(conn)
 }
 
-/// Deletes events past retention: published ones by when they were
-/// published; when no broker is configured, sequenced ones by age.
+/// Deletes events past retention, oldest positions first, a chunk at a
+/// time: published ones by when they were published; when no broker is
+/// configured, sequenced ones by age. Returns how many were deleted.
 pub fn purge(tx: &mut DbConn, cutoff: Timestamp, broker_configured: bool) -> QueryResult<usize> {
+    let oldest: Vec<EventId> = outbox::table
+        .filter(outbox::position.is_not_null())
+        .order(outbox::position)
+        .limit(5000)
+        .select(outbox::id)
+        .load(tx)?;
+    let chunk = outbox::table.filter(outbox::id.eq_any(oldest));
     if broker_configured {
-        diesel::delete(outbox::table.filter(outbox::published_at.lt(cutoff))).execute(tx)
+        diesel::delete(chunk.filter(outbox::published_at.lt(cutoff))).execute(tx)
     } else {
-        diesel::delete(
-            outbox::table.filter(outbox::position.is_not_null()).filter(outbox::occurred_at.lt(cutoff)),
-        )
-        .execute(tx)
+        diesel::delete(chunk.filter(outbox::occurred_at.lt(cutoff))).execute(tx)
     }
 }
 
-/// Unpublished events and the time the oldest of them happened.
+/// Unpublished events and the time the oldest of them happened, counted
+/// through indexes only: not yet sequenced, after the relay's mark, failed.
 pub fn backlog(conn: &mut DbConn) -> QueryResult<(i64, Option<Timestamp>)> {
-    let count = outbox::table.filter(outbox::published_at.is_null()).count().get_result(conn)?;
-    let oldest = outbox::table
+    let upto = published_upto(conn)?;
+    let unsequenced = outbox::table.filter(outbox::position.is_null());
+    let ahead = outbox::table.filter(outbox::position.gt(upto)).filter(outbox::published_at.is_null());
+    let failed = outbox::table
+        .filter(outbox::attempts.gt(0))
         .filter(outbox::published_at.is_null())
-        .order(outbox::id)
-        .select(outbox::occurred_at)
-        .first(conn)
-        .optional()?;
+        .filter(outbox::position.le(upto));
+    let count: i64 = unsequenced.count().get_result::<i64>(conn)?
+        + ahead.count().get_result::<i64>(conn)?
+        + failed.count().get_result::<i64>(conn)?;
+    let oldest = [
+        unsequenced.order(outbox::id).select(outbox::occurred_at).first(conn).optional()?,
+        ahead.order(outbox::position).select(outbox::occurred_at).first(conn).optional()?,
+        failed.order(outbox::position).select(outbox::occurred_at).first(conn).optional()?,
+    ]
+    .into_iter()
+    .flatten()
+    .min();
     Ok((count, oldest))
 }
 

@@ -185,3 +185,88 @@ fn the_events_catalog_documents_every_event_type() {
         assert!(doc.contains(&heading), "docs/EVENTS.md lacks {heading}");
     }
 }
+
+#[actix_web::test]
+async fn an_event_that_cannot_be_published_is_parked_and_holds_back_only_its_documents_later_events() {
+    use custody::events::relay::{self, BrokerState, RelayConfig, RelayStatus};
+    let app = crate::common::spawn_app().await;
+    let mut queue = TestQueue::bind(&app.exchange, "sku.#").await;
+    let (a, b) = (AggregateId::generate(), AggregateId::generate());
+    let ev = |agg: AggregateId, doc: &str, size: usize| NewEvent {
+        event_type: catalog::SKU_MEASURED,
+        aggregate_id: agg,
+        document_no: doc.into(),
+        owner: None,
+        payload: json!({"pad": "x".repeat(size)}),
+    };
+    let mut conn = app.pool.get().unwrap();
+    custody::db::write_tx(&mut conn, |tx| {
+        events::record(tx, ev(a, "A", 10))?;
+        events::record(tx, ev(a, "A", 5_000))?; // over the limit below
+        events::record(tx, ev(a, "A", 10))?;
+        events::record(tx, ev(b, "B", 10))?;
+        events::record(tx, ev(b, "B", 10))
+    })
+    .unwrap();
+    drop(conn);
+
+    let mut config = crate::common::test_config(&app.db.url);
+    config.amqp_url = Some(crate::common::amqp_url());
+    config.amqp_exchange = app.exchange.clone();
+    let mut small = RelayConfig::from_config(&config);
+    small.max_payload_bytes = 1_000;
+    let status = std::sync::Arc::new(RelayStatus::new(BrokerState::Down));
+    let handle = relay::spawn(app.pool.clone(), small, status.clone());
+    let mut got = Vec::new();
+    while let Some(d) = queue.next(Duration::from_secs(5)).await {
+        got.push((header(&d, "cloudEvents_subject").unwrap(), header(&d, "cloudEvents_sequence").unwrap()));
+        if got.len() == 3 {
+            break;
+        }
+    }
+    assert!(
+        queue.next(Duration::from_secs(1)).await.is_none(),
+        "A's third event waits behind the parked one"
+    );
+    handle.stop();
+    got.sort();
+    let expect =
+        |v: &[(&str, &str)]| v.iter().map(|(s, n)| (s.to_string(), n.to_string())).collect::<Vec<_>>();
+    assert_eq!(got, expect(&[("A", "1"), ("B", "1"), ("B", "2")]));
+
+    // An admin sees it, with its error, and puts it back in line.
+    let admin = app.staff("ada", "admin");
+    let (s, parked) = app.get("/api/v1/events/parked", &admin).await;
+    assert_eq!(s, 200);
+    assert_eq!(parked.as_array().unwrap().len(), 1);
+    assert_eq!(parked[0]["sequence"], 2);
+    assert!(parked[0]["last_error"].as_str().unwrap().contains("CUSTODY_EVENT_MAX_BYTES"));
+    let id = parked[0]["id"].as_str().unwrap();
+    let supervisor = app.staff("sam", "supervisor");
+    assert_eq!(app.post(&format!("/api/v1/events/{id}/retry"), &supervisor, &json!({})).await.0, 403);
+    assert_eq!(
+        app.client
+            .post(app.url(&format!("/api/v1/events/{id}/retry")))
+            .bearer_auth(&admin)
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        204
+    );
+
+    // With a limit it fits (say, after raising CUSTODY_EVENT_MAX_BYTES), the
+    // parked event and the one behind it go out, in order.
+    let handle = relay::spawn(app.pool.clone(), RelayConfig::from_config(&config), status);
+    let mut rest = Vec::new();
+    while let Some(d) = queue.next(Duration::from_secs(10)).await {
+        rest.push((header(&d, "cloudEvents_subject").unwrap(), header(&d, "cloudEvents_sequence").unwrap()));
+        if rest.len() == 2 {
+            break;
+        }
+    }
+    handle.stop();
+    assert_eq!(rest, expect(&[("A", "2"), ("A", "3")]));
+    assert_eq!(app.get("/api/v1/events/parked", &admin).await.1.as_array().unwrap().len(), 0);
+    queue.delete().await;
+}

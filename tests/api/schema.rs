@@ -147,6 +147,7 @@ fn schema_rs_matches_what_the_migrations_build() {
         outbox,
         event_sequences,
         outbox_state,
+        outbox_relay,
     );
     let listed: BTreeSet<String> = custody::db::schema::TABLES.iter().map(|t| t.to_string()).collect();
     assert_eq!(listed, declared.keys().cloned().collect(), "schema::TABLES lists every table");
