@@ -26,10 +26,10 @@ CREATE TABLE outbox (
 );
 CREATE INDEX outbox_unsequenced ON outbox (id) WHERE position IS NULL;
 CREATE INDEX outbox_owner_position ON outbox (owner_id, position);
--- Failed events (waiting to retry, or parked); they hold back their
--- document's later events.
-CREATE INDEX outbox_failed ON outbox (aggregate_kind, aggregate_id, sequence)
-    WHERE attempts > 0 AND published_at IS NULL;
+-- Events that ever failed (waiting to retry, parked, or since published);
+-- the unpublished ones hold back their document's later events. The
+-- predicate leaves published_at out so that marking stays index-free.
+CREATE INDEX outbox_failed ON outbox (aggregate_kind, aggregate_id, sequence) WHERE attempts > 0;
 
 -- The last sequence number given to each aggregate's events; kept apart
 -- from the outbox so that numbering survives the outbox's clean-up.
