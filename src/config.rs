@@ -36,6 +36,8 @@ pub struct Config {
     pub relay_batch_size: i64,
     pub events_retention_hours: i64,
     pub event_max_bytes: usize,
+    /// How QC lots are planned (AQL for major defects, inspection level).
+    pub qc: crate::inbound::qc::QcSettings,
 }
 
 /// (name, default, meaning): the one table of settings.
@@ -95,6 +97,12 @@ pub const SETTINGS: &[(&str, &str, &str)] = &[
         "1048576",
         "Largest event payload the relay publishes; larger ones are parked.",
     ),
+    (
+        "CUSTODY_QC_AQL",
+        "2.5",
+        "AQL (ISO 2859-1) for major defects at quality inspection; critical defects always use 0.",
+    ),
+    ("CUSTODY_QC_LEVEL", "II", "General inspection level for sampling: I, II or III (or S-1 to S-4)."),
 ];
 
 #[derive(Debug)]
@@ -175,6 +183,14 @@ impl Config {
                 168,
             )?,
             event_max_bytes: parsed("CUSTODY_EVENT_MAX_BYTES", get("CUSTODY_EVENT_MAX_BYTES"), 1 << 20)?,
+            qc: crate::inbound::qc::QcSettings {
+                aql: parsed(
+                    "CUSTODY_QC_AQL",
+                    get("CUSTODY_QC_AQL"),
+                    crate::inbound::qc::QcSettings::default().aql,
+                )?,
+                level: parsed("CUSTODY_QC_LEVEL", get("CUSTODY_QC_LEVEL"), Default::default())?,
+            },
         };
         if !(1..=10_000).contains(&cfg.relay_batch_size) {
             return Err(ConfigError("CUSTODY_RELAY_BATCH must be 1 to 10000".into()));

@@ -33,3 +33,35 @@ crate::typed_id!(
     /// The id of whatever document an event is about (a SKU, an ASN, an order...).
     AggregateId
 );
+crate::typed_id!(
+    /// A stock-up order (备货单).
+    StockOrderId
+);
+crate::typed_id!(
+    /// An inbound shipment / ASN (发货单).
+    AsnId
+);
+crate::typed_id!(
+    /// A recorded receiving exception.
+    ExceptionId
+);
+crate::typed_id!(
+    /// A quality-inspection lot.
+    InspectionId
+);
+crate::typed_id!(
+    /// One movement in the stock ledger.
+    MovementId
+);
+crate::typed_id!(
+    /// A cycle count of one bin.
+    CycleCountId
+);
+crate::typed_id!(
+    /// A penalty rule.
+    PenaltyRuleId
+);
+crate::typed_id!(
+    /// A penalty charged to a supplier.
+    PenaltyId
+);

@@ -14,7 +14,9 @@ pub mod error;
 pub mod events;
 pub mod http;
 pub mod ids;
+pub mod inbound;
 pub mod labels;
+pub mod stock;
 pub mod suppliers;
 pub mod telemetry;
 pub mod values;
@@ -26,5 +28,7 @@ pub fn api_routes(cfg: &mut actix_web::web::ServiceConfig) {
     suppliers::api::configure(cfg);
     catalog::api::configure(cfg);
     warehouse::api::configure(cfg);
+    inbound::api::configure(cfg);
+    stock::api::configure(cfg);
     events::api::configure(cfg);
 }

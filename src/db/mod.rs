@@ -6,6 +6,7 @@
 //! places that need backend-specific SQL match on the variant, and stay in
 //! the persistence code (`store.rs`) of their module.
 
+pub mod docno;
 pub mod migrate;
 pub mod schema;
 pub mod types;
@@ -190,6 +191,19 @@ where
     T: Send + 'static,
 {
     run(pool, move |conn| write_tx(conn, f)).await
+}
+
+/// Serialises transactions that touch the same thing: on PostgreSQL a
+/// transaction-scoped advisory lock on `key` (released at commit or
+/// rollback); on SQLite nothing is needed, `BEGIN IMMEDIATE` already admits
+/// one writer at a time.
+pub fn lock_key(tx: &mut DbConn, key: &str) -> diesel::QueryResult<()> {
+    if let DbConn::Pg(pg) = tx {
+        diesel::sql_query("SELECT pg_advisory_xact_lock(hashtextextended($1, 0))")
+            .bind::<diesel::sql_types::Text, _>(key)
+            .execute(pg)?;
+    }
+    Ok(())
 }
 
 /// Whether a diesel error is a unique-constraint violation (both backends).

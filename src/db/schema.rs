@@ -151,6 +151,15 @@ diesel::table! {
 diesel::joinable!(skus -> suppliers (supplier_id));
 diesel::joinable!(bins -> zones (zone_id));
 diesel::joinable!(console_sessions -> staff_users (user_id));
+diesel::joinable!(asns -> suppliers (supplier_id));
+diesel::joinable!(asn_lines -> asns (asn_id));
+diesel::joinable!(asn_lines -> skus (sku_id));
+diesel::joinable!(stock_orders -> suppliers (supplier_id));
+diesel::joinable!(stock_order_lines -> stock_orders (order_id));
+diesel::joinable!(stock_order_lines -> skus (sku_id));
+diesel::joinable!(qc_inspections -> skus (sku_id));
+diesel::joinable!(stock_balances -> skus (sku_id));
+diesel::joinable!(penalties -> penalty_rules (rule_id));
 
 /// Calls the macro `$m` with every table, so that the one list serves
 /// diesel's joins here and the schema test (which checks each table's
@@ -170,7 +179,23 @@ macro_rules! all_tables {
             outbox,
             event_sequences,
             outbox_state,
-            outbox_relay
+            outbox_relay,
+            document_counters,
+            stock_orders,
+            stock_order_lines,
+            asns,
+            asn_lines,
+            asn_cartons,
+            asn_carton_items,
+            receiving_exceptions,
+            qc_inspections,
+            qc_samples,
+            stock_balances,
+            stock_movements,
+            cycle_counts,
+            cycle_count_lines,
+            penalty_rules,
+            penalties
         }
     };
 }
@@ -222,5 +247,287 @@ diesel::table! {
     outbox_relay (id) {
         id -> Integer,
         published_upto -> BigInt,
+    }
+}
+diesel::table! {
+    use diesel::sql_types::*;
+    use crate::db::types::*;
+
+    document_counters (prefix, day) {
+        prefix -> Text,
+        day -> Text,
+        last_no -> Integer,
+    }
+}
+
+diesel::table! {
+    use diesel::sql_types::*;
+    use crate::db::types::*;
+
+    stock_orders (id) {
+        id -> PortableUuid,
+        order_no -> Text,
+        platform_ref -> Text,
+        supplier_id -> PortableUuid,
+        warehouse_code -> Text,
+        deliver_by -> UtcInstant,
+        arrive_by -> UtcInstant,
+        status -> Text,
+        decline_reason -> Nullable<Text>,
+        accepted_at -> Nullable<UtcInstant>,
+        shipped_at -> Nullable<UtcInstant>,
+        arrived_at -> Nullable<UtcInstant>,
+        created_at -> UtcInstant,
+        updated_at -> UtcInstant,
+    }
+}
+
+diesel::table! {
+    use diesel::sql_types::*;
+    use crate::db::types::*;
+
+    stock_order_lines (order_id, sku_id) {
+        order_id -> PortableUuid,
+        sku_id -> PortableUuid,
+        quantity -> Integer,
+        shipped -> Integer,
+        received -> Integer,
+        passed -> Integer,
+        put_away -> Integer,
+    }
+}
+
+diesel::table! {
+    use diesel::sql_types::*;
+    use crate::db::types::*;
+
+    asns (id) {
+        id -> PortableUuid,
+        asn_no -> Text,
+        supplier_id -> PortableUuid,
+        carrier -> Nullable<Text>,
+        tracking_no -> Nullable<Text>,
+        estimated_arrival -> UtcInstant,
+        status -> Text,
+        carton_count -> Integer,
+        cartons_arrived -> Integer,
+        reject_reason -> Nullable<Text>,
+        reject_note -> Nullable<Text>,
+        submitted_at -> Nullable<UtcInstant>,
+        arrived_at -> Nullable<UtcInstant>,
+        received_at -> Nullable<UtcInstant>,
+        inspected_at -> Nullable<UtcInstant>,
+        completed_at -> Nullable<UtcInstant>,
+        created_at -> UtcInstant,
+        updated_at -> UtcInstant,
+    }
+}
+
+diesel::table! {
+    use diesel::sql_types::*;
+    use crate::db::types::*;
+
+    asn_lines (asn_id, sku_id) {
+        asn_id -> PortableUuid,
+        sku_id -> PortableUuid,
+        stock_order_id -> Nullable<PortableUuid>,
+        expected -> Integer,
+        received -> Integer,
+        damaged -> Integer,
+        qc_passed -> Integer,
+        qc_failed -> Integer,
+        put_away -> Integer,
+    }
+}
+
+diesel::table! {
+    use diesel::sql_types::*;
+    use crate::db::types::*;
+
+    asn_cartons (asn_id, carton_no) {
+        asn_id -> PortableUuid,
+        carton_no -> Integer,
+        label -> Text,
+        arrived_at -> Nullable<UtcInstant>,
+        receiving_by -> Nullable<Text>,
+        receiving_started_at -> Nullable<UtcInstant>,
+        closed_at -> Nullable<UtcInstant>,
+    }
+}
+
+diesel::table! {
+    use diesel::sql_types::*;
+    use crate::db::types::*;
+
+    asn_carton_items (asn_id, carton_no, sku_id) {
+        asn_id -> PortableUuid,
+        carton_no -> Integer,
+        sku_id -> PortableUuid,
+        expected -> Integer,
+        counted -> Integer,
+        damaged -> Integer,
+    }
+}
+
+diesel::table! {
+    use diesel::sql_types::*;
+    use crate::db::types::*;
+
+    receiving_exceptions (id) {
+        id -> PortableUuid,
+        asn_id -> PortableUuid,
+        carton_no -> Nullable<Integer>,
+        kind -> Text,
+        sku_id -> Nullable<PortableUuid>,
+        code -> Text,
+        quantity -> Integer,
+        note -> Text,
+        actor -> Text,
+        created_at -> UtcInstant,
+    }
+}
+
+diesel::table! {
+    use diesel::sql_types::*;
+    use crate::db::types::*;
+
+    qc_inspections (id) {
+        id -> PortableUuid,
+        asn_id -> PortableUuid,
+        sku_id -> PortableUuid,
+        lot_size -> Integer,
+        aql -> Text,
+        inspection_level -> Text,
+        code_letter -> Text,
+        sample_size -> Integer,
+        accept_no -> Integer,
+        reject_no -> Integer,
+        sampled -> Integer,
+        major_defects -> Integer,
+        critical_defects -> Integer,
+        status -> Text,
+        inspector -> Nullable<Text>,
+        started_at -> Nullable<UtcInstant>,
+        completed_at -> Nullable<UtcInstant>,
+        created_at -> UtcInstant,
+    }
+}
+
+diesel::table! {
+    use diesel::sql_types::*;
+    use crate::db::types::*;
+
+    qc_samples (inspection_id, unit_no) {
+        inspection_id -> PortableUuid,
+        unit_no -> Integer,
+        result -> Text,
+        defect_code -> Nullable<Text>,
+        note -> Text,
+        photo_url -> Nullable<Text>,
+        actor -> Text,
+        created_at -> UtcInstant,
+    }
+}
+
+diesel::table! {
+    use diesel::sql_types::*;
+    use crate::db::types::*;
+
+    stock_balances (owner_id, sku_id, bin_id, bucket) {
+        owner_id -> PortableUuid,
+        sku_id -> PortableUuid,
+        bin_id -> PortableUuid,
+        bucket -> Text,
+        quantity -> Integer,
+        updated_at -> UtcInstant,
+    }
+}
+
+diesel::table! {
+    use diesel::sql_types::*;
+    use crate::db::types::*;
+
+    stock_movements (id) {
+        id -> PortableUuid,
+        owner_id -> PortableUuid,
+        sku_id -> PortableUuid,
+        quantity -> Integer,
+        from_bucket -> Nullable<Text>,
+        from_bin -> Nullable<PortableUuid>,
+        to_bucket -> Nullable<Text>,
+        to_bin -> Nullable<PortableUuid>,
+        reason -> Text,
+        document_no -> Text,
+        note -> Text,
+        actor -> Text,
+        created_at -> UtcInstant,
+    }
+}
+
+diesel::table! {
+    use diesel::sql_types::*;
+    use crate::db::types::*;
+
+    cycle_counts (id) {
+        id -> PortableUuid,
+        count_no -> Text,
+        bin_id -> PortableUuid,
+        status -> Text,
+        created_by -> Text,
+        counted_by -> Nullable<Text>,
+        decided_by -> Nullable<Text>,
+        created_at -> UtcInstant,
+        submitted_at -> Nullable<UtcInstant>,
+        decided_at -> Nullable<UtcInstant>,
+    }
+}
+
+diesel::table! {
+    use diesel::sql_types::*;
+    use crate::db::types::*;
+
+    cycle_count_lines (count_id, owner_id, sku_id) {
+        count_id -> PortableUuid,
+        owner_id -> PortableUuid,
+        sku_id -> PortableUuid,
+        expected -> Integer,
+        counted -> Nullable<Integer>,
+    }
+}
+
+diesel::table! {
+    use diesel::sql_types::*;
+    use crate::db::types::*;
+
+    penalty_rules (id) {
+        id -> PortableUuid,
+        code -> Text,
+        kind -> Text,
+        fixed_minor -> BigInt,
+        per_unit_minor -> BigInt,
+        currency -> Text,
+        active -> Bool,
+        effective_from -> UtcInstant,
+        effective_to -> Nullable<UtcInstant>,
+        description -> Text,
+        created_at -> UtcInstant,
+    }
+}
+
+diesel::table! {
+    use diesel::sql_types::*;
+    use crate::db::types::*;
+
+    penalties (id) {
+        id -> PortableUuid,
+        supplier_id -> PortableUuid,
+        asn_id -> PortableUuid,
+        rule_id -> PortableUuid,
+        kind -> Text,
+        units -> Integer,
+        amount_minor -> BigInt,
+        currency -> Text,
+        basis -> Text,
+        created_at -> UtcInstant,
     }
 }

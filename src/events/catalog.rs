@@ -43,8 +43,66 @@ pub const SKU_REGISTERED: EventType = EventType::new("sku", "registered");
 pub const SKU_STATUS_CHANGED: EventType = EventType::new("sku", "status_changed");
 pub const SKU_MEASURED: EventType = EventType::new("sku", "measured");
 
-pub const ALL: &[EventType] =
-    &[SUPPLIER_REGISTERED, SUPPLIER_STATUS_CHANGED, SKU_REGISTERED, SKU_STATUS_CHANGED, SKU_MEASURED];
+pub const STOCK_ORDER_CREATED: EventType = EventType::new("stock_order", "created");
+pub const STOCK_ORDER_ACCEPTED: EventType = EventType::new("stock_order", "accepted");
+pub const STOCK_ORDER_DECLINED: EventType = EventType::new("stock_order", "declined");
+pub const STOCK_ORDER_CANCELLED: EventType = EventType::new("stock_order", "cancelled");
+pub const STOCK_ORDER_TIMED_OUT: EventType = EventType::new("stock_order", "timed_out");
+pub const STOCK_ORDER_STATUS_CHANGED: EventType = EventType::new("stock_order", "status_changed");
+pub const ASN_CREATED: EventType = EventType::new("asn", "created");
+pub const ASN_SUBMITTED: EventType = EventType::new("asn", "submitted");
+pub const ASN_CANCELLED: EventType = EventType::new("asn", "cancelled");
+pub const ASN_ARRIVED: EventType = EventType::new("asn", "arrived");
+pub const ASN_REJECTED: EventType = EventType::new("asn", "rejected");
+pub const ASN_RECEIVING_STARTED: EventType = EventType::new("asn", "receiving_started");
+pub const ASN_RECEIVED: EventType = EventType::new("asn", "received");
+pub const ASN_INSPECTING: EventType = EventType::new("asn", "inspecting");
+pub const ASN_INSPECTED: EventType = EventType::new("asn", "inspected");
+pub const ASN_RETURNED: EventType = EventType::new("asn", "returned");
+pub const ASN_COMPLETED: EventType = EventType::new("asn", "completed");
+pub const QC_COMPLETED: EventType = EventType::new("qc", "completed");
+pub const STOCK_PUT_AWAY: EventType = EventType::new("stock", "put_away");
+pub const STOCK_MOVED: EventType = EventType::new("stock", "moved");
+pub const STOCK_ADJUSTED: EventType = EventType::new("stock", "adjusted");
+pub const STOCK_HELD: EventType = EventType::new("stock", "held");
+pub const STOCK_RELEASED: EventType = EventType::new("stock", "released");
+pub const STOCK_COUNTED: EventType = EventType::new("stock", "counted");
+pub const INVENTORY_AVAILABLE_CHANGED: EventType = EventType::new("inventory", "available_changed");
+pub const PENALTY_RECORDED: EventType = EventType::new("penalty", "recorded");
+
+pub const ALL: &[EventType] = &[
+    SUPPLIER_REGISTERED,
+    SUPPLIER_STATUS_CHANGED,
+    SKU_REGISTERED,
+    SKU_STATUS_CHANGED,
+    SKU_MEASURED,
+    STOCK_ORDER_CREATED,
+    STOCK_ORDER_ACCEPTED,
+    STOCK_ORDER_DECLINED,
+    STOCK_ORDER_CANCELLED,
+    STOCK_ORDER_TIMED_OUT,
+    STOCK_ORDER_STATUS_CHANGED,
+    ASN_CREATED,
+    ASN_SUBMITTED,
+    ASN_CANCELLED,
+    ASN_ARRIVED,
+    ASN_REJECTED,
+    ASN_RECEIVING_STARTED,
+    ASN_RECEIVED,
+    ASN_INSPECTING,
+    ASN_INSPECTED,
+    ASN_RETURNED,
+    ASN_COMPLETED,
+    QC_COMPLETED,
+    STOCK_PUT_AWAY,
+    STOCK_MOVED,
+    STOCK_ADJUSTED,
+    STOCK_HELD,
+    STOCK_RELEASED,
+    STOCK_COUNTED,
+    INVENTORY_AVAILABLE_CHANGED,
+    PENALTY_RECORDED,
+];
 
 #[cfg(test)]
 mod tests {

@@ -123,11 +123,7 @@ where
             // Retries of one key wait for each other: on PostgreSQL with a
             // transaction-scoped advisory lock on the key, on SQLite because
             // BEGIN IMMEDIATE admits one writer at a time.
-            if let DbConn::Pg(pg) = tx {
-                diesel::sql_query("SELECT pg_advisory_xact_lock(hashtextextended($1, 0))")
-                    .bind::<diesel::sql_types::Text, _>(format!("idempotency\n{s}\n{k}"))
-                    .execute(pg)?;
-            }
+            db::lock_key(tx, &format!("idempotency\n{s}\n{k}"))?;
             if let Some(found) = lookup(tx, &s, &k)? {
                 return replay(found, &h).map(Outcome::Done);
             }

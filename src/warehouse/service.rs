@@ -266,6 +266,33 @@ pub fn by_code(conn: &mut DbConn, code: &str) -> Result<Bin, AppError> {
     store::bin_by_code(conn, &code)?.map(bin).ok_or(AppError::not_found("bin"))
 }
 
+pub fn by_id(conn: &mut DbConn, id: BinId) -> Result<Bin, AppError> {
+    store::bin_by_id(conn, id)?.map(bin).ok_or(AppError::not_found("bin"))
+}
+
+/// A bin that stock may be stored in: it exists, is active and is a
+/// storage or pick-face bin. `what` names the field in errors.
+pub fn storage_bin(conn: &mut DbConn, field: &str, code: &str) -> Result<Bin, AppError> {
+    let code = code.trim().to_ascii_uppercase();
+    let Some(found) = store::bin_by_code(conn, &code)?.map(bin) else {
+        return Err(AppError::invalid(field, "unknown_bin", format!("No bin has the code {code}.")));
+    };
+    if !found.active {
+        return Err(AppError::invalid(field, "bin_inactive", format!("Bin {code} is not in use.")));
+    }
+    if !matches!(found.bin_type, BinType::Storage | BinType::PickFace) {
+        return Err(AppError::invalid(
+            field,
+            "not_a_storage_bin",
+            format!(
+                "Bin {code} is a {} bin; stock is stored in storage or pick-face bins.",
+                found.bin_type.as_str()
+            ),
+        ));
+    }
+    Ok(found)
+}
+
 pub fn list(conn: &mut DbConn, f: &BinFilter, page: PageRequest) -> Result<Page<Bin>, AppError> {
     let rows = store::list_bins(conn, f, page)?;
     Ok(Page::from_rows(rows, page, |(b, _)| b.id.0).map(bin))

@@ -104,3 +104,41 @@ pub fn list_bins(conn: &mut DbConn, f: &BinFilter, page: PageRequest) -> QueryRe
 pub fn count_bins(conn: &mut DbConn) -> QueryResult<i64> {
     bins::table.count().get_result(conn)
 }
+
+pub fn bin_by_id(conn: &mut DbConn, id: BinId) -> QueryResult<Option<(BinRow, ZoneRow)>> {
+    bins::table
+        .inner_join(zones::table)
+        .filter(bins::id.eq(id))
+        .select((BinRow::as_select(), ZoneRow::as_select()))
+        .first(conn)
+        .optional()
+}
+
+/// Codes of the given bins (unknown ids are left out).
+pub fn bin_codes(conn: &mut DbConn, ids: &[BinId]) -> QueryResult<Vec<(BinId, String)>> {
+    bins::table.filter(bins::id.eq_any(ids)).select((bins::id, bins::code)).load(conn)
+}
+
+/// Active storage bins that hold nothing at all and could take `units`,
+/// in walk order.
+pub fn empty_storage_bins(conn: &mut DbConn, units: i32, limit: i64) -> QueryResult<Vec<BinRow>> {
+    use crate::db::schema::stock_balances;
+    bins::table
+        .filter(bins::active.eq(true))
+        .filter(bins::bin_type.eq("storage"))
+        .filter(bins::capacity_units.is_null().or(bins::capacity_units.ge(units)))
+        .filter(diesel::dsl::not(diesel::dsl::exists(
+            stock_balances::table
+                .filter(stock_balances::bin_id.eq(bins::id))
+                .filter(stock_balances::quantity.gt(0)),
+        )))
+        .order(bins::walk_order)
+        .select(BinRow::as_select())
+        .limit(limit)
+        .load(conn)
+}
+
+/// Bins in walk order, by id.
+pub fn bins_by_ids(conn: &mut DbConn, ids: &[BinId]) -> QueryResult<Vec<BinRow>> {
+    bins::table.filter(bins::id.eq_any(ids)).order(bins::walk_order).select(BinRow::as_select()).load(conn)
+}

@@ -142,6 +142,8 @@ async fn openapi_lists_every_endpoint() {
         ("src/catalog/api.rs", "/api/v1"),
         ("src/warehouse/api.rs", "/api/v1"),
         ("src/events/api.rs", "/api/v1"),
+        ("src/inbound/api.rs", "/api/v1"),
+        ("src/stock/api.rs", "/api/v1"),
     ];
     for (file, prefix) in files {
         let text = std::fs::read_to_string(format!("{root}/{file}")).unwrap();

@@ -8,6 +8,7 @@ mod catalog;
 mod cli;
 mod events;
 mod http;
+mod inbound;
 mod schema;
 mod suppliers;
 mod warehouse;

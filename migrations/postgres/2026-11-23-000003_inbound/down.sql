@@ -1,0 +1,16 @@
+DROP TABLE penalties;
+DROP TABLE penalty_rules;
+DROP TABLE cycle_count_lines;
+DROP TABLE cycle_counts;
+DROP TABLE stock_movements;
+DROP TABLE stock_balances;
+DROP TABLE qc_samples;
+DROP TABLE qc_inspections;
+DROP TABLE receiving_exceptions;
+DROP TABLE asn_carton_items;
+DROP TABLE asn_cartons;
+DROP TABLE asn_lines;
+DROP TABLE asns;
+DROP TABLE stock_order_lines;
+DROP TABLE stock_orders;
+DROP TABLE document_counters;

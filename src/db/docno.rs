@@ -1,0 +1,27 @@
+//! Document numbers people read aloud and type: `ASN-261123-0001`.
+//! One counter row per prefix and day, bumped in the creating transaction
+//! (so numbers are unique, and per day without gaps unless a transaction
+//! rolls back).
+
+use diesel::prelude::*;
+
+use super::DbConn;
+use super::schema::document_counters as dc;
+
+/// The next number for `prefix` today (UTC+8, the warehouse's day).
+pub fn next(tx: &mut DbConn, prefix: &str) -> QueryResult<String> {
+    let day = (chrono::Utc::now() + chrono::Duration::hours(8)).format("%y%m%d").to_string();
+    // The first number of a day is an insert: two at once must not both try.
+    super::lock_key(tx, &format!("docno\n{prefix}"))?;
+    let key = dc::table.find((prefix, &day));
+    let bumped = diesel::update(key).set(dc::last_no.eq(dc::last_no + 1)).execute(tx)?;
+    let n: i32 = if bumped == 0 {
+        diesel::insert_into(dc::table)
+            .values((dc::prefix.eq(prefix), dc::day.eq(&day), dc::last_no.eq(1)))
+            .execute(tx)?;
+        1
+    } else {
+        key.select(dc::last_no).first(tx)?
+    };
+    Ok(format!("{prefix}-{day}-{n:04}"))
+}
