@@ -281,9 +281,8 @@ pub fn create(tx: &mut DbConn, supplier: SupplierId, input: &AsnInput) -> Result
     let mut wanted: HashMap<SkuId, i64> = HashMap::new();
     for (i, l) in input.lines.iter().enumerate() {
         let field = format!("lines[{i}]");
-        if let Some(q) = errs.take(values::positive_i32(&format!("{field}.quantity"), l.quantity, MAX_UNITS))
-            && wanted.insert(l.sku_id, i64::from(q)).is_some()
-        {
+        let q = errs.take(values::positive_i32(&format!("{field}.quantity"), l.quantity, MAX_UNITS));
+        if wanted.insert(l.sku_id, q.map(i64::from).unwrap_or(0)).is_some() {
             errs.0.push(FieldError::new(&format!("{field}.sku_id"), "duplicate_sku", "one line per SKU"));
         }
         match crate::catalog::store::by_id(tx, l.sku_id)? {

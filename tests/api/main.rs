@@ -9,6 +9,8 @@ mod cli;
 mod events;
 mod http;
 mod inbound;
+mod inbound_rules;
 mod schema;
+mod stock;
 mod suppliers;
 mod warehouse;
