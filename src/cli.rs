@@ -50,6 +50,18 @@ enum Command {
     /// Benchmarks that print figures (run them on a scratch database).
     #[command(subcommand)]
     Bench(Bench),
+    /// Stock tools for operators.
+    #[command(subcommand)]
+    Stock(Stock),
+}
+
+#[derive(Subcommand)]
+enum Stock {
+    /// Replay the whole ledger against every balance; exits 1 on a mismatch.
+    Verify,
+    /// Time out stock-up orders not accepted by their deliver-by time (the
+    /// server also does this every minute).
+    ExpireOrders,
 }
 
 #[derive(Subcommand)]
@@ -199,6 +211,7 @@ fn run(command: Command, config: Config) -> anyhow::Result<()> {
         Command::Admin(cmd) => admin(cmd, &config),
         Command::Relay => relay_alone(config),
         Command::Events(cmd) => events(cmd, &config),
+        Command::Stock(cmd) => stock(cmd, &config),
         Command::Bench(Bench::Relay { events, batch, lag_rate, lag_seconds }) => {
             let pool = open(&config)?;
             crate::events::bench::run(
@@ -372,14 +385,48 @@ fn serve(config: Config, demo: bool) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Drops expired sessions and idempotency records every ten minutes, on
-/// its own thread so it never touches the HTTP workers.
+fn stock(cmd: Stock, config: &Config) -> anyhow::Result<()> {
+    let pool = open(config)?;
+    let mut conn = pool.get()?;
+    match cmd {
+        Stock::Verify => {
+            let check = crate::stock::service::verify(&mut conn)?;
+            println!("{} balances, {} movements", check.balances, check.movements);
+            for m in &check.mismatches {
+                println!("MISMATCH {m}");
+            }
+            if !check.mismatches.is_empty() {
+                anyhow::bail!("{} balance(s) differ from the ledger", check.mismatches.len());
+            }
+            println!("every balance equals its ledger");
+        }
+        Stock::ExpireOrders => {
+            let n = db::write_tx(&mut conn, crate::inbound::stock_orders::expire_overdue)?;
+            println!("{n} stock-up order(s) timed out");
+        }
+    }
+    Ok(())
+}
+
+/// Every minute: times out stock-up orders not accepted by their deliver-by
+/// time; every ten: drops expired sessions and idempotency records. On its
+/// own thread so it never touches the HTTP workers.
 fn spawn_housekeeping(pool: Pool) {
     std::thread::Builder::new()
         .name("housekeeping".into())
         .spawn(move || {
-            loop {
-                std::thread::sleep(Duration::from_secs(600));
+            for tick in 1u64.. {
+                std::thread::sleep(Duration::from_secs(60));
+                if let Ok(mut conn) = pool.get() {
+                    match db::write_tx(&mut conn, crate::inbound::stock_orders::expire_overdue) {
+                        Ok(0) => {}
+                        Ok(n) => tracing::info!(stock_orders = n, "stock-up orders timed out"),
+                        Err(e) => tracing::warn!(error = %e, "timing out stock-up orders failed"),
+                    }
+                }
+                if tick % 10 != 0 {
+                    continue;
+                }
                 if let Ok(mut conn) = pool.get() {
                     let now = crate::db::types::Timestamp::now();
                     let r = db::write_tx(&mut conn, |tx| {

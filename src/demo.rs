@@ -56,6 +56,32 @@ pub fn ean13(body: &str) -> String {
 }
 
 /// Seeds the demo warehouse; run inside a write transaction on an empty database.
+/// A submitted shipment: 60 + 20 units in three cartons, tracking SF-DEMO-0001.
+fn demo_shipment(
+    tx: &mut DbConn,
+    supplier: crate::ids::SupplierId,
+    a: crate::ids::SkuId,
+    b: crate::ids::SkuId,
+) -> Result<(), AppError> {
+    use crate::inbound::asn::{self, AsnInput, AsnLineInput, CartonContent, CartonInput, SubmitInput};
+    let input = AsnInput {
+        estimated_arrival: crate::db::types::Timestamp::now() + chrono::Duration::days(1),
+        carrier: Some("SF Express".into()),
+        tracking_no: Some("SF-DEMO-0001".into()),
+        lines: vec![
+            AsnLineInput { sku_id: a, quantity: 60, stock_order_id: None },
+            AsnLineInput { sku_id: b, quantity: 20, stock_order_id: None },
+        ],
+        cartons: vec![
+            CartonInput { repeat: Some(2), contents: vec![CartonContent { sku_id: a, quantity: 30 }] },
+            CartonInput { repeat: None, contents: vec![CartonContent { sku_id: b, quantity: 20 }] },
+        ],
+    };
+    let created = asn::create(tx, supplier, &input)?;
+    asn::submit(tx, created.id, supplier, &SubmitInput::default())?;
+    Ok(())
+}
+
 pub fn seed(tx: &mut DbConn) -> Result<DemoCredentials, AppError> {
     if !is_empty(tx)? {
         return Err(AppError::conflict(
@@ -238,8 +264,9 @@ pub fn seed(tx: &mut DbConn) -> Result<DemoCredentials, AppError> {
         let (_, key) =
             auth::create_api_key(tx, KeyOwner::Supplier(s.id), &format!("{code} demo integration"))?;
         supplier_keys.push((code.to_owned(), key));
+        let mut ids = Vec::new();
         for (n, (sku, zh, en, w, [l, wd, h], value, hs, price, flags)) in skus.into_iter().enumerate() {
-            crate::catalog::service::register(
+            let registered = crate::catalog::service::register(
                 tx,
                 s.id,
                 &SkuInput {
@@ -255,6 +282,11 @@ pub fn seed(tx: &mut DbConn) -> Result<DemoCredentials, AppError> {
                     sensitive_flags: flags.to_vec(),
                 },
             )?;
+            ids.push(registered.id);
+        }
+        // The first supplier's shipment is on its way: the dock has something to check in.
+        if supplier_keys.len() == 1 && ids.len() >= 2 {
+            demo_shipment(tx, s.id, ids[0], ids[1])?;
         }
     }
     let (_, platform_key) = auth::create_api_key(tx, KeyOwner::Platform, "platform integration (demo)")?;

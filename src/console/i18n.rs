@@ -93,10 +93,10 @@ const TABLE: &[(&str, &str, &str)] = &[
     ("dashboard.skus", "商品 SKU", "SKUs"),
     ("dashboard.bins", "库位", "Bins"),
     ("dashboard.staff", "员工", "Staff"),
-    ("scan.label", "扫描库位条码", "Scan a bin barcode"),
-    ("scan.placeholder", "扫描或输入库位编码，按回车", "Scan or type a bin code, then Enter"),
+    ("scan.label", "扫描条码：库位、箱唛或物流单号", "Scan a barcode: bin, carton label or tracking number"),
+    ("scan.placeholder", "扫描或输入编码，按回车", "Scan or type a code, then Enter"),
     ("scan.open", "打开", "Open"),
-    ("scan.not_found", "未找到该库位：", "No bin with this code:"),
+    ("scan.not_found", "未找到该库位或发货单：", "No bin or shipment with this code:"),
     // Bins
     ("bins.title", "库位", "Bins"),
     ("bins.one", "库位详情", "Bin"),
@@ -298,6 +298,164 @@ const TABLE: &[(&str, &str, &str)] = &[
     ("err.username_taken", "该用户名已被使用", "This username is already used"),
     ("err.self_deactivation", "不能停用自己的账号", "You cannot deactivate your own account"),
     ("err.conflict", "已存在相同的记录", "A record with the same unique value already exists"),
+    // Inbound
+    ("nav.inbound", "入库", "Inbound"),
+    ("dock.title", "到货与入库", "Dock and inbound"),
+    ("dock.scan_label", "扫描物流单号或箱唛", "Scan a tracking number or carton label"),
+    ("dock.scan_placeholder", "扫描后按回车", "Scan, then Enter"),
+    ("dock.check_in", "签收", "Check in"),
+    ("dock.arriving", "待到货 / 收货中", "Expected and being received"),
+    ("dock.at_qc", "待质检", "Waiting for QC"),
+    ("dock.to_put_away", "待上架", "Waiting for putaway"),
+    ("dock.none", "暂无。", "None."),
+    (
+        "dock.arrived",
+        "{asn} 已签收到货，已扫 {done}/{total} 箱。",
+        "{asn} checked in: {done} of {total} cartons scanned.",
+    ),
+    ("dock.scanned", "{asn}：已扫 {done}/{total} 箱。", "{asn}: {done} of {total} cartons scanned."),
+    ("dock.carton", "第 {n} 箱已登记。", "Carton {n} counted."),
+    ("dock.carton_again", "第 {n} 箱之前已扫过。", "Carton {n} was already scanned."),
+    ("dock.rejected", "{asn} 已拒收。", "{asn} refused at the dock."),
+    ("dock.reject", "拒收", "Refuse"),
+    ("dock.reject_reason", "拒收原因", "Reason for refusal"),
+    ("dock.note", "备注", "Note"),
+    ("reject.damaged_packing", "外包装破损", "Damaged packing"),
+    ("reject.unreadable_labels", "箱唛无法识别", "Unreadable labels"),
+    ("reject.contents_not_matching", "货物与发货单不符", "Contents not matching"),
+    ("reject.late", "超时到货", "Late"),
+    ("reject.not_expected", "非预约到货", "Not expected"),
+    ("asn_status.draft", "草稿", "Draft"),
+    ("asn_status.submitted", "已发货", "Shipped"),
+    ("asn_status.arrived", "已到货", "Arrived"),
+    ("asn_status.receiving", "收货中", "Receiving"),
+    ("asn_status.received", "已收货", "Received"),
+    ("asn_status.partly_received", "部分收货", "Partly received"),
+    ("asn_status.inspecting", "质检中", "Inspecting"),
+    ("asn_status.inspected", "待上架", "Inspected"),
+    ("asn_status.completed", "已入库", "Completed"),
+    ("asn_status.returned", "已退供", "Returned"),
+    ("asn_status.rejected_at_dock", "已拒收", "Refused at dock"),
+    ("asn_status.cancelled", "已取消", "Cancelled"),
+    ("field.asn_no", "发货单号", "Shipment no."),
+    ("field.tracking_no", "物流单号", "Tracking no."),
+    ("field.cartons", "箱数", "Cartons"),
+    ("field.eta", "预计到货", "Expected"),
+    ("field.name", "名称", "Name"),
+    ("field.barcode", "条码", "Barcode"),
+    ("field.quantity", "数量", "Quantity"),
+    ("field.bin", "库位", "Bin"),
+    ("field.carton", "箱", "Carton"),
+    ("field.carton_no", "箱号", "Carton no."),
+    ("field.defect_code", "缺陷类型", "Defect"),
+    ("field.note", "备注", "Note"),
+    ("recv.title", "收货", "Receiving"),
+    ("recv.scan_carton", "扫描箱唛开箱", "Scan a carton label to open it"),
+    ("recv.scan_unit", "扫描商品条码", "Scan unit barcodes"),
+    ("recv.carton", "箱", "Carton"),
+    ("recv.quantity", "数量", "Quantity"),
+    ("recv.damaged_unit", "破损", "Damaged"),
+    ("recv.ok", "确定", "OK"),
+    ("recv.close_carton", "完成本箱", "Close carton"),
+    ("recv.close_receipt", "完成收货", "Close receipt"),
+    ("recv.expected_vs_counted", "应收 / 实收", "Expected vs counted"),
+    ("recv.expected", "应收", "Expected"),
+    ("recv.counted", "已点", "Counted"),
+    ("recv.received", "实收", "Received"),
+    ("recv.damaged", "破损", "Damaged"),
+    ("recv.diff", "差异", "Difference"),
+    ("recv.short", "短少", "Short"),
+    ("recv.over", "多出", "Over"),
+    ("recv.cartons", "箱", "Cartons"),
+    ("recv.carton_done", "已点完", "Counted"),
+    ("recv.carton_mine", "我正在点", "Counting (you)"),
+    ("recv.carton_other", "正在点：", "Being counted by"),
+    ("recv.carton_arrived", "已到", "Arrived"),
+    ("recv.report", "收货差异报告", "Discrepancy report"),
+    ("recv.opened", "已开第 {n} 箱，请扫描商品。", "Carton {n} open: scan its units."),
+    ("recv.counted_units", "{sku} × {q} 已点入第 {n} 箱。", "{sku} × {q} counted into carton {n}."),
+    (
+        "recv.damaged_units",
+        "{sku} × {q} 记为破损（第 {n} 箱）。",
+        "{sku} × {q} recorded as damaged (carton {n}).",
+    ),
+    (
+        "recv.not_on_shipment",
+        "{sku} 不在本发货单上：请放到异常区，已记录。",
+        "{sku} is not on this shipment: set it aside; recorded.",
+    ),
+    ("recv.carton_closed", "第 {n} 箱已完成。", "Carton {n} closed."),
+    ("recv.receipt_closed", "收货已完成，良品已转质检。", "Receipt closed; good units handed to QC."),
+    ("exception.unknown_carton", "未知箱", "Unknown carton"),
+    ("exception.unit_not_on_shipment", "非本单商品", "Unit not on shipment"),
+    ("exception.damaged", "破损", "Damaged"),
+    ("exception.over", "多出", "Over"),
+    ("exception.short", "短少", "Short"),
+    ("qc.measure", "实测重量与尺寸", "Measured weight and size"),
+    ("qc.save_measure", "保存实测", "Save measurements"),
+    ("qc.measured", "{sku} 的实测重量与尺寸已记录。", "Measurements of {sku} recorded."),
+    ("qc.title", "质检", "Quality inspection"),
+    ("qc.plan", "抽样方案", "Sampling plan"),
+    ("qc.lot", "批量", "Lot"),
+    ("qc.letter", "字码", "Code letter"),
+    ("qc.sample", "样本量", "Sample"),
+    ("qc.unit", "第几件", "Unit"),
+    ("qc.defects", "不合格", "Defects"),
+    ("qc.critical", "致命", "critical"),
+    ("qc.pass", "合格", "Pass"),
+    ("qc.defect", "不合格", "Defect"),
+    ("qc.defect_code", "缺陷类型", "Defect"),
+    ("qc.note", "备注", "Note"),
+    ("qc.lots", "检验批", "Inspection lots"),
+    ("qc.sampled", "已检", "Sampled"),
+    ("qc.recorded", "{sku}：已检 {n}/{of}。", "{sku}: {n} of {of} sampled."),
+    ("qc.accepted", "{sku}：批合格（已检 {n}/{of}）。", "{sku}: lot accepted ({n} of {of} sampled)."),
+    (
+        "qc.rejected",
+        "{sku}：批不合格，整批退供。",
+        "{sku}: lot rejected; all of it goes back to the supplier.",
+    ),
+    ("lot.pending", "待检", "Pending"),
+    ("lot.in_progress", "检验中", "In progress"),
+    ("lot.accepted", "合格", "Accepted"),
+    ("lot.rejected", "不合格", "Rejected"),
+    ("defect.damaged", "破损", "Damaged"),
+    ("defect.wrong_item", "错货", "Wrong item"),
+    ("defect.wrong_style_or_size", "款式/尺码不符", "Wrong style or size"),
+    ("defect.counterfeit_or_infringing", "假冒/侵权", "Counterfeit or infringing"),
+    ("defect.barcode_problem", "条码问题", "Barcode problem"),
+    ("defect.spec_not_matching", "规格不符", "Spec not matching"),
+    ("defect.missing_parts", "缺件", "Missing parts"),
+    ("defect.empty_box", "空箱", "Empty box"),
+    ("defect.weight_far_from_declared", "重量与申报不符", "Weight far from declared"),
+    ("putaway.title", "上架", "Putaway"),
+    ("putaway.scan_unit", "扫描商品条码", "Scan a unit's barcode"),
+    ("putaway.scan_bin", "扫描库位条码确认", "Scan the bin to confirm"),
+    ("putaway.confirm", "上架", "Put away"),
+    ("putaway.remaining", "待上架", "To put away"),
+    ("putaway.suggested", "建议库位", "Suggested bin"),
+    ("putaway.no_room", "无可用库位", "No bin with room"),
+    ("putaway.done", "{sku} × {q} 已上架到 {bin}。", "{sku} × {q} put away in {bin}."),
+    ("putaway.completed", "本单已全部入库。", "The shipment is complete."),
+    ("putaway.nothing_left", "没有待上架的商品。", "Nothing left to put away."),
+    ("err.illegal_transition", "当前状态不允许此操作", "Not allowed in the current state"),
+    ("err.unknown_code", "找不到该物流单号或箱唛", "No shipment or carton has this code"),
+    ("err.unknown_barcode", "找不到该商品条码", "No product has this barcode"),
+    ("err.unknown_carton", "本单没有这个箱", "No such carton on this shipment"),
+    ("err.carton_taken", "该箱正由其他收货员清点", "Another clerk is counting this carton"),
+    ("err.carton_closed", "该箱已点完", "This carton is already counted"),
+    ("err.carton_not_open", "请先扫描箱唛开箱", "Scan the carton label first"),
+    ("err.carton_of_other_shipment", "该箱属于其他发货单", "This carton belongs to another shipment"),
+    ("err.cartons_open", "还有未完成的箱", "Some cartons are still being counted"),
+    ("err.lot_decided", "该批已判定", "This lot is already decided"),
+    ("err.unknown_bin", "没有这个库位", "No such bin"),
+    ("err.bin_inactive", "该库位已停用", "This bin is not in use"),
+    ("err.not_a_storage_bin", "该库位不能存放商品", "Stock is not stored in this bin"),
+    ("err.bin_full", "库位容量不足", "The bin has no room"),
+    ("err.not_on_shipment", "该商品不在本单待上架列表中", "This product is not waiting for putaway here"),
+    ("err.exceeds_remaining", "超过待上架数量", "More than is left to put away"),
+    ("err.nothing_to_put_away", "该商品已全部上架", "Everything of this product is put away"),
+    ("err.insufficient_stock", "库存不足", "Not enough stock"),
 ];
 
 #[cfg(test)]
@@ -341,6 +499,24 @@ mod tests {
         }
     }
 
+    #[test]
+    fn every_inbound_word_has_a_name() {
+        use crate::inbound::domain::{
+            AsnStatus, DefectCode, DockRejectReason, ExceptionKind, InspectionStatus,
+        };
+        let mut words: Vec<String> = Vec::new();
+        words.extend(AsnStatus::ALL.iter().map(|s| format!("asn_status.{s}")));
+        words.extend(DefectCode::ALL.iter().map(|s| format!("defect.{s}")));
+        words.extend(DockRejectReason::ALL.iter().map(|s| format!("reject.{s}")));
+        words.extend(ExceptionKind::ALL.iter().map(|s| format!("exception.{s}")));
+        words.extend(InspectionStatus::ALL.iter().map(|s| format!("lot.{s}")));
+        for lang in [Lang::Zh, Lang::En] {
+            for w in &words {
+                assert!(lookup(lang, w).is_some(), "{w} has no text");
+            }
+        }
+    }
+
     /// Every `t("…")` in the templates and the console's code names a key
     /// of the table.
     #[test]
@@ -358,7 +534,7 @@ mod tests {
         let mut used = 0;
         for path in files {
             let text = std::fs::read_to_string(&path).unwrap();
-            for marker in ["t(\"", "t(lang, \"", "t(self.lang, \"", "t(user.lang, \""] {
+            for marker in ["t(\"", "t(lang, \"", "t(self.lang, \"", "t(user.lang, \"", "fill(lang, \""] {
                 for (i, _) in text.match_indices(marker) {
                     let rest = &text[i + marker.len()..];
                     let key = &rest[..rest.find('"').unwrap()];

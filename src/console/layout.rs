@@ -59,8 +59,9 @@ pub struct Problem {
     pub message: String,
 }
 
-const NAV: [(Area, &str, &str); 5] = [
+const NAV: [(Area, &str, &str); 6] = [
     (Area::Dashboard, "/console", "nav.dashboard"),
+    (Area::Inbound, "/console/dock", "nav.inbound"),
     (Area::Bins, "/console/bins", "nav.bins"),
     (Area::Suppliers, "/console/suppliers", "nav.suppliers"),
     (Area::ApiKeys, "/console/api-keys", "nav.api_keys"),
@@ -71,6 +72,7 @@ fn nav_area(area: Area) -> Area {
     match area {
         Area::BinImport => Area::Bins,
         Area::SupplierAdmin => Area::Suppliers,
+        Area::Receiving | Area::Qc => Area::Inbound,
         other => other,
     }
 }

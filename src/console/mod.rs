@@ -21,7 +21,7 @@ pub mod session;
 
 use actix_web::web;
 
-use pages::{api_keys, bins, dashboard, login, staff, suppliers};
+use pages::{api_keys, bins, dashboard, inbound, login, staff, suppliers};
 
 /// Largest console form body: the bin CSV import is the only big one.
 const FORM_LIMIT: usize = 512 * 1024;
@@ -51,6 +51,18 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .route("/bins/import", web::post().to(bins::import))
             .route("/bins/{code}", web::get().to(bins::show))
             .route("/bins/{code}/label", web::get().to(bins::label))
+            .route("/dock", web::get().to(inbound::dock))
+            .route("/dock", web::post().to(inbound::check_in))
+            .route("/dock/{asn_no}/reject", web::post().to(inbound::reject))
+            .route("/receiving/{asn_no}", web::get().to(inbound::receiving))
+            .route("/receiving/{asn_no}/scan", web::post().to(inbound::receive_scan))
+            .route("/receiving/{asn_no}/cartons/{n}/close", web::post().to(inbound::close_carton))
+            .route("/receiving/{asn_no}/close", web::post().to(inbound::close_receipt))
+            .route("/qc/{asn_no}", web::get().to(inbound::qc))
+            .route("/qc/{asn_no}/samples", web::post().to(inbound::qc_sample))
+            .route("/qc/{asn_no}/measure", web::post().to(inbound::qc_measure))
+            .route("/putaway/{asn_no}", web::get().to(inbound::putaway))
+            .route("/putaway/{asn_no}", web::post().to(inbound::putaway_scan))
             .route("/suppliers", web::get().to(suppliers::list))
             .route("/suppliers", web::post().to(suppliers::create))
             .route("/suppliers/{id}/status", web::post().to(suppliers::set_status))

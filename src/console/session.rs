@@ -35,6 +35,12 @@ pub enum Area {
     SupplierAdmin,
     ApiKeys,
     Staff,
+    /// The inbound hub (dock lists): receivers and QC.
+    Inbound,
+    /// Check-in, receiving and putaway.
+    Receiving,
+    /// Quality inspection.
+    Qc,
 }
 
 impl Area {
@@ -44,6 +50,9 @@ impl Area {
         match self {
             Area::Dashboard | Area::Bins => true,
             Area::Suppliers => role.covers(Role::Supervisor),
+            Area::Inbound => role.covers(Role::Receiver) || role.covers(Role::Qc),
+            Area::Receiving => role.covers(Role::Receiver),
+            Area::Qc => role.covers(Role::Qc),
             Area::BinImport | Area::SupplierAdmin | Area::ApiKeys | Area::Staff => role == Role::Admin,
         }
     }

@@ -60,6 +60,16 @@ fn find_code(conn: &mut DbConn, code: &str) -> Result<Scanned, AppError> {
     ))
 }
 
+/// The shipment number a scanned tracking number, carton label or shipment
+/// number belongs to, if any (for the console's global scan field).
+pub fn asn_no_for_code(conn: &mut DbConn, code: &str) -> Result<Option<String>, AppError> {
+    match find_code(conn, code) {
+        Ok(Scanned::Carton(a, _)) | Ok(Scanned::Shipment(a)) => Ok(Some(a.asn_no)),
+        Err(AppError::Validation { .. }) => Ok(None),
+        Err(e) => Err(e),
+    }
+}
+
 /// Scans a tracking number or a carton label at the dock: the shipment is
 /// checked in (once) and the carton counted as arrived (once).
 pub fn check_in(tx: &mut DbConn, code: &str, actor: &str) -> Result<CheckIn, AppError> {

@@ -100,3 +100,28 @@ fn a_bad_database_url_fails_with_its_reason() {
     assert!(err.contains("nobody-here"), "the real PostgreSQL error is shown: {err}");
     assert!(!std::path::Path::new("postgres:").exists(), "no stray SQLite file");
 }
+
+#[test]
+fn stock_verify_reports_a_whole_ledger_and_catches_a_tampered_balance() {
+    let db = FreshDb::new();
+    assert!(custody(&db, &["demo-data"], None).0);
+    let (ok, out, err) = custody(&db, &["stock", "verify"], None);
+    assert!(ok, "{err}");
+    assert!(out.contains("every balance equals its ledger"), "{out}");
+    let (ok, out, _) = custody(&db, &["stock", "expire-orders"], None);
+    assert!(ok && out.contains("0 stock-up order(s) timed out"), "{out}");
+    // Five units appear with no movement behind them: verify must say so.
+    let nil = if db.is_postgres() { "'00000000-0000-0000-0000-000000000000'" } else { "zeroblob(16)" };
+    let mut conn = custody::db::connect(&db.url, 1).unwrap().get().unwrap();
+    diesel::RunQueryDsl::execute(
+        diesel::sql_query(format!(
+            "INSERT INTO stock_balances SELECT supplier_id, id, {nil}, 'available', 5, '2026-11-23T00:00:00.000000Z' \
+             FROM skus LIMIT 1"
+        )),
+        &mut *conn,
+    )
+    .unwrap();
+    let (ok, out, _) = custody(&db, &["stock", "verify"], None);
+    assert!(!ok, "a tampered balance fails the check");
+    assert!(out.contains("MISMATCH") && out.contains("balance 5 but ledger 0"), "{out}");
+}

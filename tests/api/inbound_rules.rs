@@ -291,3 +291,37 @@ async fn a_lot_with_a_critical_defect_is_rejected_and_goes_back_to_the_supplier(
     let q: Vec<_> = penalties.as_array().unwrap().iter().filter(|p| p["kind"] == "quality_failure").collect();
     assert_eq!((q.len(), q[0]["amount_minor"].as_i64()), (1, Some(10_000 + 500 * 100)));
 }
+
+#[actix_web::test]
+async fn an_order_not_accepted_by_its_deliver_by_time_times_out() {
+    let app = spawn_app().await;
+    let w = world(&app).await;
+    let soon = (chrono::Utc::now() + chrono::Duration::milliseconds(1500)).to_rfc3339();
+    let past = (chrono::Utc::now() - chrono::Duration::hours(1)).to_rfc3339();
+    let body = |deliver: &str, r: &str| {
+        json!({"platform_ref": r, "supplier_id": w.supplier_id, "deliver_by": deliver, "arrive_by": deliver,
+            "lines": [{"sku_id": w.skus[0].0, "quantity": 5}]})
+    };
+    let (s, c) = code(&app, "/api/v1/stock-orders", &w.platform, body(&past, "PO-OLD")).await;
+    assert_eq!((s, c.as_str()), (422, "in_the_past"));
+    let (s, c) = code(&app, "/api/v1/stock-orders", &w.supplier, body(&soon, "PO-X")).await;
+    assert_eq!((s, c.as_str()), (403, "forbidden"), "suppliers do not order from themselves");
+    let (s, order) = app.post("/api/v1/stock-orders", &w.platform, &body(&soon, "PO-SOON")).await;
+    assert_eq!(s, 201);
+    let id = order["id"].as_str().unwrap();
+    tokio::time::sleep(std::time::Duration::from_millis(1600)).await;
+    let (s, c) = code(&app, &format!("/api/v1/stock-orders/{id}/accept"), &w.supplier, json!({})).await;
+    assert_eq!((s, c.as_str()), (409, "stock_order_expired"));
+    let (_, o) = app.get(&format!("/api/v1/stock-orders/{id}"), &w.platform).await;
+    assert_eq!(
+        (o["status"].as_str(), o["shipping_late"].as_bool()),
+        (Some("awaiting_acceptance"), Some(true))
+    );
+    let n = app.tx(custody::inbound::stock_orders::expire_overdue);
+    assert_eq!(n, 1);
+    let (_, o) = app.get(&format!("/api/v1/stock-orders/{id}"), &w.supplier).await;
+    assert_eq!(o["status"], "timed_out");
+    let events = crate::inbound::events_of(&app, &w.supplier, id).await;
+    let types: Vec<&str> = events.iter().map(|(t, _, _)| t.as_str()).collect();
+    assert_eq!(types, ["stock_order.created", "stock_order.timed_out"]);
+}

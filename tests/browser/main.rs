@@ -10,6 +10,7 @@
 #[path = "../common/mod.rs"]
 mod common;
 mod driver;
+mod inbound;
 
 use common::{PASSWORD, TestApp, spawn_app};
 use custody::warehouse::domain::BinType;

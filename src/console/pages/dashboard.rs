@@ -90,15 +90,23 @@ pub async fn scan(
         }
         Err(_) => None,
     };
-    match found {
-        Some(bin) => {
-            let to = format!("/console/bins/{}", layout::urlencode(&bin));
-            Ok(if user.htmx {
-                HttpResponse::Ok().insert_header(("HX-Redirect", to)).finish()
-            } else {
-                layout::see_other(&to)
-            })
+    // Not a bin: a tracking number, carton label or shipment number opens
+    // that shipment's receiving page.
+    let found = match found {
+        Some(bin) => Some(format!("/console/bins/{}", layout::urlencode(&bin))),
+        None => {
+            let c = code.clone();
+            crate::db::run(&state.pool, move |conn| crate::inbound::receiving::asn_no_for_code(conn, &c))
+                .await?
+                .map(|no| format!("/console/receiving/{}", layout::urlencode(&no)))
         }
+    };
+    match found {
+        Some(to) => Ok(if user.htmx {
+            HttpResponse::Ok().insert_header(("HX-Redirect", to)).finish()
+        } else {
+            layout::see_other(&to)
+        }),
         None => {
             // Long garbage from a misread stays readable in the message.
             let shown: String = q.code.trim().chars().take(64).collect();

@@ -4,6 +4,7 @@
 pub mod api_keys;
 pub mod bins;
 pub mod dashboard;
+pub mod inbound;
 pub mod login;
 pub mod staff;
 pub mod suppliers;
