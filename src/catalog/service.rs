@@ -152,12 +152,12 @@ pub fn register(conn: &mut DbConn, supplier_id: SupplierId, input: &SkuInput) ->
 
 /// A SKU's event: ids, codes, status and what changed.
 fn sku_event(sku: &Sku, event_type: EventType, extra: serde_json::Value) -> NewEvent {
-    let mut payload = serde_json::json!({
-        "sku_id": sku.id, "supplier_id": sku.supplier_id, "sku_code": sku.sku_code, "status": sku.status,
-    });
-    if let (Some(p), serde_json::Value::Object(extra)) = (payload.as_object_mut(), extra) {
-        p.extend(extra);
-    }
+    let payload = crate::events::store::merged(
+        serde_json::json!({
+            "sku_id": sku.id, "supplier_id": sku.supplier_id, "sku_code": sku.sku_code, "status": sku.status,
+        }),
+        extra,
+    );
     NewEvent {
         event_type,
         aggregate_id: AggregateId(sku.id.0),

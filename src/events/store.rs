@@ -48,6 +48,15 @@ pub struct OutboxRow {
     pub parked_at: Option<Timestamp>,
 }
 
+/// `base` with the fields of `extra` added (both JSON objects): the common
+/// fields of a document's events plus what this one adds.
+pub fn merged(mut base: serde_json::Value, extra: serde_json::Value) -> serde_json::Value {
+    if let (Some(b), serde_json::Value::Object(extra)) = (base.as_object_mut(), extra) {
+        b.extend(extra);
+    }
+    base
+}
+
 /// Records an event in the caller's write transaction and returns its id.
 /// Sequence numbers count 1, 2, 3... per aggregate; the row lock on the
 /// aggregate's counter orders concurrent changes of one document.

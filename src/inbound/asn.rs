@@ -543,12 +543,12 @@ pub fn record(
     event_type: EventType,
     extra: serde_json::Value,
 ) -> Result<(), AppError> {
-    let mut payload = serde_json::json!({
-        "asn_id": asn.id, "asn_no": asn.asn_no, "supplier_id": asn.supplier_id, "status": asn.status,
-    });
-    if let (Some(p), serde_json::Value::Object(extra)) = (payload.as_object_mut(), extra) {
-        p.extend(extra);
-    }
+    let payload = crate::events::store::merged(
+        serde_json::json!({
+            "asn_id": asn.id, "asn_no": asn.asn_no, "supplier_id": asn.supplier_id, "status": asn.status,
+        }),
+        extra,
+    );
     events::record(
         tx,
         NewEvent {

@@ -334,24 +334,21 @@ pub fn scan(tx: &mut DbConn, id: AsnId, input: &ScanInput, actor: &str) -> Resul
         ));
     };
     let on_shipment = store::lines(tx, id)?.iter().any(|l| l.sku_id == sku.id);
-    let now = Timestamp::now();
     if !on_shipment {
         // Another supplier's product is recorded by barcode only.
         let own = sku.supplier_id == row.supplier_id;
-        store::insert_exception(
+        record_exception(
             tx,
-            &ExceptionRow {
-                id: ExceptionId::generate(),
-                asn_id: id,
+            Exception {
+                asn: id,
                 carton_no: Some(c.carton_no),
-                kind: ExceptionKind::UnitNotOnShipment.as_str().into(),
-                sku_id: own.then_some(sku.id),
+                kind: ExceptionKind::UnitNotOnShipment,
+                sku: own.then_some(sku.id),
                 code: code.clone(),
                 quantity,
                 note: String::new(),
-                actor: actor.into(),
-                created_at: now,
             },
+            actor,
         )?;
         return Ok(ScanResult {
             outcome: ScanOutcome::UnitNotOnShipment,
@@ -379,20 +376,18 @@ pub fn scan(tx: &mut DbConn, id: AsnId, input: &ScanInput, actor: &str) -> Resul
             .execute(tx)?;
     }
     if input.damaged {
-        store::insert_exception(
+        record_exception(
             tx,
-            &ExceptionRow {
-                id: ExceptionId::generate(),
-                asn_id: id,
+            Exception {
+                asn: id,
                 carton_no: Some(c.carton_no),
-                kind: ExceptionKind::Damaged.as_str().into(),
-                sku_id: Some(sku.id),
-                code,
+                kind: ExceptionKind::Damaged,
+                sku: Some(sku.id),
+                code: code.clone(),
                 quantity,
                 note: String::new(),
-                actor: actor.into(),
-                created_at: now,
             },
+            actor,
         )?;
     }
     Ok(ScanResult {
@@ -413,6 +408,37 @@ pub struct UnknownCartonInput {
     pub note: String,
 }
 
+/// A receiving exception about to be recorded.
+struct Exception {
+    asn: AsnId,
+    carton_no: Option<i32>,
+    kind: ExceptionKind,
+    sku: Option<SkuId>,
+    /// The barcode or label scanned.
+    code: String,
+    quantity: i32,
+    note: String,
+}
+
+fn record_exception(tx: &mut DbConn, e: Exception, actor: &str) -> Result<(), AppError> {
+    store::insert_exception(
+        tx,
+        &ExceptionRow {
+            id: ExceptionId::generate(),
+            asn_id: e.asn,
+            carton_no: e.carton_no,
+            kind: e.kind.as_str().into(),
+            sku_id: e.sku,
+            code: e.code,
+            quantity: e.quantity,
+            note: e.note,
+            actor: actor.into(),
+            created_at: Timestamp::now(),
+        },
+    )?;
+    Ok(())
+}
+
 /// Records a carton that came with the shipment but is on no shipment.
 pub fn unknown_carton(
     tx: &mut DbConn,
@@ -430,20 +456,18 @@ pub fn unknown_carton(
             ),
         ));
     }
-    store::insert_exception(
+    record_exception(
         tx,
-        &ExceptionRow {
-            id: ExceptionId::generate(),
-            asn_id: id,
+        Exception {
+            asn: id,
             carton_no: None,
-            kind: ExceptionKind::UnknownCarton.as_str().into(),
-            sku_id: None,
+            kind: ExceptionKind::UnknownCarton,
+            sku: None,
             code: input.label.trim().chars().take(80).collect(),
             quantity: 0,
             note: input.note.trim().chars().take(500).collect(),
-            actor: actor.into(),
-            created_at: Timestamp::now(),
         },
+        actor,
     )?;
     asn::get(tx, id, None)
 }
@@ -617,24 +641,21 @@ pub fn close_receipt(
         ));
     }
     let before = report(tx, id, None)?;
-    let now = Timestamp::now();
     for l in &before.lines {
         for (kind, q) in [(ExceptionKind::Short, l.short), (ExceptionKind::Over, l.over)] {
             if q > 0 {
-                store::insert_exception(
+                record_exception(
                     tx,
-                    &ExceptionRow {
-                        id: ExceptionId::generate(),
-                        asn_id: id,
+                    Exception {
+                        asn: id,
                         carton_no: None,
-                        kind: kind.as_str().into(),
-                        sku_id: Some(l.sku_id),
+                        kind,
+                        sku: Some(l.sku_id),
                         code: l.sku_code.clone(),
                         quantity: q,
                         note: String::new(),
-                        actor: actor.into(),
-                        created_at: now,
                     },
+                    actor,
                 )?;
             }
         }

@@ -221,14 +221,14 @@ fn record(
     event_type: EventType,
     extra: serde_json::Value,
 ) -> Result<(), AppError> {
-    let mut payload = serde_json::json!({
-        "stock_order_id": o.id, "order_no": o.order_no, "platform_ref": o.platform_ref,
-        "supplier_id": o.supplier_id, "status": o.status,
-        "shipping_late": o.shipping_late, "arrival_late": o.arrival_late,
-    });
-    if let (Some(p), serde_json::Value::Object(extra)) = (payload.as_object_mut(), extra) {
-        p.extend(extra);
-    }
+    let payload = crate::events::store::merged(
+        serde_json::json!({
+            "stock_order_id": o.id, "order_no": o.order_no, "platform_ref": o.platform_ref,
+            "supplier_id": o.supplier_id, "status": o.status,
+            "shipping_late": o.shipping_late, "arrival_late": o.arrival_late,
+        }),
+        extra,
+    );
     events::record(
         tx,
         NewEvent {

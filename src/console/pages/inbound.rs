@@ -55,6 +55,26 @@ fn refused(ui: Ui, e: AppError) -> Result<(Ui, StatusCode), ConsoleError> {
     Ok((ui.with_problems(&e), status))
 }
 
+/// The page again after an action: its message on success, its problems
+/// (and their status) on a refusal the user can fix.
+async fn answer<F, Fut>(
+    ui: Ui,
+    result: Result<Option<Message>, AppError>,
+    page: F,
+) -> Result<HttpResponse, ConsoleError>
+where
+    F: FnOnce(Ui, Option<Message>, StatusCode) -> Fut,
+    Fut: std::future::Future<Output = Result<HttpResponse, ConsoleError>>,
+{
+    match result {
+        Ok(message) => page(ui, message, StatusCode::OK).await,
+        Err(e) => {
+            let (ui, status) = refused(ui, e)?;
+            page(ui, None, status).await
+        }
+    }
+}
+
 // ---- dock
 
 #[derive(Template)]
@@ -334,19 +354,12 @@ pub async fn receive_scan(
         })
     })
     .await;
-    match result {
-        Ok(text) => {
-            let message = match text.strip_prefix('!') {
-                Some(t) => Message::warn(t.to_owned()),
-                None => Message::ok(text),
-            };
-            receiving_page(&state, &user, ui, asn_no, message, StatusCode::OK).await
-        }
-        Err(e) => {
-            let (ui, status) = refused(ui, e)?;
-            receiving_page(&state, &user, ui, asn_no, None, status).await
-        }
-    }
+    let result = result.map(|text| match text.strip_prefix('!') {
+        Some(t) => Message::warn(t.to_owned()),
+        None => Message::ok(text),
+    });
+    let (st, us) = (&state, &user);
+    answer(ui, result, move |ui, m, s| receiving_page(st, us, ui, asn_no, m, s)).await
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -367,19 +380,15 @@ pub async fn close_carton(
         receiving::close_carton(tx, a.id, n, &actor)
     })
     .await;
-    match result {
-        Ok(_) => {
-            let text = {
-                let lang = user.lang;
-                fill(lang, "recv.carton_closed", &[("n", n.to_string())])
-            };
-            receiving_page(&state, &user, ui, asn_no, Message::ok(text), StatusCode::OK).await
-        }
-        Err(e) => {
-            let (ui, status) = refused(ui, e)?;
-            receiving_page(&state, &user, ui, asn_no, None, status).await
-        }
-    }
+    let result = result.map(|_| {
+        let text = {
+            let lang = user.lang;
+            fill(lang, "recv.carton_closed", &[("n", n.to_string())])
+        };
+        Message::ok(text)
+    });
+    let (st, us) = (&state, &user);
+    answer(ui, result, move |ui, m, s| receiving_page(st, us, ui, asn_no, m, s)).await
 }
 
 pub async fn close_receipt(
@@ -397,16 +406,12 @@ pub async fn close_receipt(
         receiving::close_receipt(tx, a.id, &actor, &qc)
     })
     .await;
-    match result {
-        Ok(_) => {
-            let text = i18n::t(user.lang, "recv.receipt_closed").to_owned();
-            receiving_page(&state, &user, ui, asn_no, Message::ok(text), StatusCode::OK).await
-        }
-        Err(e) => {
-            let (ui, status) = refused(ui, e)?;
-            receiving_page(&state, &user, ui, asn_no, None, status).await
-        }
-    }
+    let result = result.map(|_| {
+        let text = i18n::t(user.lang, "recv.receipt_closed").to_owned();
+        Message::ok(text)
+    });
+    let (st, us) = (&state, &user);
+    answer(ui, result, move |ui, m, s| receiving_page(st, us, ui, asn_no, m, s)).await
 }
 
 // ---- quality inspection
@@ -497,25 +502,20 @@ pub async fn qc_sample(
         qc::record_sample(tx, a.id, sku, &input, &actor)
     })
     .await;
-    match outcome {
-        Ok(lot) => {
-            let args = [
-                ("sku", lot.sku_code.clone()),
-                ("n", lot.sampled.to_string()),
-                ("of", lot.sample_size.to_string()),
-            ];
-            let message = match lot.status {
-                InspectionStatus::Accepted => Message::ok(fill(lang, "qc.accepted", &args)),
-                InspectionStatus::Rejected => Message::warn(fill(lang, "qc.rejected", &args)),
-                _ => Message::ok(fill(lang, "qc.recorded", &args)),
-            };
-            qc_page(&state, &user, ui, asn_no, message, StatusCode::OK).await
+    let result = outcome.map(|lot| {
+        let args = [
+            ("sku", lot.sku_code.clone()),
+            ("n", lot.sampled.to_string()),
+            ("of", lot.sample_size.to_string()),
+        ];
+        match lot.status {
+            InspectionStatus::Accepted => Message::ok(fill(lang, "qc.accepted", &args)),
+            InspectionStatus::Rejected => Message::warn(fill(lang, "qc.rejected", &args)),
+            _ => Message::ok(fill(lang, "qc.recorded", &args)),
         }
-        Err(e) => {
-            let (ui, status) = refused(ui, e)?;
-            qc_page(&state, &user, ui, asn_no, None, status).await
-        }
-    }
+    });
+    let (st, us) = (&state, &user);
+    answer(ui, result, move |ui, m, s| qc_page(st, us, ui, asn_no, m, s)).await
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -672,18 +672,16 @@ pub async fn putaway_scan(
         putaway::confirm(tx, a.id, &input, &actor)
     })
     .await;
-    match result {
-        Ok(r) => {
-            let args = [("q", r.quantity.to_string()), ("sku", r.sku_code), ("bin", r.bin_code)];
-            let mut text = fill(lang, "putaway.done", &args);
-            if r.asn.status == AsnStatus::Completed {
-                text = format!("{text} {}", i18n::t(lang, "putaway.completed"));
-            }
-            putaway_page(&state, &user, ui, asn_no, None, Message::ok(text), StatusCode::OK).await
+    let result = result.map(|r| {
+        let args = [("q", r.quantity.to_string()), ("sku", r.sku_code), ("bin", r.bin_code)];
+        let mut text = fill(lang, "putaway.done", &args);
+        if r.asn.status == AsnStatus::Completed {
+            text = format!("{text} {}", i18n::t(lang, "putaway.completed"));
         }
-        Err(e) => {
-            let (ui, status) = refused(ui, e)?;
-            putaway_page(&state, &user, ui, asn_no, Some(barcode), None, status).await
-        }
-    }
+        Message::ok(text)
+    });
+    // A refusal keeps the scanned unit, so that only the bin is scanned again.
+    let keep = result.is_err().then_some(barcode);
+    let (st, us) = (&state, &user);
+    answer(ui, result, move |ui, m, s| putaway_page(st, us, ui, asn_no, keep, m, s)).await
 }
