@@ -364,7 +364,13 @@ fn serve(config: Config, demo: bool) -> anyhow::Result<()> {
             );
         }
     }
-    spawn_housekeeping(pool.clone());
+    if !config.pii_keys_configured {
+        tracing::warn!(
+            "CUSTODY_PII_KEYS is not set: buyer data is sealed with a key for this process only and \
+             cannot be read after a restart; set it for anything real"
+        );
+    }
+    spawn_housekeeping(pool.clone(), config.pii_retention_days);
     let listener = TcpListener::bind(config.bind)
         .map_err(|e| anyhow::anyhow!("cannot listen on {}: {e}", config.bind))?;
     let addr = listener.local_addr()?;
@@ -411,7 +417,7 @@ fn stock(cmd: Stock, config: &Config) -> anyhow::Result<()> {
 /// Every minute: times out stock-up orders not accepted by their deliver-by
 /// time; every ten: drops expired sessions and idempotency records. On its
 /// own thread so it never touches the HTTP workers.
-fn spawn_housekeeping(pool: Pool) {
+fn spawn_housekeeping(pool: Pool, pii_retention_days: i64) {
     std::thread::Builder::new()
         .name("housekeeping".into())
         .spawn(move || {
@@ -422,6 +428,14 @@ fn spawn_housekeeping(pool: Pool) {
                         Ok(0) => {}
                         Ok(n) => tracing::info!(stock_orders = n, "stock-up orders timed out"),
                         Err(e) => tracing::warn!(error = %e, "timing out stock-up orders failed"),
+                    }
+                    let erase = |tx: &mut db::DbConn| {
+                        crate::outbound::orders::erase_expired_buyers(tx, pii_retention_days)
+                    };
+                    match db::write_tx(&mut conn, erase) {
+                        Ok(0) => {}
+                        Ok(n) => tracing::info!(orders = n, "buyer data erased after the retention period"),
+                        Err(e) => tracing::warn!(error = %e, "erasing buyer data failed"),
                     }
                 }
                 if tick % 10 != 0 {

@@ -38,6 +38,12 @@ pub struct Config {
     pub event_max_bytes: usize,
     /// How QC lots are planned (AQL for major defects, inspection level).
     pub qc: crate::inbound::qc::QcSettings,
+    /// Keys that seal buyers' personal data (first seals, all open).
+    pub pii_keys: crate::outbound::pii::Keys,
+    /// Whether `pii_keys` came from the configuration (else a key for this
+    /// process only).
+    pub pii_keys_configured: bool,
+    pub pii_retention_days: i64,
 }
 
 /// (name, default, meaning): the one table of settings.
@@ -103,6 +109,12 @@ pub const SETTINGS: &[(&str, &str, &str)] = &[
         "AQL (ISO 2859-1) for major defects at quality inspection; critical defects always use 0.",
     ),
     ("CUSTODY_QC_LEVEL", "II", "General inspection level for sampling: I, II or III (or S-1 to S-4)."),
+    (
+        "CUSTODY_PII_KEYS",
+        "(a key for this process only)",
+        "Keys sealing buyer data, id:64-hex pairs, comma-separated; the first seals, all open (rotation).",
+    ),
+    ("CUSTODY_PII_RETENTION_DAYS", "30", "Days after cancellation before an order's buyer data is erased."),
 ];
 
 #[derive(Debug)]
@@ -191,6 +203,12 @@ impl Config {
                 )?,
                 level: parsed("CUSTODY_QC_LEVEL", get("CUSTODY_QC_LEVEL"), Default::default())?,
             },
+            pii_keys: match get("CUSTODY_PII_KEYS") {
+                Some(v) => v.parse().map_err(|e| ConfigError(format!("CUSTODY_PII_KEYS: {e}")))?,
+                None => crate::outbound::pii::Keys::ephemeral(),
+            },
+            pii_keys_configured: get("CUSTODY_PII_KEYS").is_some(),
+            pii_retention_days: parsed("CUSTODY_PII_RETENTION_DAYS", get("CUSTODY_PII_RETENTION_DAYS"), 30)?,
         };
         if !(1..=10_000).contains(&cfg.relay_batch_size) {
             return Err(ConfigError("CUSTODY_RELAY_BATCH must be 1 to 10000".into()));

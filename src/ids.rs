@@ -65,3 +65,7 @@ crate::typed_id!(
     /// A penalty charged to a supplier.
     PenaltyId
 );
+crate::typed_id!(
+    /// A consumer order from the platform.
+    OrderId
+);

@@ -16,6 +16,7 @@ pub mod http;
 pub mod ids;
 pub mod inbound;
 pub mod labels;
+pub mod outbound;
 pub mod stock;
 pub mod suppliers;
 pub mod telemetry;
@@ -30,5 +31,6 @@ pub fn api_routes(cfg: &mut actix_web::web::ServiceConfig) {
     warehouse::api::configure(cfg);
     inbound::api::configure(cfg);
     stock::api::configure(cfg);
+    outbound::api::configure(cfg);
     events::api::configure(cfg);
 }

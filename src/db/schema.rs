@@ -160,6 +160,7 @@ diesel::joinable!(stock_order_lines -> skus (sku_id));
 diesel::joinable!(qc_inspections -> skus (sku_id));
 diesel::joinable!(stock_balances -> skus (sku_id));
 diesel::joinable!(penalties -> penalty_rules (rule_id));
+diesel::joinable!(order_lines -> orders (order_id));
 
 /// Calls the macro `$m` with every table, so that the one list serves
 /// diesel's joins here and the schema test (which checks each table's
@@ -195,7 +196,10 @@ macro_rules! all_tables {
             cycle_counts,
             cycle_count_lines,
             penalty_rules,
-            penalties
+            penalties,
+            orders,
+            order_lines,
+            order_allocations
         }
     };
 }
@@ -529,5 +533,58 @@ diesel::table! {
         currency -> Text,
         basis -> Text,
         created_at -> UtcInstant,
+    }
+}
+
+diesel::table! {
+    use diesel::sql_types::*;
+    use crate::db::types::*;
+
+    orders (id) {
+        id -> PortableUuid,
+        order_no -> Text,
+        platform_order_id -> Text,
+        shop -> Text,
+        market -> Text,
+        destination_country -> Text,
+        service_level -> Text,
+        ship_by -> UtcInstant,
+        status -> Text,
+        buyer_sealed -> Nullable<Binary>,
+        buyer_key_id -> Nullable<Text>,
+        buyer_masked -> Text,
+        buyer_erased_at -> Nullable<UtcInstant>,
+        cancelled_at -> Nullable<UtcInstant>,
+        created_at -> UtcInstant,
+        updated_at -> UtcInstant,
+    }
+}
+
+diesel::table! {
+    use diesel::sql_types::*;
+    use crate::db::types::*;
+
+    order_lines (order_id, line_no) {
+        order_id -> PortableUuid,
+        line_no -> Integer,
+        sku_id -> PortableUuid,
+        owner_id -> PortableUuid,
+        quantity -> Integer,
+        allocated -> Integer,
+        cancelled -> Integer,
+        unit_price_minor -> BigInt,
+        currency -> Text,
+    }
+}
+
+diesel::table! {
+    use diesel::sql_types::*;
+    use crate::db::types::*;
+
+    order_allocations (order_id, line_no, bin_id) {
+        order_id -> PortableUuid,
+        line_no -> Integer,
+        bin_id -> PortableUuid,
+        quantity -> Integer,
     }
 }

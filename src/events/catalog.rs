@@ -69,6 +69,10 @@ pub const STOCK_RELEASED: EventType = EventType::new("stock", "released");
 pub const STOCK_COUNTED: EventType = EventType::new("stock", "counted");
 pub const INVENTORY_AVAILABLE_CHANGED: EventType = EventType::new("inventory", "available_changed");
 pub const PENALTY_RECORDED: EventType = EventType::new("penalty", "recorded");
+pub const ORDER_RECEIVED: EventType = EventType::new("order", "received");
+pub const ORDER_ALLOCATED: EventType = EventType::new("order", "allocated");
+pub const ORDER_BACKORDERED: EventType = EventType::new("order", "backordered");
+pub const ORDER_CANCELLED: EventType = EventType::new("order", "cancelled");
 
 pub const ALL: &[EventType] = &[
     SUPPLIER_REGISTERED,
@@ -102,6 +106,10 @@ pub const ALL: &[EventType] = &[
     STOCK_COUNTED,
     INVENTORY_AVAILABLE_CHANGED,
     PENALTY_RECORDED,
+    ORDER_RECEIVED,
+    ORDER_ALLOCATED,
+    ORDER_BACKORDERED,
+    ORDER_CANCELLED,
 ];
 
 #[cfg(test)]

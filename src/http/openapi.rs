@@ -83,6 +83,11 @@ use crate::{catalog, error, http, suppliers, warehouse};
         crate::stock::api::submit_count,
         crate::stock::api::approve_count,
         crate::stock::api::reject_count,
+        crate::outbound::api::create_order,
+        crate::outbound::api::create_batch,
+        crate::outbound::api::list_orders,
+        crate::outbound::api::show_order,
+        crate::outbound::api::cancel_order,
     ),
     components(schemas(error::Problem, error::FieldError)),
     modifiers(&BearerAuth),
@@ -97,6 +102,7 @@ use crate::{catalog, error, http, suppliers, warehouse};
         (name = "quality", description = "Quality inspection by ISO 2859-1 sampling (staff)"),
         (name = "putaway", description = "Putaway into bins (staff)"),
         (name = "stock", description = "Stock, the ledger, supervisor functions and cycle counts"),
+        (name = "outbound", description = "Consumer orders from the platform: intake and allocation"),
         (name = "events", description = "Status events: the feed (RabbitMQ carries the same events)"),
     )
 )]

@@ -87,6 +87,10 @@ pub enum Reason {
     AdjustDamaged,
     /// A cycle count's approved variance.
     CycleCount,
+    /// Reserved for an order.
+    Reserved,
+    /// An order's reservation given back (cancelled).
+    Unreserved,
 }
 
 impl Reason {
@@ -104,6 +108,8 @@ impl Reason {
             Self::AdjustLost => "adjust_lost",
             Self::AdjustDamaged => "adjust_damaged",
             Self::CycleCount => "cycle_count",
+            Self::Reserved => "reserved",
+            Self::Unreserved => "unreserved",
         }
     }
 }

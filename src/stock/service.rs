@@ -75,6 +75,11 @@ pub fn apply(tx: &mut DbConn, m: &Movement) -> Result<MovementId, AppError> {
     )?;
     let into_available = m.to.is_some_and(|p| p.bucket == Bucket::Available);
     let out_of_available = m.from.is_some_and(|p| p.bucket == Bucket::Available);
+    // Orders waiting for this SKU take what just became available (their
+    // reservation moves units out of available, so this does not recurse).
+    if into_available && !out_of_available {
+        crate::outbound::orders::allocate_backorders(tx, m.sku)?;
+    }
     if into_available != out_of_available {
         let available = store::total_in_bucket(tx, m.owner, m.sku, Bucket::Available.as_str())?;
         let change = if into_available { m.quantity } else { -m.quantity };

@@ -190,3 +190,31 @@ pub fn totals_by_sku(
         .load(conn)?;
     Ok(rows.into_iter().map(|(s, b, q)| ((s, b), q.unwrap_or(0))).collect())
 }
+
+/// An owner's available units of a SKU per bin, first-in first-out: the
+/// bin whose stock was put away earliest first (then walk order by id).
+pub fn available_fifo(conn: &mut DbConn, owner: SupplierId, sku: SkuId) -> QueryResult<Vec<(BinId, i32)>> {
+    let rows: Vec<(BinId, i32)> = stock_balances::table
+        .filter(stock_balances::owner_id.eq(owner))
+        .filter(stock_balances::sku_id.eq(sku))
+        .filter(stock_balances::bucket.eq("available"))
+        .filter(stock_balances::quantity.gt(0))
+        .select((stock_balances::bin_id, stock_balances::quantity))
+        .load(conn)?;
+    let mut keyed = Vec::with_capacity(rows.len());
+    for (bin, q) in rows {
+        // Movement ids are UUID v7: the smallest is the earliest.
+        let first: Option<MovementId> = stock_movements::table
+            .filter(stock_movements::owner_id.eq(owner))
+            .filter(stock_movements::sku_id.eq(sku))
+            .filter(stock_movements::to_bin.eq(bin))
+            .filter(stock_movements::to_bucket.eq("available"))
+            .order(stock_movements::id)
+            .select(stock_movements::id)
+            .first(conn)
+            .optional()?;
+        keyed.push((first, bin, q));
+    }
+    keyed.sort_by_key(|(first, bin, _)| (*first, *bin));
+    Ok(keyed.into_iter().map(|(_, b, q)| (b, q)).collect())
+}

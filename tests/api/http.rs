@@ -144,6 +144,7 @@ async fn openapi_lists_every_endpoint() {
         ("src/events/api.rs", "/api/v1"),
         ("src/inbound/api.rs", "/api/v1"),
         ("src/stock/api.rs", "/api/v1"),
+        ("src/outbound/api.rs", "/api/v1"),
     ];
     for (file, prefix) in files {
         let text = std::fs::read_to_string(format!("{root}/{file}")).unwrap();

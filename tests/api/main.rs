@@ -10,6 +10,7 @@ mod events;
 mod http;
 mod inbound;
 mod inbound_rules;
+mod orders;
 mod schema;
 mod stock;
 mod suppliers;

@@ -1,0 +1,188 @@
+//! Order endpoints (platform key; staff read).
+
+use actix_web::http::StatusCode;
+use actix_web::{HttpResponse, get, post, web};
+use serde::{Deserialize, Serialize};
+
+use super::orders::{self, Order, OrderInput, OrderStatus};
+use crate::auth::{ApiCaller, Caller};
+use crate::db;
+use crate::error::{AppError, FieldError, Problem};
+use crate::http::AppState;
+use crate::http::pagination::{Page, PageParams};
+use crate::ids::OrderId;
+
+/// Most orders in one batch request.
+pub const MAX_BATCH: usize = 500;
+
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.service(create_order)
+        .service(create_batch)
+        .service(list_orders)
+        .service(show_order)
+        .service(cancel_order);
+}
+
+fn platform_only(caller: &Caller) -> Result<(), AppError> {
+    match caller {
+        Caller::Platform { .. } => Ok(()),
+        _ => Err(AppError::forbidden("Orders come in with the platform key.")),
+    }
+}
+
+fn reader(caller: &Caller) -> Result<(), AppError> {
+    match caller {
+        Caller::Platform { .. } | Caller::Staff { .. } => Ok(()),
+        Caller::Supplier { .. } => Err(AppError::forbidden("Orders are read by the platform and staff.")),
+    }
+}
+
+/// Take in one order (platform key) and allocate it. Idempotent on
+/// `platform_order_id`: a repeat returns the existing order with 200.
+#[utoipa::path(post, path = "/api/v1/orders", tag = "outbound", request_body = OrderInput,
+    responses((status = 201, body = Order), (status = 200, body = Order, description = "Already taken in"),
+        (status = 422, body = Problem, description = "unknown_sku, unsupported_destination, invalid_phone, ...")),
+    security(("bearer" = [])))]
+#[post("/orders")]
+pub async fn create_order(
+    state: web::Data<AppState>,
+    caller: ApiCaller,
+    body: web::Json<OrderInput>,
+) -> Result<HttpResponse, AppError> {
+    platform_only(&caller.0)?;
+    let input = body.into_inner();
+    let keys = state.config.pii_keys.clone();
+    let (order, created) = db::transact(&state.pool, move |tx| orders::intake(tx, &input, &keys)).await?;
+    Ok(HttpResponse::build(if created { StatusCode::CREATED } else { StatusCode::OK }).json(order))
+}
+
+#[derive(Debug, Deserialize, Serialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct BatchInput {
+    /// 1 to 500 orders.
+    pub orders: Vec<OrderInput>,
+}
+
+#[derive(Debug, Clone, Copy, Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum BatchOutcome {
+    Created,
+    /// Taken in before: the existing order.
+    Existing,
+    /// Refused: see `errors`; nothing of it was written.
+    Invalid,
+}
+
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct BatchResult {
+    pub platform_order_id: String,
+    pub outcome: BatchOutcome,
+    pub order: Option<Order>,
+    pub errors: Vec<FieldError>,
+}
+
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct BatchResponse {
+    pub created: usize,
+    pub existing: usize,
+    pub invalid: usize,
+    /// One per order, in the request's order.
+    pub results: Vec<BatchResult>,
+}
+
+/// Take in up to 500 orders at once (platform key). Each order stands
+/// alone: a bad one is reported and skipped, the others go in.
+#[utoipa::path(post, path = "/api/v1/orders/batch", tag = "outbound", request_body = BatchInput,
+    responses((status = 200, body = BatchResponse), (status = 422, body = Problem, description = "batch_size")),
+    security(("bearer" = [])))]
+#[post("/orders/batch")]
+pub async fn create_batch(
+    state: web::Data<AppState>,
+    caller: ApiCaller,
+    body: web::Json<BatchInput>,
+) -> Result<web::Json<BatchResponse>, AppError> {
+    platform_only(&caller.0)?;
+    let input = body.into_inner();
+    if input.orders.is_empty() || input.orders.len() > MAX_BATCH {
+        return Err(AppError::invalid("orders", "batch_size", format!("1 to {MAX_BATCH} orders per batch")));
+    }
+    let keys = state.config.pii_keys.clone();
+    let results = db::run(&state.pool, move |conn| {
+        let mut results = Vec::with_capacity(input.orders.len());
+        for o in &input.orders {
+            let platform_order_id = o.platform_order_id.clone();
+            match db::write_tx(conn, |tx| orders::intake(tx, o, &keys)) {
+                Ok((order, created)) => results.push(BatchResult {
+                    platform_order_id,
+                    outcome: if created { BatchOutcome::Created } else { BatchOutcome::Existing },
+                    order: Some(order),
+                    errors: Vec::new(),
+                }),
+                Err(AppError::Validation { errors, .. }) => results.push(BatchResult {
+                    platform_order_id,
+                    outcome: BatchOutcome::Invalid,
+                    order: None,
+                    errors,
+                }),
+                Err(e) => return Err(e),
+            }
+        }
+        Ok(results)
+    })
+    .await?;
+    let count = |f: fn(&BatchOutcome) -> bool| results.iter().filter(|r| f(&r.outcome)).count();
+    Ok(web::Json(BatchResponse {
+        created: count(|o| matches!(o, BatchOutcome::Created)),
+        existing: count(|o| matches!(o, BatchOutcome::Existing)),
+        invalid: count(|o| matches!(o, BatchOutcome::Invalid)),
+        results,
+    }))
+}
+
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct OrderFilter {
+    pub status: Option<OrderStatus>,
+}
+
+/// Orders, oldest first (platform key or staff). The buyer appears masked.
+#[utoipa::path(get, path = "/api/v1/orders", tag = "outbound", params(PageParams, OrderFilter),
+    responses((status = 200, body = Page<Order>)), security(("bearer" = [])))]
+#[get("/orders")]
+pub async fn list_orders(
+    state: web::Data<AppState>,
+    caller: ApiCaller,
+    page: web::Query<PageParams>,
+    filter: web::Query<OrderFilter>,
+) -> Result<web::Json<Page<Order>>, AppError> {
+    reader(&caller.0)?;
+    let (page, status) = (page.parse()?, filter.status);
+    Ok(web::Json(db::run(&state.pool, move |c| orders::list(c, status, page)).await?))
+}
+
+#[utoipa::path(get, path = "/api/v1/orders/{id}", tag = "outbound", params(("id" = uuid::Uuid, Path)),
+    responses((status = 200, body = Order), (status = 404, body = Problem)), security(("bearer" = [])))]
+#[get("/orders/{id}")]
+pub async fn show_order(
+    state: web::Data<AppState>,
+    caller: ApiCaller,
+    id: web::Path<OrderId>,
+) -> Result<web::Json<Order>, AppError> {
+    reader(&caller.0)?;
+    let id = id.into_inner();
+    Ok(web::Json(db::run(&state.pool, move |c| orders::get(c, id)).await?))
+}
+
+/// Cancel an order (platform key): its reservations go back to available.
+#[utoipa::path(post, path = "/api/v1/orders/{id}/cancel", tag = "outbound", params(("id" = uuid::Uuid, Path)),
+    responses((status = 200, body = Order), (status = 409, body = Problem)), security(("bearer" = [])))]
+#[post("/orders/{id}/cancel")]
+pub async fn cancel_order(
+    state: web::Data<AppState>,
+    caller: ApiCaller,
+    id: web::Path<OrderId>,
+) -> Result<web::Json<Order>, AppError> {
+    platform_only(&caller.0)?;
+    let id = id.into_inner();
+    Ok(web::Json(db::transact(&state.pool, move |tx| orders::cancel(tx, id)).await?))
+}

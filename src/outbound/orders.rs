@@ -1,0 +1,411 @@
+//! Order intake (platform key), allocation and cancellation.
+//!
+//! Allocation reserves available stock of the line's owner, first-in
+//! first-out by receipt, across bins if needed, through the ledger
+//! (available -> reserved): the guarded decrement under the SKU's lock
+//! means two orders can never reserve the same unit. What cannot be
+//! reserved is backordered and allocated when stock becomes available.
+
+use serde::{Deserialize, Serialize};
+
+use super::pii::{Buyer, Keys};
+use super::store::{self, AllocationRow, LineRow, OrderRow};
+use crate::db::DbConn;
+use crate::db::types::Timestamp;
+use crate::error::{AppError, FieldError};
+use crate::events::{self, EventType, NewEvent, catalog};
+use crate::ids::{AggregateId, OrderId, SkuId};
+use crate::inbound::domain::string_enum;
+use crate::stock::{self, Bucket, Movement, Place, Reason};
+use crate::values::{self, Errors};
+
+/// Markets the warehouse ships to.
+pub const DESTINATIONS: &[&str] = &["US", "GB", "SA", "AE", "ID", "TH", "VN", "MY", "PH", "SG"];
+
+string_enum!(
+    /// Where an order is.
+    OrderStatus {
+        /// Every unit reserved.
+        Allocated = "allocated",
+        /// Some units wait for stock.
+        Backordered = "backordered",
+        Cancelled = "cancelled",
+    }
+);
+
+string_enum!(
+    ServiceLevel {
+        Economy = "economy",
+        Standard = "standard",
+        Express = "express",
+    }
+);
+
+#[derive(Debug, Clone, Deserialize, Serialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct OrderInput {
+    /// The platform's id of the order: a repeat returns the existing order.
+    pub platform_order_id: String,
+    pub shop: String,
+    /// The marketplace, e.g. `US`, `TH`.
+    pub market: String,
+    /// ISO 3166-1 alpha-2, one of the supported destinations.
+    pub destination_country: String,
+    pub service_level: ServiceLevel,
+    /// Promised ship-by time.
+    pub ship_by: Timestamp,
+    pub lines: Vec<OrderLineInput>,
+    pub buyer: Buyer,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct OrderLineInput {
+    pub sku_id: SkuId,
+    pub quantity: i64,
+    pub unit_price: crate::catalog::domain::MoneyDto,
+}
+
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct OrderLine {
+    pub line_no: i32,
+    pub sku_id: SkuId,
+    pub sku_code: String,
+    pub quantity: i32,
+    pub allocated: i32,
+    pub cancelled: i32,
+    /// Waiting for stock.
+    pub backordered: i32,
+    pub unit_price: crate::catalog::domain::MoneyDto,
+}
+
+/// An order as every API shows it: the buyer only masked.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct Order {
+    pub id: OrderId,
+    pub order_no: String,
+    pub platform_order_id: String,
+    pub shop: String,
+    pub market: String,
+    pub destination_country: String,
+    pub service_level: String,
+    pub ship_by: Timestamp,
+    pub status: OrderStatus,
+    /// `J*** D***, ***-**34`; empty once erased.
+    pub buyer_masked: String,
+    pub buyer_erased: bool,
+    pub created_at: Timestamp,
+    pub updated_at: Timestamp,
+    pub lines: Vec<OrderLine>,
+}
+
+fn status_of(r: &OrderRow) -> OrderStatus {
+    OrderStatus::from_db(&r.status).unwrap_or(OrderStatus::Cancelled)
+}
+
+pub fn get(conn: &mut DbConn, id: OrderId) -> Result<Order, AppError> {
+    let row = store::by_id(conn, id)?.ok_or(AppError::not_found("order"))?;
+    assemble(conn, row)
+}
+
+fn assemble(conn: &mut DbConn, r: OrderRow) -> Result<Order, AppError> {
+    let mut lines = Vec::new();
+    for l in store::lines(conn, r.id)? {
+        let sku_code = crate::catalog::store::by_id(conn, l.sku_id)?.map(|s| s.sku_code).unwrap_or_default();
+        lines.push(OrderLine {
+            line_no: l.line_no,
+            sku_id: l.sku_id,
+            sku_code,
+            quantity: l.quantity,
+            allocated: l.allocated,
+            cancelled: l.cancelled,
+            backordered: l.open(),
+            unit_price: crate::catalog::domain::MoneyDto {
+                amount_minor: l.unit_price_minor,
+                currency: l.currency,
+            },
+        });
+    }
+    Ok(Order {
+        id: r.id,
+        order_no: r.order_no.clone(),
+        platform_order_id: r.platform_order_id.clone(),
+        shop: r.shop.clone(),
+        market: r.market.clone(),
+        destination_country: r.destination_country.clone(),
+        service_level: r.service_level.clone(),
+        ship_by: r.ship_by,
+        status: status_of(&r),
+        buyer_masked: r.buyer_masked.clone(),
+        buyer_erased: r.buyer_erased_at.is_some(),
+        created_at: r.created_at,
+        updated_at: r.updated_at,
+        lines,
+    })
+}
+
+/// Takes an order in (idempotent on `platform_order_id`: a repeat returns
+/// the existing order and `false`) and allocates it.
+pub fn intake(tx: &mut DbConn, input: &OrderInput, keys: &Keys) -> Result<(Order, bool), AppError> {
+    let mut errs = Errors::default();
+    let platform_id = errs.take(values::code("platform_order_id", &input.platform_order_id, 64));
+    if let Some(p) = &platform_id {
+        crate::db::lock_key(tx, &format!("order\n{p}"))?;
+        if let Some(existing) = store::by_platform_id(tx, p)? {
+            return Ok((assemble(tx, existing)?, false));
+        }
+    }
+    let shop = errs.take(values::text("shop", &input.shop, 80));
+    let market = errs.take(values::code("market", &input.market, 8));
+    let dest = input.destination_country.trim().to_ascii_uppercase();
+    if !DESTINATIONS.contains(&dest.as_str()) {
+        errs.0.push(FieldError::new(
+            "destination_country",
+            "unsupported_destination",
+            format!("must be one of {}", DESTINATIONS.join(", ")),
+        ));
+    }
+    input.buyer.check("buyer", &dest, &mut errs);
+    if input.lines.is_empty() || input.lines.len() > 100 {
+        errs.0.push(FieldError::new("lines", "required", "1 to 100 lines"));
+    }
+    let mut lines = Vec::new();
+    let id = OrderId::generate();
+    for (i, l) in input.lines.iter().enumerate() {
+        let f = format!("lines[{i}]");
+        let q = errs.take(values::positive_i32(&format!("{f}.quantity"), l.quantity, 10_000));
+        let price = errs.take(crate::values::Money::non_negative(
+            &format!("{f}.unit_price"),
+            l.unit_price.amount_minor,
+            &l.unit_price.currency,
+        ));
+        let sku = crate::catalog::store::by_id(tx, l.sku_id)?;
+        let owner = match sku {
+            Some(s) if s.status == "active" => Some(s.supplier_id),
+            _ => {
+                errs.0.push(FieldError::new(
+                    &format!("{f}.sku_id"),
+                    "unknown_sku",
+                    "no active SKU has this id",
+                ));
+                None
+            }
+        };
+        if let (Some(q), Some(price), Some(owner)) = (q, price, owner) {
+            lines.push(LineRow {
+                order_id: id,
+                line_no: i as i32 + 1,
+                sku_id: l.sku_id,
+                owner_id: owner,
+                quantity: q,
+                allocated: 0,
+                cancelled: 0,
+                unit_price_minor: price.minor,
+                currency: price.currency.as_str().to_owned(),
+            });
+        }
+    }
+    errs.finish()?;
+    let (key_id, sealed) = keys.seal(id.0, &input.buyer)?;
+    let now = Timestamp::now();
+    let row = OrderRow {
+        id,
+        order_no: crate::db::docno::next(tx, "SO-O")?,
+        platform_order_id: platform_id.expect("checked"),
+        shop: shop.expect("checked"),
+        market: market.expect("checked"),
+        destination_country: dest,
+        service_level: input.service_level.as_str().into(),
+        ship_by: Timestamp::from(input.ship_by.0),
+        status: OrderStatus::Backordered.as_str().into(),
+        buyer_sealed: Some(sealed),
+        buyer_key_id: Some(key_id),
+        buyer_masked: input.buyer.masked(),
+        buyer_erased_at: None,
+        cancelled_at: None,
+        created_at: now,
+        updated_at: now,
+    };
+    store::insert(tx, &row, &lines)?;
+    let order = assemble(tx, row)?;
+    let summary: Vec<_> = order
+        .lines
+        .iter()
+        .map(|l| serde_json::json!({"line_no": l.line_no, "sku_id": l.sku_id, "quantity": l.quantity}))
+        .collect();
+    record(
+        tx,
+        &order,
+        catalog::ORDER_RECEIVED,
+        serde_json::json!({"service_level": order.service_level, "ship_by": order.ship_by, "lines": summary}),
+    )?;
+    allocate_order(tx, id, true)?;
+    Ok((get(tx, id)?, true))
+}
+
+fn record(
+    tx: &mut DbConn,
+    o: &Order,
+    event_type: EventType,
+    extra: serde_json::Value,
+) -> Result<(), AppError> {
+    let payload = events::store::merged(
+        serde_json::json!({
+            "order_id": o.id, "order_no": o.order_no, "platform_order_id": o.platform_order_id,
+            "destination_country": o.destination_country, "status": o.status,
+        }),
+        extra,
+    );
+    events::record(
+        tx,
+        NewEvent {
+            event_type,
+            aggregate_id: AggregateId(o.id.0),
+            document_no: o.order_no.clone(),
+            owner: None,
+            payload,
+        },
+    )?;
+    Ok(())
+}
+
+/// Reserves what an order still needs, FIFO by receipt across bins. On
+/// intake (`first`) it records `order.allocated` or `order.backordered`;
+/// later only when it reserved something.
+fn allocate_order(tx: &mut DbConn, id: OrderId, first: bool) -> Result<(), AppError> {
+    crate::db::lock_key(tx, &format!("order-id\n{id}"))?;
+    let row = store::by_id(tx, id)?.ok_or(AppError::not_found("order"))?;
+    if status_of(&row) == OrderStatus::Cancelled {
+        return Ok(());
+    }
+    let mut reserved = Vec::new();
+    for line in store::lines(tx, id)? {
+        let mut open = line.open();
+        if open == 0 {
+            continue;
+        }
+        // The SKU's lock first, so that the bins read are the bins reserved from.
+        crate::db::lock_key(tx, &format!("stock\n{}", line.sku_id))?;
+        let mut allocated = line.allocated;
+        for (bin, have) in stock::store::available_fifo(tx, line.owner_id, line.sku_id)? {
+            let take = open.min(have);
+            stock::service::apply(
+                tx,
+                &Movement {
+                    owner: line.owner_id,
+                    sku: line.sku_id,
+                    quantity: take,
+                    from: Some(Place::at(Bucket::Available, bin)),
+                    to: Some(Place::at(Bucket::Reserved, bin)),
+                    reason: Reason::Reserved,
+                    document_no: row.order_no.clone(),
+                    note: format!("line {}", line.line_no),
+                    actor: "allocation".into(),
+                },
+            )?;
+            store::add_allocation(
+                tx,
+                &AllocationRow { order_id: id, line_no: line.line_no, bin_id: bin, quantity: take },
+            )?;
+            allocated += take;
+            open -= take;
+            reserved
+                .push(serde_json::json!({"line_no": line.line_no, "sku_id": line.sku_id, "quantity": take}));
+            if open == 0 {
+                break;
+            }
+        }
+        store::set_line(tx, id, line.line_no, allocated, line.cancelled)?;
+    }
+    let lines = store::lines(tx, id)?;
+    let short: Vec<_> = lines
+        .iter()
+        .filter(|l| l.open() > 0)
+        .map(|l| serde_json::json!({"line_no": l.line_no, "sku_id": l.sku_id, "missing": l.open()}))
+        .collect();
+    let status = if short.is_empty() { OrderStatus::Allocated } else { OrderStatus::Backordered };
+    if !first && reserved.is_empty() {
+        return Ok(());
+    }
+    store::set_status(tx, id, status.as_str(), Timestamp::now())?;
+    let order = get(tx, id)?;
+    if status == OrderStatus::Allocated {
+        record(tx, &order, catalog::ORDER_ALLOCATED, serde_json::json!({"reserved": reserved}))?;
+    } else {
+        let extra = serde_json::json!({"reserved": reserved, "backordered": short});
+        record(tx, &order, catalog::ORDER_BACKORDERED, extra)?;
+    }
+    Ok(())
+}
+
+/// Allocates waiting orders for a SKU whose available stock grew, oldest
+/// order first.
+pub fn allocate_backorders(tx: &mut DbConn, sku: SkuId) -> Result<(), AppError> {
+    for id in store::backordered(tx, sku, 200)? {
+        allocate_order(tx, id, false)?;
+    }
+    Ok(())
+}
+
+/// Cancels an order (platform), releasing what it reserved.
+pub fn cancel(tx: &mut DbConn, id: OrderId) -> Result<Order, AppError> {
+    crate::db::lock_key(tx, &format!("order-id\n{id}"))?;
+    let row = store::by_id(tx, id)?.ok_or(AppError::not_found("order"))?;
+    if status_of(&row) == OrderStatus::Cancelled {
+        return Err(AppError::conflict("illegal_transition", "The order is already cancelled."));
+    }
+    let allocations = store::allocations(tx, id)?;
+    let lines = store::lines(tx, id)?;
+    for l in &lines {
+        store::set_line(tx, id, l.line_no, 0, l.quantity)?;
+        store::clear_allocations(tx, id, l.line_no)?;
+    }
+    store::set_status(tx, id, OrderStatus::Cancelled.as_str(), Timestamp::now())?;
+    {
+        use crate::db::schema::orders;
+        use diesel::prelude::*;
+        diesel::update(orders::table.find(id))
+            .set(orders::cancelled_at.eq(Some(Timestamp::now())))
+            .execute(tx)?;
+    }
+    for a in allocations.iter().filter(|a| a.quantity > 0) {
+        let line = lines.iter().find(|l| l.line_no == a.line_no).ok_or(AppError::not_found("order line"))?;
+        stock::service::apply(
+            tx,
+            &Movement {
+                owner: line.owner_id,
+                sku: line.sku_id,
+                quantity: a.quantity,
+                from: Some(Place::at(Bucket::Reserved, a.bin_id)),
+                to: Some(Place::at(Bucket::Available, a.bin_id)),
+                reason: Reason::Unreserved,
+                document_no: row.order_no.clone(),
+                note: "order cancelled".into(),
+                actor: "platform".into(),
+            },
+        )?;
+    }
+    let order = get(tx, id)?;
+    record(tx, &order, catalog::ORDER_CANCELLED, serde_json::json!({}))?;
+    Ok(order)
+}
+
+/// Erases the buyer data of orders cancelled more than `days` ago.
+pub fn erase_expired_buyers(tx: &mut DbConn, days: i64) -> Result<usize, AppError> {
+    let now = Timestamp::now();
+    Ok(store::erase_buyers(tx, now - chrono::Duration::days(days), now)?)
+}
+
+pub fn list(
+    conn: &mut DbConn,
+    status: Option<OrderStatus>,
+    page: crate::http::pagination::PageRequest,
+) -> Result<crate::http::pagination::Page<Order>, AppError> {
+    let rows = store::list(conn, status.map(|s| s.as_str()), page.after.map(OrderId), page.limit + 1)?;
+    let page = crate::http::pagination::Page::from_rows(rows, page, |r| r.id.0);
+    let mut items = Vec::with_capacity(page.items.len());
+    for r in page.items {
+        items.push(assemble(conn, r)?);
+    }
+    Ok(crate::http::pagination::Page { items, next_cursor: page.next_cursor })
+}

@@ -1,0 +1,211 @@
+//! The buyer's personal data: sealed with AES-256-GCM under a key from the
+//! configuration, never logged, never in events, lists or errors; shown
+//! masked (`J*** D***, ***-**34`); opened only to print a shipping label.
+//!
+//! Keys are `id:hex` pairs (`CUSTODY_PII_KEYS=k2:<64 hex>,k1:<64 hex>`): the
+//! first seals, every listed key opens what it sealed, so a key is rotated
+//! by putting a new one first and keeping the old one until its data is
+//! erased. The order's id is the associated data: a sealed buyer copied
+//! onto another order does not open.
+
+use aes_gcm::aead::{Aead, KeyInit, Payload};
+use aes_gcm::{Aes256Gcm, Nonce};
+use serde::{Deserialize, Serialize};
+
+use crate::error::{AppError, FieldError};
+use crate::values::{self, Errors};
+
+/// The buyer as the platform sends it. `Debug` shows nothing of it.
+#[derive(Clone, Deserialize, Serialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Buyer {
+    pub name: String,
+    pub phone: String,
+    pub address: Address,
+}
+
+#[derive(Clone, Deserialize, Serialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Address {
+    pub line1: String,
+    #[serde(default)]
+    pub line2: String,
+    pub city: String,
+    #[serde(default)]
+    pub region: String,
+    pub postal_code: String,
+    /// ISO 3166-1 alpha-2; must be the order's destination.
+    pub country: String,
+}
+
+impl std::fmt::Debug for Buyer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Buyer(<personal data>)")
+    }
+}
+
+impl std::fmt::Debug for Address {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Address(<personal data>)")
+    }
+}
+
+impl Buyer {
+    /// Checks the buyer's fields. Problems name the field, never its value.
+    pub fn check(&self, field: &str, destination: &str, errs: &mut Errors) {
+        let f = |n: &str| format!("{field}.{n}");
+        errs.take(values::text(&f("name"), &self.name, 120));
+        errs.take(values::text(&f("address.line1"), &self.address.line1, 200));
+        errs.take(values::text(&f("address.city"), &self.address.city, 100));
+        errs.take(values::text(&f("address.postal_code"), &self.address.postal_code, 20));
+        let digits = self.phone.chars().filter(char::is_ascii_digit).count();
+        if !(6..=20).contains(&digits)
+            || !self.phone.chars().all(|c| c.is_ascii_digit() || " +-().".contains(c))
+        {
+            errs.0.push(FieldError::new(
+                &f("phone"),
+                "invalid_phone",
+                "must be a phone number of 6 to 20 digits",
+            ));
+        }
+        if !self.address.country.trim().eq_ignore_ascii_case(destination) {
+            errs.0.push(FieldError::new(
+                &f("address.country"),
+                "country_mismatch",
+                "must be the order's destination country",
+            ));
+        }
+    }
+
+    /// `J*** D***, ***-**34`: initials and the phone's last two digits.
+    pub fn masked(&self) -> String {
+        let name: Vec<String> = self
+            .name
+            .split_whitespace()
+            .map(|w| format!("{}***", w.chars().next().map(|c| c.to_string()).unwrap_or_default()))
+            .collect();
+        let digits: Vec<char> = self.phone.chars().filter(char::is_ascii_digit).collect();
+        let tail: String = digits[digits.len().saturating_sub(2)..].iter().collect();
+        format!("{}, ***-**{tail}", name.join(" "))
+    }
+}
+
+/// The keys: the first seals; all open.
+#[derive(Clone)]
+pub struct Keys {
+    keys: Vec<(String, [u8; 32])>,
+}
+
+impl std::fmt::Debug for Keys {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let ids: Vec<&str> = self.keys.iter().map(|(id, _)| id.as_str()).collect();
+        write!(f, "Keys({ids:?})")
+    }
+}
+
+impl std::str::FromStr for Keys {
+    type Err = String;
+    /// `id:hex64[,id:hex64...]`.
+    fn from_str(s: &str) -> Result<Self, String> {
+        let mut keys = Vec::new();
+        for part in s.split(',').map(str::trim).filter(|p| !p.is_empty()) {
+            let (id, hex_key) = part.split_once(':').ok_or("each key is id:hex")?;
+            let bytes = hex::decode(hex_key.trim()).map_err(|_| format!("key {id} is not hex"))?;
+            let key: [u8; 32] =
+                bytes.try_into().map_err(|_| format!("key {id} is not 32 bytes (64 hex digits)"))?;
+            if id.is_empty() || keys.iter().any(|(k, _)| k == id) {
+                return Err(format!("key id `{id}` is empty or repeated"));
+            }
+            keys.push((id.to_owned(), key));
+        }
+        if keys.is_empty() {
+            return Err("no keys".into());
+        }
+        Ok(Self { keys })
+    }
+}
+
+impl Keys {
+    /// A random key for this process only (development without
+    /// `CUSTODY_PII_KEYS`): what it seals cannot be opened after a restart.
+    pub fn ephemeral() -> Self {
+        Self { keys: vec![("ephemeral".into(), rand::random())] }
+    }
+
+    /// Seals `buyer` for `order` (the associated data). Returns the key id
+    /// and nonce || ciphertext.
+    pub fn seal(&self, order: uuid::Uuid, buyer: &Buyer) -> Result<(String, Vec<u8>), AppError> {
+        let (id, key) = &self.keys[0];
+        let cipher =
+            Aes256Gcm::new_from_slice(key).map_err(|_| AppError::internal(anyhow::anyhow!("bad key")))?;
+        let nonce: [u8; 12] = rand::random();
+        let plain = serde_json::to_vec(buyer).map_err(AppError::internal)?;
+        let sealed = cipher
+            .encrypt(Nonce::from_slice(&nonce), Payload { msg: &plain, aad: order.as_bytes() })
+            .map_err(|_| AppError::internal(anyhow::anyhow!("sealing failed")))?;
+        Ok((id.clone(), [nonce.as_slice(), &sealed].concat()))
+    }
+
+    /// Opens what [`Keys::seal`] sealed for `order`.
+    pub fn open(&self, order: uuid::Uuid, key_id: &str, sealed: &[u8]) -> Result<Buyer, AppError> {
+        let unreadable =
+            || AppError::internal(anyhow::anyhow!("buyer data of order {order} cannot be opened"));
+        let (_, key) = self.keys.iter().find(|(id, _)| id == key_id).ok_or_else(unreadable)?;
+        if sealed.len() < 12 {
+            return Err(unreadable());
+        }
+        let cipher = Aes256Gcm::new_from_slice(key).map_err(|_| unreadable())?;
+        let (nonce, body) = sealed.split_at(12);
+        let plain = cipher
+            .decrypt(Nonce::from_slice(nonce), Payload { msg: body, aad: order.as_bytes() })
+            .map_err(|_| unreadable())?;
+        serde_json::from_slice(&plain).map_err(|_| unreadable())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn buyer() -> Buyer {
+        Buyer {
+            name: "Jane Doe".into(),
+            phone: "+1 (555) 010-2034".into(),
+            address: Address {
+                line1: "1 Main St".into(),
+                line2: String::new(),
+                city: "Springfield".into(),
+                region: "IL".into(),
+                postal_code: "62701".into(),
+                country: "US".into(),
+            },
+        }
+    }
+
+    #[test]
+    fn sealed_data_opens_only_with_its_key_and_its_order() {
+        let keys: Keys = format!("k1:{}", "11".repeat(32)).parse().unwrap();
+        let order = uuid::Uuid::now_v7();
+        let (id, sealed) = keys.seal(order, &buyer()).unwrap();
+        assert_eq!(id, "k1");
+        assert!(!String::from_utf8_lossy(&sealed).contains("Jane"), "not in clear");
+        assert_eq!(keys.open(order, "k1", &sealed).unwrap().name, "Jane Doe");
+        assert!(keys.open(uuid::Uuid::now_v7(), "k1", &sealed).is_err(), "bound to its order");
+        let mut tampered = sealed.clone();
+        tampered[20] ^= 1;
+        assert!(keys.open(order, "k1", &tampered).is_err());
+        // Rotation: a new key first seals; the old one still opens old data.
+        let rotated: Keys = format!("k2:{},k1:{}", "22".repeat(32), "11".repeat(32)).parse().unwrap();
+        assert_eq!(rotated.open(order, "k1", &sealed).unwrap().phone, "+1 (555) 010-2034");
+        assert_eq!(rotated.seal(order, &buyer()).unwrap().0, "k2");
+    }
+
+    #[test]
+    fn bad_key_settings_are_refused_and_debug_shows_no_data() {
+        assert!("k1:abcd".parse::<Keys>().is_err());
+        assert!("".parse::<Keys>().is_err());
+        assert!(format!("k:{0},k:{0}", "11".repeat(32)).parse::<Keys>().is_err());
+        assert_eq!(buyer().masked(), "J*** D***, ***-**34");
+        assert!(!format!("{:?}", buyer()).contains("Jane"));
+    }
+}

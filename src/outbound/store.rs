@@ -1,0 +1,176 @@
+//! Order rows and queries.
+
+use diesel::prelude::*;
+
+use crate::db::DbConn;
+use crate::db::schema::{order_allocations, order_lines, orders};
+use crate::db::types::Timestamp;
+use crate::ids::{BinId, OrderId, SkuId, SupplierId};
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = orders)]
+pub struct OrderRow {
+    pub id: OrderId,
+    pub order_no: String,
+    pub platform_order_id: String,
+    pub shop: String,
+    pub market: String,
+    pub destination_country: String,
+    pub service_level: String,
+    pub ship_by: Timestamp,
+    pub status: String,
+    pub buyer_sealed: Option<Vec<u8>>,
+    pub buyer_key_id: Option<String>,
+    pub buyer_masked: String,
+    pub buyer_erased_at: Option<Timestamp>,
+    pub cancelled_at: Option<Timestamp>,
+    pub created_at: Timestamp,
+    pub updated_at: Timestamp,
+}
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = order_lines)]
+pub struct LineRow {
+    pub order_id: OrderId,
+    pub line_no: i32,
+    pub sku_id: SkuId,
+    pub owner_id: SupplierId,
+    pub quantity: i32,
+    pub allocated: i32,
+    pub cancelled: i32,
+    pub unit_price_minor: i64,
+    pub currency: String,
+}
+
+impl LineRow {
+    /// Units still to reserve.
+    pub fn open(&self) -> i32 {
+        self.quantity - self.allocated - self.cancelled
+    }
+}
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = order_allocations)]
+pub struct AllocationRow {
+    pub order_id: OrderId,
+    pub line_no: i32,
+    pub bin_id: BinId,
+    pub quantity: i32,
+}
+
+pub fn insert(tx: &mut DbConn, row: &OrderRow, lines: &[LineRow]) -> QueryResult<()> {
+    diesel::insert_into(orders::table).values(row).execute(tx)?;
+    for l in lines {
+        diesel::insert_into(order_lines::table).values(l).execute(tx)?;
+    }
+    Ok(())
+}
+
+pub fn by_id(conn: &mut DbConn, id: OrderId) -> QueryResult<Option<OrderRow>> {
+    orders::table.find(id).select(OrderRow::as_select()).first(conn).optional()
+}
+
+pub fn by_platform_id(conn: &mut DbConn, platform_id: &str) -> QueryResult<Option<OrderRow>> {
+    orders::table
+        .filter(orders::platform_order_id.eq(platform_id))
+        .select(OrderRow::as_select())
+        .first(conn)
+        .optional()
+}
+
+pub fn lines(conn: &mut DbConn, id: OrderId) -> QueryResult<Vec<LineRow>> {
+    order_lines::table
+        .filter(order_lines::order_id.eq(id))
+        .order(order_lines::line_no)
+        .select(LineRow::as_select())
+        .load(conn)
+}
+
+pub fn allocations(conn: &mut DbConn, id: OrderId) -> QueryResult<Vec<AllocationRow>> {
+    order_allocations::table
+        .filter(order_allocations::order_id.eq(id))
+        .order((order_allocations::line_no, order_allocations::bin_id))
+        .select(AllocationRow::as_select())
+        .load(conn)
+}
+
+pub fn add_allocation(tx: &mut DbConn, row: &AllocationRow) -> QueryResult<()> {
+    let key = order_allocations::table.find((row.order_id, row.line_no, row.bin_id));
+    let n = diesel::update(key)
+        .set(order_allocations::quantity.eq(order_allocations::quantity + row.quantity))
+        .execute(tx)?;
+    if n == 0 {
+        diesel::insert_into(order_allocations::table).values(row).execute(tx)?;
+    }
+    Ok(())
+}
+
+pub fn clear_allocations(tx: &mut DbConn, id: OrderId, line_no: i32) -> QueryResult<usize> {
+    diesel::delete(
+        order_allocations::table
+            .filter(order_allocations::order_id.eq(id))
+            .filter(order_allocations::line_no.eq(line_no)),
+    )
+    .execute(tx)
+}
+
+pub fn set_line(
+    tx: &mut DbConn,
+    id: OrderId,
+    line_no: i32,
+    allocated: i32,
+    cancelled: i32,
+) -> QueryResult<usize> {
+    diesel::update(order_lines::table.find((id, line_no)))
+        .set((order_lines::allocated.eq(allocated), order_lines::cancelled.eq(cancelled)))
+        .execute(tx)
+}
+
+pub fn set_status(tx: &mut DbConn, id: OrderId, status: &str, now: Timestamp) -> QueryResult<usize> {
+    diesel::update(orders::table.find(id))
+        .set((orders::status.eq(status), orders::updated_at.eq(now)))
+        .execute(tx)
+}
+
+/// Orders waiting for stock of `sku`, oldest first.
+pub fn backordered(conn: &mut DbConn, sku: SkuId, limit: i64) -> QueryResult<Vec<OrderId>> {
+    order_lines::table
+        .inner_join(orders::table)
+        .filter(order_lines::sku_id.eq(sku))
+        .filter(orders::status.eq("backordered"))
+        .filter((order_lines::allocated + order_lines::cancelled).lt(order_lines::quantity))
+        .select(orders::id)
+        .order(orders::id)
+        .limit(limit)
+        .load(conn)
+}
+
+pub fn list(
+    conn: &mut DbConn,
+    status: Option<&str>,
+    after: Option<OrderId>,
+    limit: i64,
+) -> QueryResult<Vec<OrderRow>> {
+    let mut q = orders::table.select(OrderRow::as_select()).order(orders::id).into_boxed();
+    if let Some(s) = status {
+        q = q.filter(orders::status.eq(s.to_owned()));
+    }
+    if let Some(a) = after {
+        q = q.filter(orders::id.gt(a));
+    }
+    q.limit(limit).load(conn)
+}
+
+/// Erases the sealed buyer data of orders cancelled before `cutoff`.
+pub fn erase_buyers(tx: &mut DbConn, cutoff: Timestamp, now: Timestamp) -> QueryResult<usize> {
+    diesel::update(
+        orders::table.filter(orders::buyer_sealed.is_not_null()).filter(orders::cancelled_at.lt(cutoff)),
+    )
+    .set((
+        orders::buyer_sealed.eq(None::<Vec<u8>>),
+        orders::buyer_key_id.eq(None::<String>),
+        orders::buyer_masked.eq(""),
+        orders::buyer_erased_at.eq(Some(now)),
+    ))
+    .execute(tx)
+}
