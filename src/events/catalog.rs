@@ -73,6 +73,7 @@ pub const ORDER_RECEIVED: EventType = EventType::new("order", "received");
 pub const ORDER_ALLOCATED: EventType = EventType::new("order", "allocated");
 pub const ORDER_BACKORDERED: EventType = EventType::new("order", "backordered");
 pub const ORDER_CANCELLED: EventType = EventType::new("order", "cancelled");
+pub const ORDER_LINE_CANCELLED: EventType = EventType::new("order", "line_cancelled");
 
 pub const ALL: &[EventType] = &[
     SUPPLIER_REGISTERED,
@@ -110,6 +111,7 @@ pub const ALL: &[EventType] = &[
     ORDER_ALLOCATED,
     ORDER_BACKORDERED,
     ORDER_CANCELLED,
+    ORDER_LINE_CANCELLED,
 ];
 
 #[cfg(test)]

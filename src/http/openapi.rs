@@ -88,6 +88,7 @@ use crate::{catalog, error, http, suppliers, warehouse};
         crate::outbound::api::list_orders,
         crate::outbound::api::show_order,
         crate::outbound::api::cancel_order,
+        crate::outbound::api::cancel_line,
     ),
     components(schemas(error::Problem, error::FieldError)),
     modifiers(&BearerAuth),

@@ -4,7 +4,7 @@ use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, get, post, web};
 use serde::{Deserialize, Serialize};
 
-use super::orders::{self, Order, OrderInput, OrderStatus};
+use super::orders::{self, LineCancelInput, Order, OrderInput, OrderStatus};
 use crate::auth::{ApiCaller, Caller};
 use crate::db;
 use crate::error::{AppError, FieldError, Problem};
@@ -20,7 +20,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(create_batch)
         .service(list_orders)
         .service(show_order)
-        .service(cancel_order);
+        .service(cancel_order)
+        .service(cancel_line);
 }
 
 fn platform_only(caller: &Caller) -> Result<(), AppError> {
@@ -185,4 +186,21 @@ pub async fn cancel_order(
     platform_only(&caller.0)?;
     let id = id.into_inner();
     Ok(web::Json(db::transact(&state.pool, move |tx| orders::cancel(tx, id)).await?))
+}
+
+/// Cancel some or all units of one line (platform key), before picking.
+#[utoipa::path(post, path = "/api/v1/orders/{id}/lines/{line_no}/cancel", tag = "outbound",
+    request_body = LineCancelInput, params(("id" = uuid::Uuid, Path), ("line_no" = i32, Path)),
+    responses((status = 200, body = Order), (status = 409, body = Problem, description = "exceeds_line, illegal_transition")),
+    security(("bearer" = [])))]
+#[post("/orders/{id}/lines/{line_no}/cancel")]
+pub async fn cancel_line(
+    state: web::Data<AppState>,
+    caller: ApiCaller,
+    path: web::Path<(OrderId, i32)>,
+    body: Option<web::Json<LineCancelInput>>,
+) -> Result<web::Json<Order>, AppError> {
+    platform_only(&caller.0)?;
+    let ((id, line), input) = (path.into_inner(), body.map(|b| b.into_inner()).unwrap_or_default());
+    Ok(web::Json(db::transact(&state.pool, move |tx| orders::cancel_line(tx, id, line, &input)).await?))
 }

@@ -390,6 +390,88 @@ pub fn cancel(tx: &mut DbConn, id: OrderId) -> Result<Order, AppError> {
     Ok(order)
 }
 
+#[derive(Debug, Clone, Default, Deserialize, Serialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct LineCancelInput {
+    /// Units to cancel; default: all that are not cancelled yet.
+    #[serde(default)]
+    pub quantity: Option<i64>,
+}
+
+/// Cancels some or all units of one line (platform): the backordered part
+/// first, then reserved units, which go back to available. A line fully
+/// cancelled everywhere cancels the order.
+pub fn cancel_line(
+    tx: &mut DbConn,
+    id: OrderId,
+    line_no: i32,
+    input: &LineCancelInput,
+) -> Result<Order, AppError> {
+    crate::db::lock_key(tx, &format!("order-id\n{id}"))?;
+    let row = store::by_id(tx, id)?.ok_or(AppError::not_found("order"))?;
+    if status_of(&row) == OrderStatus::Cancelled {
+        return Err(AppError::conflict("illegal_transition", "The order is cancelled."));
+    }
+    let lines = store::lines(tx, id)?;
+    let line = lines.iter().find(|l| l.line_no == line_no).ok_or(AppError::not_found("order line"))?;
+    let left = line.quantity - line.cancelled;
+    let q = match input.quantity {
+        None => left,
+        Some(q) => values::positive_i32("quantity", q, i64::from(left.max(1))).map_err(|e| {
+            if e.code == "too_large" {
+                AppError::conflict(
+                    "exceeds_line",
+                    format!("Only {left} unit(s) of line {line_no} can be cancelled."),
+                )
+            } else {
+                AppError::validation(vec![e])
+            }
+        })?,
+    };
+    if left == 0 || q == 0 {
+        return Err(AppError::conflict("exceeds_line", format!("Line {line_no} is cancelled already.")));
+    }
+    let from_open = q.min(line.open());
+    let mut release = q - from_open;
+    store::set_line(tx, id, line_no, line.allocated - release, line.cancelled + q)?;
+    let mut allocations: Vec<AllocationRow> =
+        store::allocations(tx, id)?.into_iter().filter(|a| a.line_no == line_no && a.quantity > 0).collect();
+    allocations.reverse();
+    for a in allocations {
+        if release == 0 {
+            break;
+        }
+        let take = release.min(a.quantity);
+        store::add_allocation(tx, &AllocationRow { quantity: -take, ..a.clone() })?;
+        stock::service::apply(
+            tx,
+            &Movement {
+                owner: line.owner_id,
+                sku: line.sku_id,
+                quantity: take,
+                from: Some(Place::at(Bucket::Reserved, a.bin_id)),
+                to: Some(Place::at(Bucket::Available, a.bin_id)),
+                reason: Reason::Unreserved,
+                document_no: row.order_no.clone(),
+                note: format!("line {line_no} cancelled"),
+                actor: "platform".into(),
+            },
+        )?;
+        release -= take;
+    }
+    let lines = store::lines(tx, id)?;
+    if lines.iter().all(|l| l.cancelled == l.quantity) {
+        return cancel(tx, id);
+    }
+    let status =
+        if lines.iter().any(|l| l.open() > 0) { OrderStatus::Backordered } else { OrderStatus::Allocated };
+    store::set_status(tx, id, status.as_str(), Timestamp::now())?;
+    let order = get(tx, id)?;
+    let extra = serde_json::json!({"line_no": line_no, "sku_id": line.sku_id, "cancelled": q});
+    record(tx, &order, catalog::ORDER_LINE_CANCELLED, extra)?;
+    Ok(order)
+}
+
 /// Erases the buyer data of orders cancelled more than `days` ago.
 pub fn erase_expired_buyers(tx: &mut DbConn, days: i64) -> Result<usize, AppError> {
     let now = Timestamp::now();

@@ -77,12 +77,30 @@ async fn orders_reserve_first_in_first_out_backorder_and_release_on_cancel() {
     let (_, check) = app.get("/api/v1/stock/verify", &w.supervisor).await;
     assert_eq!(check["mismatches"], json!([]));
 
+    // Partial cancellation of the backordered-then-filled order: 3 of 12 units.
+    let big_id = big["id"].as_str().unwrap();
+    let (s, p) = app
+        .post(&format!("/api/v1/orders/{big_id}/lines/1/cancel"), &w.platform, &json!({"quantity": 3}))
+        .await;
+    assert_eq!(
+        (s, p["lines"][0]["cancelled"].as_i64(), p["lines"][0]["allocated"].as_i64()),
+        (200, Some(3), Some(9)),
+        "{p}"
+    );
+    let (s, p) = app
+        .post(&format!("/api/v1/orders/{big_id}/lines/1/cancel"), &w.platform, &json!({"quantity": 10}))
+        .await;
+    assert_eq!((s, p["code"].as_str()), (409, Some("exceeds_line")));
+    let (_, st) = app.get("/api/v1/stock", &w.supplier).await;
+    let s0 =
+        st["items"].as_array().unwrap().iter().find(|s| s["sku_id"] == json!(w.skus[0].0)).unwrap().clone();
+    assert_eq!((s0["available"].as_i64(), s0["reserved"].as_i64()), (Some(10), Some(9)));
     let events = crate::inbound::events_of(&app, &w.supervisor, id).await;
     let types: Vec<&str> = events.iter().map(|(t, _, _)| t.as_str()).collect();
     assert_eq!(types, ["order.received", "order.allocated", "order.cancelled"]);
     let big_events = crate::inbound::events_of(&app, &w.supervisor, big["id"].as_str().unwrap()).await;
     let types: Vec<&str> = big_events.iter().map(|(t, _, _)| t.as_str()).collect();
-    assert_eq!(types, ["order.received", "order.backordered", "order.allocated"]);
+    assert_eq!(types, ["order.received", "order.backordered", "order.allocated", "order.line_cancelled"]);
 }
 
 #[actix_web::test]
