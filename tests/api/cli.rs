@@ -125,3 +125,91 @@ fn stock_verify_reports_a_whole_ledger_and_catches_a_tampered_balance() {
     assert!(!ok, "a tampered balance fails the check");
     assert!(out.contains("MISMATCH") && out.contains("balance 5 but ledger 0"), "{out}");
 }
+
+/// The real server, logging at debug level as JSON: an order's buyer data
+/// (accepted or refused) must appear nowhere in what it prints.
+#[actix_web::test]
+async fn buyer_data_never_reaches_the_logs() {
+    let db = FreshDb::new();
+    let (ok, out, err) = custody(&db, &["demo-data"], None);
+    assert!(ok, "{err}");
+    let key_of = |label: &str| {
+        out.lines()
+            .find_map(|l| l.trim().strip_prefix(label).map(|k| k.trim().to_owned()))
+            .expect("key printed")
+    };
+    let (platform, admin) = (key_of("platform"), key_of("staff admin"));
+    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let log_path = std::env::temp_dir().join(format!("custody-pii-{}.log", uuid::Uuid::now_v7().simple()));
+    let log = std::fs::File::create(&log_path).unwrap();
+    let mut server = Command::new(env!("CARGO_BIN_EXE_custody"))
+        .args(["serve"])
+        .env("CUSTODY_DATABASE_URL", &db.url)
+        .env("CUSTODY_BIND", format!("127.0.0.1:{port}"))
+        .env("CUSTODY_LOG", "debug")
+        .env("CUSTODY_LOG_FORMAT", "json")
+        .stdout(log.try_clone().unwrap())
+        .stderr(log)
+        .spawn()
+        .unwrap();
+    let base = format!("http://127.0.0.1:{port}");
+    let http = reqwest::Client::new();
+    let started = std::time::Instant::now();
+    while http.get(format!("{base}/healthz")).send().await.is_err() {
+        assert!(started.elapsed().as_secs() < 30, "the server did not start");
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    let skus: serde_json::Value = http
+        .get(format!("{base}/api/v1/skus?limit=1"))
+        .bearer_auth(&admin)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let sku = skus["items"][0]["id"].as_str().unwrap().to_owned();
+    let order = |id: &str, phone: &str| {
+        serde_json::json!({
+            "platform_order_id": id, "shop": "Demo", "market": "US", "destination_country": "US",
+            "service_level": "express", "ship_by": "2030-01-01T00:00:00Z",
+            "lines": [{"sku_id": sku, "quantity": 1, "unit_price": {"amount_minor": 999, "currency": "USD"}}],
+            "buyer": {"name": "Zelda Quinterro", "phone": phone,
+                      "address": {"line1": "742 Evergreen Terrace", "city": "Shelbyville", "postal_code": "49007", "country": "US"}}
+        })
+    };
+    let ok = http
+        .post(format!("{base}/api/v1/orders"))
+        .bearer_auth(&platform)
+        .json(&order("LOG-1", "+1 555 777 9911"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(ok.status(), 201);
+    let bad = http
+        .post(format!("{base}/api/v1/orders"))
+        .bearer_auth(&platform)
+        .json(&order("LOG-2", "Zelda's phone"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(bad.status(), 422);
+    let list = http
+        .get(format!("{base}/api/v1/orders"))
+        .bearer_auth(&admin)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    server.kill().unwrap();
+    server.wait().unwrap();
+    let logs = std::fs::read_to_string(&log_path).unwrap();
+    std::fs::remove_file(&log_path).ok();
+    assert!(logs.contains("/api/v1/orders"), "the requests were logged: {logs}");
+    for secret in ["Zelda", "Quinterro", "Evergreen", "Shelbyville", "49007", "777 9911", "7779911"] {
+        assert!(!logs.contains(secret), "{secret} is in the logs");
+        assert!(!list.contains(secret), "{secret} is in the order list");
+    }
+}
