@@ -69,3 +69,11 @@ crate::typed_id!(
     /// A consumer order from the platform.
     OrderId
 );
+crate::typed_id!(
+    /// A wave of orders released for picking.
+    WaveId
+);
+crate::typed_id!(
+    /// One pick: units of an order line from one bin.
+    PickTaskId
+);

@@ -199,7 +199,9 @@ macro_rules! all_tables {
             penalties,
             orders,
             order_lines,
-            order_allocations
+            order_allocations,
+            waves,
+            pick_tasks
         }
     };
 }
@@ -586,5 +588,40 @@ diesel::table! {
         line_no -> Integer,
         bin_id -> PortableUuid,
         quantity -> Integer,
+    }
+}
+
+diesel::table! {
+    use diesel::sql_types::*;
+    use crate::db::types::*;
+
+    waves (id) {
+        id -> PortableUuid,
+        wave_no -> Text,
+        status -> Text,
+        released_by -> Text,
+        created_at -> UtcInstant,
+    }
+}
+
+diesel::table! {
+    use diesel::sql_types::*;
+    use crate::db::types::*;
+
+    pick_tasks (id) {
+        id -> PortableUuid,
+        wave_id -> PortableUuid,
+        order_id -> PortableUuid,
+        line_no -> Integer,
+        sku_id -> PortableUuid,
+        owner_id -> PortableUuid,
+        bin_id -> PortableUuid,
+        walk_order -> BigInt,
+        quantity -> Integer,
+        picked -> Integer,
+        status -> Text,
+        claimed_by -> Nullable<Text>,
+        claimed_at -> Nullable<UtcInstant>,
+        done_at -> Nullable<UtcInstant>,
     }
 }

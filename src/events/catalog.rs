@@ -74,6 +74,8 @@ pub const ORDER_ALLOCATED: EventType = EventType::new("order", "allocated");
 pub const ORDER_BACKORDERED: EventType = EventType::new("order", "backordered");
 pub const ORDER_CANCELLED: EventType = EventType::new("order", "cancelled");
 pub const ORDER_LINE_CANCELLED: EventType = EventType::new("order", "line_cancelled");
+pub const ORDER_PICKED: EventType = EventType::new("order", "picked");
+pub const WAVE_RELEASED: EventType = EventType::new("wave", "released");
 
 pub const ALL: &[EventType] = &[
     SUPPLIER_REGISTERED,
@@ -112,6 +114,8 @@ pub const ALL: &[EventType] = &[
     ORDER_BACKORDERED,
     ORDER_CANCELLED,
     ORDER_LINE_CANCELLED,
+    ORDER_PICKED,
+    WAVE_RELEASED,
 ];
 
 #[cfg(test)]

@@ -5,12 +5,13 @@ use actix_web::{HttpResponse, get, post, web};
 use serde::{Deserialize, Serialize};
 
 use super::orders::{self, LineCancelInput, Order, OrderInput, OrderStatus};
-use crate::auth::{ApiCaller, Caller};
+use super::picking::{self, PickInput, PickTask, Wave, WaveInput};
+use crate::auth::{ApiCaller, Caller, Role};
 use crate::db;
 use crate::error::{AppError, FieldError, Problem};
 use crate::http::AppState;
 use crate::http::pagination::{Page, PageParams};
-use crate::ids::OrderId;
+use crate::ids::{OrderId, PickTaskId};
 
 /// Most orders in one batch request.
 pub const MAX_BATCH: usize = 500;
@@ -21,7 +22,10 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(list_orders)
         .service(show_order)
         .service(cancel_order)
-        .service(cancel_line);
+        .service(cancel_line)
+        .service(release_wave)
+        .service(claim_task)
+        .service(confirm_pick);
 }
 
 fn platform_only(caller: &Caller) -> Result<(), AppError> {
@@ -203,4 +207,52 @@ pub async fn cancel_line(
     platform_only(&caller.0)?;
     let ((id, line), input) = (path.into_inner(), body.map(|b| b.into_inner()).unwrap_or_default());
     Ok(web::Json(db::transact(&state.pool, move |tx| orders::cancel_line(tx, id, line, &input)).await?))
+}
+
+/// Release a wave of allocated orders, earliest ship-by first (supervisor).
+#[utoipa::path(post, path = "/api/v1/waves", tag = "outbound", request_body = WaveInput,
+    responses((status = 200, body = Wave), (status = 409, body = Problem, description = "nothing_to_wave")),
+    security(("bearer" = [])))]
+#[post("/waves")]
+pub async fn release_wave(
+    state: web::Data<AppState>,
+    caller: ApiCaller,
+    body: Option<web::Json<WaveInput>>,
+) -> Result<web::Json<Wave>, AppError> {
+    caller.0.require_staff(Role::Supervisor)?;
+    let (input, actor) = (body.map(|b| b.into_inner()).unwrap_or_default(), caller.0.actor());
+    Ok(web::Json(db::transact(&state.pool, move |tx| picking::release_wave(tx, &input, &actor)).await?))
+}
+
+/// The next pick task along the walk for this picker (or the one they hold);
+/// 204 when there is nothing to pick.
+#[utoipa::path(post, path = "/api/v1/pick-tasks/claim", tag = "outbound",
+    responses((status = 200, body = PickTask), (status = 204, description = "Nothing to pick")),
+    security(("bearer" = [])))]
+#[post("/pick-tasks/claim")]
+pub async fn claim_task(state: web::Data<AppState>, caller: ApiCaller) -> Result<HttpResponse, AppError> {
+    caller.0.require_staff(Role::Picker)?;
+    let actor = caller.0.actor();
+    match db::transact(&state.pool, move |tx| picking::claim(tx, &actor)).await? {
+        Some(task) => Ok(HttpResponse::Ok().json(task)),
+        None => Ok(HttpResponse::NoContent().finish()),
+    }
+}
+
+/// Confirm a claimed task by the bin and unit scanned (picker).
+#[utoipa::path(post, path = "/api/v1/pick-tasks/{id}/confirm", tag = "outbound", request_body = PickInput,
+    params(("id" = uuid::Uuid, Path)),
+    responses((status = 200, body = PickTask), (status = 409, body = Problem), (status = 422, body = Problem,
+        description = "wrong_bin, wrong_item")),
+    security(("bearer" = [])))]
+#[post("/pick-tasks/{id}/confirm")]
+pub async fn confirm_pick(
+    state: web::Data<AppState>,
+    caller: ApiCaller,
+    id: web::Path<PickTaskId>,
+    body: web::Json<PickInput>,
+) -> Result<web::Json<PickTask>, AppError> {
+    caller.0.require_staff(Role::Picker)?;
+    let (id, input, actor) = (id.into_inner(), body.into_inner(), caller.0.actor());
+    Ok(web::Json(db::transact(&state.pool, move |tx| picking::confirm(tx, id, &input, &actor)).await?))
 }

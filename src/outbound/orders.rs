@@ -29,6 +29,10 @@ string_enum!(
         Allocated = "allocated",
         /// Some units wait for stock.
         Backordered = "backordered",
+        /// In a released wave, being picked.
+        Waved = "waved",
+        /// Every unit is in a tote.
+        Picked = "picked",
         Cancelled = "cancelled",
     }
 );
@@ -351,9 +355,19 @@ pub fn allocate_backorders(tx: &mut DbConn, sku: SkuId) -> Result<(), AppError> 
 pub fn cancel(tx: &mut DbConn, id: OrderId) -> Result<Order, AppError> {
     crate::db::lock_key(tx, &format!("order-id\n{id}"))?;
     let row = store::by_id(tx, id)?.ok_or(AppError::not_found("order"))?;
-    if status_of(&row) == OrderStatus::Cancelled {
-        return Err(AppError::conflict("illegal_transition", "The order is already cancelled."));
+    match status_of(&row) {
+        OrderStatus::Cancelled => {
+            return Err(AppError::conflict("illegal_transition", "The order is already cancelled."));
+        }
+        OrderStatus::Picked => {
+            return Err(AppError::conflict(
+                "illegal_transition",
+                "The order is picked; cancelling picked orders is not handled yet.",
+            ));
+        }
+        _ => {}
     }
+    super::picking::cancel_tasks(tx, id)?;
     let allocations = store::allocations(tx, id)?;
     let lines = store::lines(tx, id)?;
     for l in &lines {
@@ -409,8 +423,11 @@ pub fn cancel_line(
 ) -> Result<Order, AppError> {
     crate::db::lock_key(tx, &format!("order-id\n{id}"))?;
     let row = store::by_id(tx, id)?.ok_or(AppError::not_found("order"))?;
-    if status_of(&row) == OrderStatus::Cancelled {
-        return Err(AppError::conflict("illegal_transition", "The order is cancelled."));
+    if !matches!(status_of(&row), OrderStatus::Allocated | OrderStatus::Backordered) {
+        return Err(AppError::conflict(
+            "illegal_transition",
+            format!("The order is {}; lines are cancelled only before picking.", status_of(&row)),
+        ));
     }
     let lines = store::lines(tx, id)?;
     let line = lines.iter().find(|l| l.line_no == line_no).ok_or(AppError::not_found("order line"))?;

@@ -91,6 +91,8 @@ pub enum Reason {
     Reserved,
     /// An order's reservation given back (cancelled).
     Unreserved,
+    /// Picked from the bin into a tote.
+    Picked,
 }
 
 impl Reason {
@@ -110,6 +112,7 @@ impl Reason {
             Self::CycleCount => "cycle_count",
             Self::Reserved => "reserved",
             Self::Unreserved => "unreserved",
+            Self::Picked => "picked",
         }
     }
 }

@@ -193,3 +193,74 @@ async fn sixty_four_concurrent_orders_for_ten_units_reserve_exactly_ten() {
     assert_eq!(check["mismatches"], json!([]), "the ledger agrees");
     assert_eq!(app.count("stock_balances WHERE quantity < 0"), 0);
 }
+
+#[actix_web::test]
+async fn a_wave_is_picked_along_the_walk_and_no_task_goes_to_two_pickers() {
+    let app = spawn_app().await;
+    let w = world(&app).await;
+    stock(&app, &w, "A-01-01-03", 0, 30).await;
+    stock(&app, &w, "A-01-01-01", 1, 30).await;
+    for i in 0..12 {
+        let (s, _) = app.post("/api/v1/orders", &w.platform, &order(&w, &format!("W-{i}"), i % 2, 1)).await;
+        assert_eq!(s, 201);
+    }
+    let (s, r) = app.post("/api/v1/waves", &w.receiver, &json!({})).await;
+    assert_eq!(s, 403, "supervisors release waves: {r}");
+    let (s, wave) = app.post("/api/v1/waves", &w.supervisor, &json!({"max_orders": 12})).await;
+    assert_eq!(s, 200, "{wave}");
+    let tasks = wave["tasks"].as_array().unwrap();
+    assert_eq!(tasks.len(), 12);
+    let bins: Vec<&str> = tasks.iter().map(|t| t["bin_code"].as_str().unwrap()).collect();
+    assert!(bins.windows(2).all(|p| p[0] <= p[1]), "in walk order: {bins:?}");
+    let (s, r) = app.post("/api/v1/waves", &w.supervisor, &json!({})).await;
+    assert_eq!((s, r["code"].as_str()), (409, Some("nothing_to_wave")), "no order is waved twice");
+
+    // Four pickers race for the tasks: each task goes to exactly one of them.
+    let pickers: Vec<String> = (0..4).map(|i| app.staff(&format!("picker{i}"), "picker")).collect();
+    let mut done = std::collections::HashSet::new();
+    loop {
+        let empty = json!({});
+        let claims = join_all(pickers.iter().map(|p| app.post("/api/v1/pick-tasks/claim", p, &empty))).await;
+        let mut got = Vec::new();
+        for ((s, t), p) in claims.iter().zip(&pickers) {
+            if *s == 200 {
+                got.push((t.clone(), p.clone()));
+            } else {
+                assert!(*s == 204 || t["code"] == "task_taken", "{s} {t}");
+            }
+        }
+        if got.is_empty() {
+            break;
+        }
+        let ids: std::collections::HashSet<&str> =
+            got.iter().map(|(t, _)| t["id"].as_str().unwrap()).collect();
+        assert_eq!(ids.len(), got.len(), "two pickers got the same task");
+        for (t, p) in &got {
+            let id = t["id"].as_str().unwrap();
+            let (s, r) = app
+                .post(
+                    &format!("/api/v1/pick-tasks/{id}/confirm"),
+                    p,
+                    &json!({"bin": "A-01-01-02", "barcode": t["barcode"]}),
+                )
+                .await;
+            assert_eq!((s, r["errors"][0]["code"].as_str()), (422, Some("wrong_bin")));
+            let (s, r) = app
+                .post(
+                    &format!("/api/v1/pick-tasks/{id}/confirm"),
+                    p,
+                    &json!({"bin": t["bin_code"], "barcode": t["barcode"]}),
+                )
+                .await;
+            assert_eq!((s, r["status"].as_str()), (200, Some("done")), "{r}");
+            assert!(done.insert(id.to_owned()), "picked twice");
+        }
+    }
+    assert_eq!(done.len(), 12);
+    let (_, picked) = app.get("/api/v1/orders?status=picked", &w.platform).await;
+    assert_eq!(picked["items"].as_array().unwrap().len(), 12);
+    let (_, st) = app.get("/api/v1/stock/balances?bin=A-01-01-03", &w.supervisor).await;
+    assert!(st.as_array().unwrap().iter().all(|b| b["bucket"] != "reserved"), "nothing left reserved: {st}");
+    let (_, check) = app.get("/api/v1/stock/verify", &w.supervisor).await;
+    assert_eq!(check["mismatches"], json!([]));
+}

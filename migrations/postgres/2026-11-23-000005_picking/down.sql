@@ -1,0 +1,2 @@
+DROP TABLE pick_tasks;
+DROP TABLE waves;
