@@ -77,6 +77,29 @@ pub fn asn_body(w: &World, stock_order: Option<&str>, tracking: &str) -> Value {
     })
 }
 
+/// Counts every carton of an `asn_body` shipment in full and closes them
+/// (the receipt stays open).
+pub async fn receive_whole(app: &TestApp, w: &World, id: &str, asn_no: &str) {
+    let (a, b) = (&w.skus[0], &w.skus[1]);
+    for (n, sku, q) in [(1, a, 25), (2, a, 25), (3, a, 25), (4, a, 25), (5, b, 10)] {
+        ok(
+            app,
+            &format!("/api/v1/asns/{id}/cartons/open"),
+            &w.receiver,
+            json!({"carton": format!("{asn_no}-C{n:03}")}),
+        )
+        .await;
+        ok(
+            app,
+            &format!("/api/v1/asns/{id}/scans"),
+            &w.receiver,
+            json!({"carton_no": n, "barcode": sku.1, "quantity": q}),
+        )
+        .await;
+        ok(app, &format!("/api/v1/asns/{id}/cartons/{n}/close"), &w.receiver, json!({})).await;
+    }
+}
+
 async fn ok(app: &TestApp, path: &str, key: &str, body: Value) -> Value {
     let (s, b) = app.post(path, key, &body).await;
     assert!(s == 200 || s == 201, "{path}: {s} {b}");

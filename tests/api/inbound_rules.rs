@@ -251,21 +251,7 @@ async fn a_lot_with_a_critical_defect_is_rejected_and_goes_back_to_the_supplier(
     let w = world(&app).await;
     let (id, asn_no) = submitted(&app, &w, "CRIT-1").await;
     let (a, b) = (w.skus[0].clone(), w.skus[1].clone());
-    for (n, sku, q) in [(1, &a, 25), (2, &a, 25), (3, &a, 25), (4, &a, 25), (5, &b, 10)] {
-        app.post(
-            &format!("/api/v1/asns/{id}/cartons/open"),
-            &w.receiver,
-            &json!({"carton": format!("{asn_no}-C{n:03}")}),
-        )
-        .await;
-        app.post(
-            &format!("/api/v1/asns/{id}/scans"),
-            &w.receiver,
-            &json!({"carton_no": n, "barcode": sku.1, "quantity": q}),
-        )
-        .await;
-        app.post(&format!("/api/v1/asns/{id}/cartons/{n}/close"), &w.receiver, &json!({})).await;
-    }
+    crate::inbound::receive_whole(&app, &w, &id, &asn_no).await;
     let (s, r) = app.post(&format!("/api/v1/asns/{id}/close-receipt"), &w.receiver, &json!({})).await;
     assert_eq!((s, r["status"].as_str()), (200, Some("received")), "{r}");
     let sample = |sku: &str| format!("/api/v1/asns/{id}/qc/{sku}/samples");

@@ -203,22 +203,7 @@ async fn inspected(app: &TestApp, w: &World, tracking: &str) -> String {
     let id = asn["id"].as_str().unwrap().to_owned();
     let no = asn["asn_no"].as_str().unwrap().to_owned();
     app.post(&format!("/api/v1/asns/{id}/submit"), &w.supplier, &json!({})).await;
-    let (a, b) = (&w.skus[0], &w.skus[1]);
-    for (n, sku, q) in [(1, a, 25), (2, a, 25), (3, a, 25), (4, a, 25), (5, b, 10)] {
-        app.post(
-            &format!("/api/v1/asns/{id}/cartons/open"),
-            &w.receiver,
-            &json!({"carton": format!("{no}-C{n:03}")}),
-        )
-        .await;
-        app.post(
-            &format!("/api/v1/asns/{id}/scans"),
-            &w.receiver,
-            &json!({"carton_no": n, "barcode": sku.1, "quantity": q}),
-        )
-        .await;
-        app.post(&format!("/api/v1/asns/{id}/cartons/{n}/close"), &w.receiver, &json!({})).await;
-    }
+    crate::inbound::receive_whole(app, w, &id, &no).await;
     app.post(&format!("/api/v1/asns/{id}/close-receipt"), &w.receiver, &json!({})).await;
     let (_, lots) = app.get(&format!("/api/v1/asns/{id}/qc"), &w.qc).await;
     for lot in lots.as_array().unwrap() {

@@ -75,6 +75,34 @@ where
     }
 }
 
+/// A shipment by its number, with what a page needs of it, read on the
+/// blocking pool; an unknown number is the 404 page.
+async fn load<T, F>(
+    state: &AppState,
+    user: &ConsoleUser,
+    area: Area,
+    asn_no: String,
+    more: F,
+) -> Result<(Asn, T), ConsoleError>
+where
+    T: Send + 'static,
+    F: FnOnce(&mut crate::db::DbConn, &Asn) -> Result<T, AppError> + Send + 'static,
+{
+    let found = crate::db::run(&state.pool, move |c| {
+        let a = asn::by_no(c, &asn_no)?;
+        let extra = more(c, &a)?;
+        Ok((a, extra))
+    })
+    .await;
+    match found {
+        Ok(x) => Ok(x),
+        Err(AppError::NotFound { .. }) => {
+            Err(error::for_user(user, area, StatusCode::NOT_FOUND, "err.not_found"))
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
 // ---- dock
 
 #[derive(Template)]
@@ -263,19 +291,10 @@ async fn receiving_page(
     message: Option<Message>,
     status: StatusCode,
 ) -> Result<HttpResponse, ConsoleError> {
-    let found = crate::db::run(&state.pool, move |c| {
-        let a = asn::by_no(c, &asn_no)?;
-        let report = if a.received_at.is_some() { Some(receiving::report(c, a.id, None)?) } else { None };
-        Ok((a, report))
+    let (asn, report) = load(state, user, Area::Inbound, asn_no, |c, a| {
+        if a.received_at.is_some() { receiving::report(c, a.id, None).map(Some) } else { Ok(None) }
     })
-    .await;
-    let (asn, report) = match found {
-        Ok(x) => x,
-        Err(AppError::NotFound { .. }) => {
-            return Err(error::for_user(user, Area::Inbound, StatusCode::NOT_FOUND, "err.not_found"));
-        }
-        Err(e) => return Err(e.into()),
-    };
+    .await?;
     let me = format!("staff:{}", user.username);
     let open_carton = asn
         .cartons
@@ -436,19 +455,7 @@ async fn qc_page(
     message: Option<Message>,
     status: StatusCode,
 ) -> Result<HttpResponse, ConsoleError> {
-    let found = crate::db::run(&state.pool, move |c| {
-        let a = asn::by_no(c, &asn_no)?;
-        let lots = qc::lots(c, a.id, None)?;
-        Ok((a, lots))
-    })
-    .await;
-    let (asn, lots) = match found {
-        Ok(x) => x,
-        Err(AppError::NotFound { .. }) => {
-            return Err(error::for_user(user, Area::Qc, StatusCode::NOT_FOUND, "err.not_found"));
-        }
-        Err(e) => return Err(e.into()),
-    };
+    let (asn, lots) = load(state, user, Area::Qc, asn_no, |c, a| qc::lots(c, a.id, None)).await?;
     let current = lots
         .iter()
         .find(|l| matches!(l.status, InspectionStatus::Pending | InspectionStatus::InProgress))
@@ -586,20 +593,15 @@ async fn putaway_page(
     message: Option<Message>,
     status: StatusCode,
 ) -> Result<HttpResponse, ConsoleError> {
-    let found = crate::db::run(&state.pool, move |c| {
-        let a = asn::by_no(c, &asn_no)?;
-        let tasks = putaway::tasks(c, a.id)?;
-        Ok((a, tasks))
-    })
-    .await;
-    let (asn, tasks) = match found {
-        Ok(x) => x,
-        Err(AppError::NotFound { .. }) => {
-            return Err(error::for_user(user, Area::Receiving, StatusCode::NOT_FOUND, "err.not_found"));
-        }
-        Err(e) => return Err(e.into()),
-    };
-    let chosen = chosen_barcode.and_then(|b| tasks.iter().find(|t| t.barcode == b).cloned());
+    let (asn, tasks) = load(state, user, Area::Receiving, asn_no, |c, a| putaway::tasks(c, a.id)).await?;
+    let chosen = chosen_barcode.as_ref().and_then(|b| tasks.iter().find(|t| &t.barcode == b).cloned());
+    if chosen_barcode.is_some() && chosen.is_none() && status == StatusCode::OK {
+        // A unit scanned that is not waiting here: say so, ask again.
+        let e =
+            AppError::invalid("barcode", "not_on_shipment", "This product is not waiting for putaway here.");
+        let (ui, status) = refused(ui, e)?;
+        return layout::page(status, &PutawayPage { ui, message: None, asn, tasks, chosen: None });
+    }
     layout::page(status, &PutawayPage { ui, message, asn, tasks, chosen })
 }
 
@@ -634,23 +636,8 @@ pub async fn putaway_scan(
     let ui = Ui::for_user(&user, Area::Inbound, "putaway.title");
     let barcode = form.barcode.trim().to_ascii_uppercase();
     if form.bin.trim().is_empty() {
-        // Only the unit was scanned: ask for the bin (if it is on the list).
-        let no = asn_no.clone();
-        let b = barcode.clone();
-        let known = crate::db::run(&state.pool, move |c| {
-            let a = asn::by_no(c, &no)?;
-            Ok(putaway::tasks(c, a.id)?.iter().any(|t| t.barcode == b))
-        })
-        .await?;
-        if !known {
-            let e = AppError::invalid(
-                "barcode",
-                "not_on_shipment",
-                "This product is not waiting for putaway here.",
-            );
-            let (ui, status) = refused(ui, e)?;
-            return putaway_page(&state, &user, ui, asn_no, None, None, status).await;
-        }
+        // Only the unit was scanned: ask for the bin (the page refuses a
+        // unit that is not waiting here).
         return putaway_page(&state, &user, ui, asn_no, Some(barcode), None, StatusCode::OK).await;
     }
     let quantity = match form.quantity.trim() {
