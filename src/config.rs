@@ -44,6 +44,9 @@ pub struct Config {
     /// process only).
     pub pii_keys_configured: bool,
     pub pii_retention_days: i64,
+    /// How far a parcel's weight may be from the expected weight, in
+    /// percent of the expected weight (never less than 10 g).
+    pub pack_weight_tolerance_pct: u32,
 }
 
 /// (name, default, meaning): the one table of settings.
@@ -209,7 +212,15 @@ impl Config {
             },
             pii_keys_configured: get("CUSTODY_PII_KEYS").is_some(),
             pii_retention_days: parsed("CUSTODY_PII_RETENTION_DAYS", get("CUSTODY_PII_RETENTION_DAYS"), 30)?,
+            pack_weight_tolerance_pct: parsed(
+                "CUSTODY_PACK_WEIGHT_TOLERANCE_PCT",
+                get("CUSTODY_PACK_WEIGHT_TOLERANCE_PCT"),
+                5,
+            )?,
         };
+        if !(1..=50).contains(&cfg.pack_weight_tolerance_pct) {
+            return Err(ConfigError("CUSTODY_PACK_WEIGHT_TOLERANCE_PCT must be 1 to 50".into()));
+        }
         if !(1..=10_000).contains(&cfg.relay_batch_size) {
             return Err(ConfigError("CUSTODY_RELAY_BATCH must be 1 to 10000".into()));
         }

@@ -77,3 +77,11 @@ crate::typed_id!(
     /// One pick: units of an order line from one bin.
     PickTaskId
 );
+crate::typed_id!(
+    /// A parcel: one order packed into one carton.
+    ParcelId
+);
+crate::typed_id!(
+    /// An outbound exception for a supervisor (short pick, weight hold, put back).
+    OutboundExceptionId
+);

@@ -49,6 +49,29 @@ pub fn escape(s: &str) -> String {
     s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
 }
 
+/// Which format to render.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LabelFormat {
+    Html,
+    Zpl,
+}
+
+impl LabelFormat {
+    pub fn parse(s: Option<&str>) -> Result<Self, crate::error::AppError> {
+        match s.unwrap_or("html") {
+            "html" => Ok(Self::Html),
+            "zpl" => Ok(Self::Zpl),
+            _ => Err(crate::error::AppError::invalid("format", "unknown_format", "must be html or zpl")),
+        }
+    }
+    pub fn content_type(self) -> &'static str {
+        match self {
+            Self::Html => "text/html; charset=utf-8",
+            Self::Zpl => "application/zpl",
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

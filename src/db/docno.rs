@@ -11,17 +11,28 @@ use super::schema::document_counters as dc;
 /// The next number for `prefix` today (UTC+8, the warehouse's day).
 pub fn next(tx: &mut DbConn, prefix: &str) -> QueryResult<String> {
     let day = (chrono::Utc::now() + chrono::Duration::hours(8)).format("%y%m%d").to_string();
+    let n = bump(tx, prefix, &day)?;
+    Ok(format!("{prefix}-{day}-{n:04}"))
+}
+
+/// The next number of a counter that never restarts (1, 2, 3...), e.g. a
+/// route's tracking number serial.
+pub fn serial(tx: &mut DbConn, key: &str) -> QueryResult<i32> {
+    bump(tx, key, "all")
+}
+
+fn bump(tx: &mut DbConn, prefix: &str, day: &str) -> QueryResult<i32> {
     // The first number of a day is an insert: two at once must not both try.
     super::lock_key(tx, &format!("docno\n{prefix}"))?;
-    let key = dc::table.find((prefix, &day));
+    let key = dc::table.find((prefix, day));
     let bumped = diesel::update(key).set(dc::last_no.eq(dc::last_no + 1)).execute(tx)?;
     let n: i32 = if bumped == 0 {
         diesel::insert_into(dc::table)
-            .values((dc::prefix.eq(prefix), dc::day.eq(&day), dc::last_no.eq(1)))
+            .values((dc::prefix.eq(prefix), dc::day.eq(day), dc::last_no.eq(1)))
             .execute(tx)?;
         1
     } else {
         key.select(dc::last_no).first(tx)?
     };
-    Ok(format!("{prefix}-{day}-{n:04}"))
+    Ok(n)
 }

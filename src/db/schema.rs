@@ -201,7 +201,11 @@ macro_rules! all_tables {
             order_lines,
             order_allocations,
             waves,
-            pick_tasks
+            pick_tasks,
+            carton_types,
+            parcels,
+            parcel_items,
+            outbound_exceptions
         }
     };
 }
@@ -559,6 +563,7 @@ diesel::table! {
         cancelled_at -> Nullable<UtcInstant>,
         created_at -> UtcInstant,
         updated_at -> UtcInstant,
+        tote -> Nullable<Text>,
     }
 }
 
@@ -623,5 +628,76 @@ diesel::table! {
         claimed_by -> Nullable<Text>,
         claimed_at -> Nullable<UtcInstant>,
         done_at -> Nullable<UtcInstant>,
+        tote -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    use diesel::sql_types::*;
+
+    carton_types (code) {
+        code -> Text,
+        length_mm -> Integer,
+        width_mm -> Integer,
+        height_mm -> Integer,
+        tare_g -> Integer,
+        max_weight_g -> Integer,
+        active -> Bool,
+    }
+}
+
+diesel::table! {
+    use diesel::sql_types::*;
+    use crate::db::types::*;
+
+    parcels (id) {
+        id -> PortableUuid,
+        parcel_no -> Text,
+        order_id -> PortableUuid,
+        tote -> Text,
+        status -> Text,
+        carton_code -> Nullable<Text>,
+        expected_weight_g -> Nullable<Integer>,
+        weight_g -> Nullable<Integer>,
+        route -> Nullable<Text>,
+        tracking_no -> Nullable<Text>,
+        packed_by -> Text,
+        created_at -> UtcInstant,
+        updated_at -> UtcInstant,
+        packed_at -> Nullable<UtcInstant>,
+    }
+}
+
+diesel::table! {
+    use diesel::sql_types::*;
+    use crate::db::types::*;
+
+    parcel_items (parcel_id, line_no) {
+        parcel_id -> PortableUuid,
+        line_no -> Integer,
+        quantity -> Integer,
+    }
+}
+
+diesel::table! {
+    use diesel::sql_types::*;
+    use crate::db::types::*;
+
+    outbound_exceptions (id) {
+        id -> PortableUuid,
+        kind -> Text,
+        status -> Text,
+        order_id -> PortableUuid,
+        parcel_id -> Nullable<PortableUuid>,
+        sku_id -> Nullable<PortableUuid>,
+        owner_id -> Nullable<PortableUuid>,
+        bin_id -> Nullable<PortableUuid>,
+        quantity -> Integer,
+        detail -> Text,
+        raised_by -> Text,
+        raised_at -> UtcInstant,
+        resolved_by -> Nullable<Text>,
+        resolved_at -> Nullable<UtcInstant>,
+        resolution -> Nullable<Text>,
     }
 }

@@ -76,6 +76,10 @@ pub const ORDER_CANCELLED: EventType = EventType::new("order", "cancelled");
 pub const ORDER_LINE_CANCELLED: EventType = EventType::new("order", "line_cancelled");
 pub const ORDER_PICKED: EventType = EventType::new("order", "picked");
 pub const WAVE_RELEASED: EventType = EventType::new("wave", "released");
+pub const PICK_SHORT: EventType = EventType::new("pick", "short");
+pub const ORDER_PACKED: EventType = EventType::new("order", "packed");
+pub const PARCEL_WEIGHT_HELD: EventType = EventType::new("parcel", "weight_held");
+pub const EXCEPTION_RESOLVED: EventType = EventType::new("exception", "resolved");
 
 pub const ALL: &[EventType] = &[
     SUPPLIER_REGISTERED,
@@ -115,6 +119,10 @@ pub const ALL: &[EventType] = &[
     ORDER_CANCELLED,
     ORDER_LINE_CANCELLED,
     ORDER_PICKED,
+    PICK_SHORT,
+    ORDER_PACKED,
+    PARCEL_WEIGHT_HELD,
+    EXCEPTION_RESOLVED,
     WAVE_RELEASED,
 ];
 

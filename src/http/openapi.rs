@@ -92,6 +92,14 @@ use crate::{catalog, error, http, suppliers, warehouse};
         crate::outbound::api::release_wave,
         crate::outbound::api::claim_task,
         crate::outbound::api::confirm_pick,
+        crate::outbound::api::start_packing,
+        crate::outbound::api::show_parcel,
+        crate::outbound::api::scan_unit,
+        crate::outbound::api::weigh_parcel,
+        crate::outbound::api::parcel_label,
+        crate::outbound::api::list_cartons,
+        crate::outbound::api::list_exceptions,
+        crate::outbound::api::resolve_exception,
     ),
     components(schemas(error::Problem, error::FieldError)),
     modifiers(&BearerAuth),
@@ -106,7 +114,7 @@ use crate::{catalog, error, http, suppliers, warehouse};
         (name = "quality", description = "Quality inspection by ISO 2859-1 sampling (staff)"),
         (name = "putaway", description = "Putaway into bins (staff)"),
         (name = "stock", description = "Stock, the ledger, supervisor functions and cycle counts"),
-        (name = "outbound", description = "Consumer orders from the platform: intake and allocation"),
+        (name = "outbound", description = "Consumer orders from the platform: intake, allocation, waves, picking, packing, labels, exceptions"),
         (name = "events", description = "Status events: the feed (RabbitMQ carries the same events)"),
     )
 )]

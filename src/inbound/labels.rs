@@ -5,30 +5,8 @@
 
 use super::asn::Asn;
 use crate::error::AppError;
+pub use crate::labels::LabelFormat;
 use crate::labels::{code128_svg, escape, zpl_text};
-
-/// Which format to render.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum LabelFormat {
-    Html,
-    Zpl,
-}
-
-impl LabelFormat {
-    pub fn parse(s: Option<&str>) -> Result<Self, AppError> {
-        match s.unwrap_or("html") {
-            "html" => Ok(Self::Html),
-            "zpl" => Ok(Self::Zpl),
-            _ => Err(AppError::invalid("format", "unknown_format", "must be html or zpl")),
-        }
-    }
-    pub fn content_type(self) -> &'static str {
-        match self {
-            Self::Html => "text/html; charset=utf-8",
-            Self::Zpl => "application/zpl",
-        }
-    }
-}
 
 /// The labels of every carton (or of one, if `only` is set).
 pub fn render(

@@ -4,14 +4,17 @@ use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, get, post, web};
 use serde::{Deserialize, Serialize};
 
+use super::exceptions::{self, ExceptionStatus, OutboundException, ResolveInput};
 use super::orders::{self, LineCancelInput, Order, OrderInput, OrderStatus};
+use super::packing::{self, CartonType, PackScanInput, Parcel, WeighInput};
 use super::picking::{self, PickInput, PickTask, Wave, WaveInput};
 use crate::auth::{ApiCaller, Caller, Role};
 use crate::db;
 use crate::error::{AppError, FieldError, Problem};
 use crate::http::AppState;
 use crate::http::pagination::{Page, PageParams};
-use crate::ids::{OrderId, PickTaskId};
+use crate::ids::{OrderId, OutboundExceptionId, ParcelId, PickTaskId};
+use crate::labels::LabelFormat;
 
 /// Most orders in one batch request.
 pub const MAX_BATCH: usize = 500;
@@ -25,7 +28,15 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(cancel_line)
         .service(release_wave)
         .service(claim_task)
-        .service(confirm_pick);
+        .service(confirm_pick)
+        .service(start_packing)
+        .service(show_parcel)
+        .service(scan_unit)
+        .service(weigh_parcel)
+        .service(parcel_label)
+        .service(list_cartons)
+        .service(list_exceptions)
+        .service(resolve_exception);
 }
 
 fn platform_only(caller: &Caller) -> Result<(), AppError> {
@@ -243,7 +254,7 @@ pub async fn claim_task(state: web::Data<AppState>, caller: ApiCaller) -> Result
 #[utoipa::path(post, path = "/api/v1/pick-tasks/{id}/confirm", tag = "outbound", request_body = PickInput,
     params(("id" = uuid::Uuid, Path)),
     responses((status = 200, body = PickTask), (status = 409, body = Problem), (status = 422, body = Problem,
-        description = "wrong_bin, wrong_item")),
+        description = "wrong_bin, wrong_item, wrong_tote, invalid_tote, short_reason_required, too_many")),
     security(("bearer" = [])))]
 #[post("/pick-tasks/{id}/confirm")]
 pub async fn confirm_pick(
@@ -255,4 +266,164 @@ pub async fn confirm_pick(
     caller.0.require_staff(Role::Picker)?;
     let (id, input, actor) = (id.into_inner(), body.into_inner(), caller.0.actor());
     Ok(web::Json(db::transact(&state.pool, move |tx| picking::confirm(tx, id, &input, &actor)).await?))
+}
+
+#[derive(Debug, Deserialize, Serialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct StartPackingInput {
+    /// The tote scanned at the pack station.
+    pub tote: String,
+}
+
+/// Scan a tote at the pack station (packer): opens, or resumes, the parcel
+/// of the picked order in it, with the carton suggestion.
+#[utoipa::path(post, path = "/api/v1/pack/start", tag = "outbound", request_body = StartPackingInput,
+    responses((status = 200, body = Parcel), (status = 409, body = Problem, description = "not_picked"),
+        (status = 422, body = Problem, description = "invalid_tote, empty_tote")),
+    security(("bearer" = [])))]
+#[post("/pack/start")]
+pub async fn start_packing(
+    state: web::Data<AppState>,
+    caller: ApiCaller,
+    body: web::Json<StartPackingInput>,
+) -> Result<web::Json<Parcel>, AppError> {
+    caller.0.require_staff(Role::Packer)?;
+    let (tote, actor) = (body.into_inner().tote, caller.0.actor());
+    Ok(web::Json(db::transact(&state.pool, move |tx| packing::start(tx, &tote, &actor)).await?))
+}
+
+#[utoipa::path(get, path = "/api/v1/parcels/{id}", tag = "outbound", params(("id" = uuid::Uuid, Path)),
+    responses((status = 200, body = Parcel), (status = 404, body = Problem)), security(("bearer" = [])))]
+#[get("/parcels/{id}")]
+pub async fn show_parcel(
+    state: web::Data<AppState>,
+    caller: ApiCaller,
+    id: web::Path<ParcelId>,
+) -> Result<web::Json<Parcel>, AppError> {
+    reader(&caller.0)?;
+    let id = id.into_inner();
+    Ok(web::Json(db::run(&state.pool, move |c| packing::get(c, id)).await?))
+}
+
+/// Scan a unit (or a unit and a keyed quantity) into the parcel (packer).
+#[utoipa::path(post, path = "/api/v1/parcels/{id}/scans", tag = "outbound", request_body = PackScanInput,
+    params(("id" = uuid::Uuid, Path)),
+    responses((status = 200, body = Parcel), (status = 409, body = Problem, description = "too_many, parcel_held, already_packed"),
+        (status = 422, body = Problem, description = "not_in_order")),
+    security(("bearer" = [])))]
+#[post("/parcels/{id}/scans")]
+pub async fn scan_unit(
+    state: web::Data<AppState>,
+    caller: ApiCaller,
+    id: web::Path<ParcelId>,
+    body: web::Json<PackScanInput>,
+) -> Result<web::Json<Parcel>, AppError> {
+    caller.0.require_staff(Role::Packer)?;
+    let (id, input) = (id.into_inner(), body.into_inner());
+    Ok(web::Json(db::transact(&state.pool, move |tx| packing::scan(tx, id, &input)).await?))
+}
+
+/// Weigh the fully scanned parcel (packer). Within the tolerance it is
+/// packed and gets its tracking number; outside it, it is `held` for a
+/// supervisor (`parcel.weight_held`).
+#[utoipa::path(post, path = "/api/v1/parcels/{id}/weigh", tag = "outbound", request_body = WeighInput,
+    params(("id" = uuid::Uuid, Path)),
+    responses((status = 200, body = Parcel), (status = 409, body = Problem, description = "units_remaining"),
+        (status = 422, body = Problem, description = "unknown_carton, no_carton_fits")),
+    security(("bearer" = [])))]
+#[post("/parcels/{id}/weigh")]
+pub async fn weigh_parcel(
+    state: web::Data<AppState>,
+    caller: ApiCaller,
+    id: web::Path<ParcelId>,
+    body: web::Json<WeighInput>,
+) -> Result<web::Json<Parcel>, AppError> {
+    caller.0.require_staff(Role::Packer)?;
+    let (id, input, actor) = (id.into_inner(), body.into_inner(), caller.0.actor());
+    let pct = state.config.pack_weight_tolerance_pct;
+    Ok(web::Json(db::transact(&state.pool, move |tx| packing::weigh(tx, id, &input, pct, &actor)).await?))
+}
+
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct ParcelLabelQuery {
+    /// `html` (print-ready 100 × 150 mm page, the default) or `zpl`.
+    pub format: Option<String>,
+}
+
+/// The shipping label of a packed parcel (staff): the only place the
+/// buyer's address is shown in full.
+#[utoipa::path(get, path = "/api/v1/parcels/{id}/label", tag = "outbound", params(("id" = uuid::Uuid, Path), ParcelLabelQuery),
+    responses((status = 200, content_type = "text/html", body = String), (status = 409, body = Problem,
+        description = "not_packed, buyer_erased")),
+    security(("bearer" = [])))]
+#[get("/parcels/{id}/label")]
+pub async fn parcel_label(
+    state: web::Data<AppState>,
+    caller: ApiCaller,
+    id: web::Path<ParcelId>,
+    q: web::Query<ParcelLabelQuery>,
+) -> Result<HttpResponse, AppError> {
+    caller.0.require_staff(Role::Packer)?;
+    let format = LabelFormat::parse(q.format.as_deref())?;
+    let (id, keys, wh) =
+        (id.into_inner(), state.config.pii_keys.clone(), state.config.warehouse_code.clone());
+    let body = db::run(&state.pool, move |c| {
+        let (parcel, order) = packing::label_data(c, id)?;
+        super::shipping::render_label(c, &parcel, &order, &keys, &wh, format)
+    })
+    .await?;
+    Ok(HttpResponse::Ok().content_type(format.content_type()).body(body))
+}
+
+/// The carton catalog, smallest first.
+#[utoipa::path(get, path = "/api/v1/carton-types", tag = "outbound",
+    responses((status = 200, body = Vec<CartonType>)), security(("bearer" = [])))]
+#[get("/carton-types")]
+pub async fn list_cartons(
+    state: web::Data<AppState>,
+    caller: ApiCaller,
+) -> Result<web::Json<Vec<CartonType>>, AppError> {
+    reader(&caller.0)?;
+    Ok(web::Json(db::run(&state.pool, packing::cartons).await?))
+}
+
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct ExceptionFilter {
+    /// `open` (the default) or `resolved`.
+    pub status: Option<ExceptionStatus>,
+    pub order_id: Option<OrderId>,
+}
+
+/// The supervisors' queue: short picks, weight holds, units to put back.
+#[utoipa::path(get, path = "/api/v1/outbound-exceptions", tag = "outbound", params(ExceptionFilter),
+    responses((status = 200, body = Vec<OutboundException>)), security(("bearer" = [])))]
+#[get("/outbound-exceptions")]
+pub async fn list_exceptions(
+    state: web::Data<AppState>,
+    caller: ApiCaller,
+    q: web::Query<ExceptionFilter>,
+) -> Result<web::Json<Vec<OutboundException>>, AppError> {
+    caller.0.require_staff(Role::Supervisor)?;
+    let (status, order) = (q.status.unwrap_or(ExceptionStatus::Open), q.order_id);
+    Ok(web::Json(db::run(&state.pool, move |c| exceptions::list(c, Some(status), order, 200)).await?))
+}
+
+/// Resolve an exception (supervisor) with one of its `actions`.
+#[utoipa::path(post, path = "/api/v1/outbound-exceptions/{id}/resolve", tag = "outbound", request_body = ResolveInput,
+    params(("id" = uuid::Uuid, Path)),
+    responses((status = 200, body = OutboundException), (status = 409, body = Problem, description = "already_resolved"),
+        (status = 422, body = Problem, description = "action_not_allowed")),
+    security(("bearer" = [])))]
+#[post("/outbound-exceptions/{id}/resolve")]
+pub async fn resolve_exception(
+    state: web::Data<AppState>,
+    caller: ApiCaller,
+    id: web::Path<OutboundExceptionId>,
+    body: web::Json<ResolveInput>,
+) -> Result<web::Json<OutboundException>, AppError> {
+    caller.0.require_staff(Role::Supervisor)?;
+    let (id, input, actor) = (id.into_inner(), body.into_inner(), caller.0.actor());
+    Ok(web::Json(db::transact(&state.pool, move |tx| exceptions::resolve(tx, id, &input, &actor)).await?))
 }

@@ -31,8 +31,10 @@ string_enum!(
         Backordered = "backordered",
         /// In a released wave, being picked.
         Waved = "waved",
-        /// Every unit is in a tote.
+        /// Every unit is in the order's tote.
         Picked = "picked",
+        /// In a parcel, labelled, waiting in outbound staging.
+        Packed = "packed",
         Cancelled = "cancelled",
     }
 );
@@ -229,6 +231,7 @@ pub fn intake(tx: &mut DbConn, input: &OrderInput, keys: &Keys) -> Result<(Order
         cancelled_at: None,
         created_at: now,
         updated_at: now,
+        tote: None,
     };
     store::insert(tx, &row, &lines)?;
     let order = assemble(tx, row)?;
@@ -245,6 +248,42 @@ pub fn intake(tx: &mut DbConn, input: &OrderInput, keys: &Keys) -> Result<(Order
     )?;
     allocate_order(tx, id, true)?;
     Ok((get(tx, id)?, true))
+}
+
+/// Records an order event (the order's ids, destination and status, plus
+/// `extra`), read in the same transaction.
+pub(crate) fn record_event(
+    tx: &mut DbConn,
+    id: OrderId,
+    event_type: EventType,
+    extra: serde_json::Value,
+) -> Result<(), AppError> {
+    let order = get(tx, id)?;
+    record(tx, &order, event_type, extra)
+}
+
+/// Derives the order's status from its lines, tasks and reservations, and
+/// stores it: waiting for stock, being picked, waiting for a wave, or every
+/// unit picked. Packed and cancelled orders stay as they are.
+pub(crate) fn settle(tx: &mut DbConn, id: OrderId) -> Result<OrderStatus, AppError> {
+    let row = store::by_id(tx, id)?.ok_or(AppError::not_found("order"))?;
+    let current = status_of(&row);
+    if matches!(current, OrderStatus::Packed | OrderStatus::Cancelled) {
+        return Ok(current);
+    }
+    let status = if store::lines(tx, id)?.iter().any(|l| l.open() > 0) {
+        OrderStatus::Backordered
+    } else if super::picking::has_open_tasks(tx, id)? {
+        OrderStatus::Waved
+    } else if store::allocations(tx, id)?.iter().any(|a| a.quantity > 0) {
+        OrderStatus::Allocated
+    } else {
+        OrderStatus::Picked
+    };
+    if status != current {
+        store::set_status(tx, id, status.as_str(), Timestamp::now())?;
+    }
+    Ok(status)
 }
 
 fn record(
@@ -276,10 +315,10 @@ fn record(
 /// Reserves what an order still needs, FIFO by receipt across bins. On
 /// intake (`first`) it records `order.allocated` or `order.backordered`;
 /// later only when it reserved something.
-fn allocate_order(tx: &mut DbConn, id: OrderId, first: bool) -> Result<(), AppError> {
+pub(crate) fn allocate_order(tx: &mut DbConn, id: OrderId, first: bool) -> Result<(), AppError> {
     crate::db::lock_key(tx, &format!("order-id\n{id}"))?;
     let row = store::by_id(tx, id)?.ok_or(AppError::not_found("order"))?;
-    if status_of(&row) == OrderStatus::Cancelled {
+    if matches!(status_of(&row), OrderStatus::Cancelled | OrderStatus::Packed) {
         return Ok(());
     }
     let mut reserved = Vec::new();
@@ -327,13 +366,12 @@ fn allocate_order(tx: &mut DbConn, id: OrderId, first: bool) -> Result<(), AppEr
         .filter(|l| l.open() > 0)
         .map(|l| serde_json::json!({"line_no": l.line_no, "sku_id": l.sku_id, "missing": l.open()}))
         .collect();
-    let status = if short.is_empty() { OrderStatus::Allocated } else { OrderStatus::Backordered };
     if !first && reserved.is_empty() {
         return Ok(());
     }
-    store::set_status(tx, id, status.as_str(), Timestamp::now())?;
+    settle(tx, id)?;
     let order = get(tx, id)?;
-    if status == OrderStatus::Allocated {
+    if short.is_empty() {
         record(tx, &order, catalog::ORDER_ALLOCATED, serde_json::json!({"reserved": reserved}))?;
     } else {
         let extra = serde_json::json!({"reserved": reserved, "backordered": short});
@@ -351,7 +389,10 @@ pub fn allocate_backorders(tx: &mut DbConn, sku: SkuId) -> Result<(), AppError> 
     Ok(())
 }
 
-/// Cancels an order (platform), releasing what it reserved.
+/// Cancels an order (platform) until it is packed: open pick tasks are
+/// withdrawn, reservations go back to available, units already picked
+/// leave the tote for `on_hold` with a put-back task for a supervisor, and
+/// a parcel being packed is voided.
 pub fn cancel(tx: &mut DbConn, id: OrderId) -> Result<Order, AppError> {
     crate::db::lock_key(tx, &format!("order-id\n{id}"))?;
     let row = store::by_id(tx, id)?.ok_or(AppError::not_found("order"))?;
@@ -359,29 +400,25 @@ pub fn cancel(tx: &mut DbConn, id: OrderId) -> Result<Order, AppError> {
         OrderStatus::Cancelled => {
             return Err(AppError::conflict("illegal_transition", "The order is already cancelled."));
         }
-        OrderStatus::Picked => {
+        OrderStatus::Packed => {
             return Err(AppError::conflict(
                 "illegal_transition",
-                "The order is picked; cancelling picked orders is not handled yet.",
+                "The order is packed and labelled; it can no longer be cancelled.",
             ));
         }
         _ => {}
     }
     super::picking::cancel_tasks(tx, id)?;
+    super::packing::void_parcel(tx, id)?;
     let allocations = store::allocations(tx, id)?;
     let lines = store::lines(tx, id)?;
     for l in &lines {
         store::set_line(tx, id, l.line_no, 0, l.quantity)?;
         store::clear_allocations(tx, id, l.line_no)?;
     }
-    store::set_status(tx, id, OrderStatus::Cancelled.as_str(), Timestamp::now())?;
-    {
-        use crate::db::schema::orders;
-        use diesel::prelude::*;
-        diesel::update(orders::table.find(id))
-            .set(orders::cancelled_at.eq(Some(Timestamp::now())))
-            .execute(tx)?;
-    }
+    let now = Timestamp::now();
+    store::set_status(tx, id, OrderStatus::Cancelled.as_str(), now)?;
+    store::close(tx, id, now)?;
     for a in allocations.iter().filter(|a| a.quantity > 0) {
         let line = lines.iter().find(|l| l.line_no == a.line_no).ok_or(AppError::not_found("order line"))?;
         stock::service::apply(
@@ -399,8 +436,43 @@ pub fn cancel(tx: &mut DbConn, id: OrderId) -> Result<Order, AppError> {
             },
         )?;
     }
+    let mut put_back = Vec::new();
+    for (line_no, quantity) in super::picking::picked_by_line(tx, id)? {
+        let line = lines.iter().find(|l| l.line_no == line_no).ok_or(AppError::not_found("order line"))?;
+        stock::service::apply(
+            tx,
+            &Movement {
+                owner: line.owner_id,
+                sku: line.sku_id,
+                quantity,
+                from: Some(Place::unlocated(Bucket::Picked)),
+                to: Some(Place::unlocated(Bucket::OnHold)),
+                reason: Reason::PutBack,
+                document_no: row.order_no.clone(),
+                note: format!("line {line_no}: order cancelled after picking"),
+                actor: "platform".into(),
+            },
+        )?;
+        super::exceptions::raise(
+            tx,
+            super::exceptions::NewException {
+                kind: super::exceptions::ExceptionKind::PutBack,
+                order_id: id,
+                parcel_id: None,
+                sku: Some((line.sku_id, line.owner_id)),
+                bin_id: None,
+                quantity,
+                detail: format!(
+                    "order cancelled after picking: {quantity} unit(s) of line {line_no} from tote {}",
+                    row.tote.clone().unwrap_or_default()
+                ),
+                actor: "platform",
+            },
+        )?;
+        put_back.push(serde_json::json!({"line_no": line_no, "sku_id": line.sku_id, "quantity": quantity}));
+    }
     let order = get(tx, id)?;
-    record(tx, &order, catalog::ORDER_CANCELLED, serde_json::json!({}))?;
+    record(tx, &order, catalog::ORDER_CANCELLED, serde_json::json!({"put_back": put_back}))?;
     Ok(order)
 }
 

@@ -3,14 +3,19 @@
 //! walk order. Pickers claim one task at a time: on PostgreSQL with
 //! `FOR UPDATE SKIP LOCKED`, so two pickers never get the same task and
 //! never wait for each other; on SQLite the single writer does the same.
-//! A pick is confirmed by scanning the bin, then the unit.
+//! A pick is confirmed by scanning the bin, then the unit, into the order's
+//! tote. A short pick (bin empty, or units damaged) moves what is missing
+//! out of sale, raises an exception for a supervisor, and re-allocates the
+//! missing units from another bin (new tasks in the same wave) or
+//! backorders them.
 
 use diesel::prelude::*;
 use serde::{Deserialize, Serialize};
 
+use super::exceptions::{self, ExceptionKind};
 use super::orders::{OrderStatus, ServiceLevel};
 use crate::db::DbConn;
-use crate::db::schema::{bins, order_allocations, orders, pick_tasks, waves};
+use crate::db::schema::{bins, order_allocations, order_lines, orders, pick_tasks, stock_balances, waves};
 use crate::db::types::Timestamp;
 use crate::error::AppError;
 use crate::events::{self, NewEvent, catalog};
@@ -45,6 +50,7 @@ struct TaskRow {
     claimed_by: Option<String>,
     claimed_at: Option<Timestamp>,
     done_at: Option<Timestamp>,
+    tote: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
@@ -52,11 +58,15 @@ pub struct PickTask {
     pub id: PickTaskId,
     pub wave_id: WaveId,
     pub order_id: OrderId,
+    pub order_no: String,
     pub line_no: i32,
     pub sku_id: SkuId,
     pub sku_code: String,
+    pub sku_name: String,
     pub barcode: String,
     pub bin_code: String,
+    /// The tote the order's units go into: set by the order's first pick.
+    pub tote: Option<String>,
     pub quantity: i32,
     pub picked: i32,
     pub status: TaskStatus,
@@ -66,15 +76,19 @@ pub struct PickTask {
 fn to_task(conn: &mut DbConn, r: TaskRow) -> Result<PickTask, AppError> {
     let sku = crate::catalog::store::by_id(conn, r.sku_id)?.ok_or(AppError::not_found("sku"))?;
     let bin_code = crate::warehouse::service::by_id(conn, r.bin_id)?.code;
+    let order = super::store::by_id(conn, r.order_id)?.ok_or(AppError::not_found("order"))?;
     Ok(PickTask {
         id: r.id,
         wave_id: r.wave_id,
         order_id: r.order_id,
+        order_no: order.order_no,
         line_no: r.line_no,
         sku_id: r.sku_id,
         sku_code: sku.sku_code,
+        sku_name: sku.name_en,
         barcode: sku.barcode,
         bin_code,
+        tote: r.tote.or(order.tote),
         quantity: r.quantity,
         picked: r.picked,
         status: TaskStatus::from_db(&r.status).unwrap_or(TaskStatus::Cancelled),
@@ -90,9 +104,16 @@ pub struct WaveInput {
     pub destination_country: Option<String>,
     #[serde(default)]
     pub service_level: Option<ServiceLevel>,
+    /// Cut-off: only orders to ship by this time.
+    #[serde(default)]
+    pub ship_by_before: Option<Timestamp>,
     /// At most this many orders, earliest ship-by first (default 50, at most 500).
     #[serde(default)]
     pub max_orders: Option<i64>,
+    /// At most this many order lines in all (an order is never split; the
+    /// first order always goes in).
+    #[serde(default)]
+    pub max_lines: Option<i64>,
 }
 
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
@@ -104,7 +125,8 @@ pub struct Wave {
     pub tasks: Vec<PickTask>,
 }
 
-/// Releases a wave of allocated orders (earliest ship-by first).
+/// Releases a wave of allocated orders (earliest ship-by first), within
+/// the rule's filters and limits.
 pub fn release_wave(tx: &mut DbConn, input: &WaveInput, actor: &str) -> Result<Wave, AppError> {
     // One release at a time: no order lands in two waves.
     crate::db::lock_key(tx, "waves")?;
@@ -120,7 +142,27 @@ pub fn release_wave(tx: &mut DbConn, input: &WaveInput, actor: &str) -> Result<W
     if let Some(s) = input.service_level {
         q = q.filter(orders::service_level.eq(s.as_str()));
     }
-    let ids: Vec<OrderId> = q.limit(max).load(tx)?;
+    if let Some(t) = input.ship_by_before {
+        q = q.filter(orders::ship_by.le(t));
+    }
+    let candidates: Vec<OrderId> = q.limit(max).load(tx)?;
+    let mut ids = Vec::new();
+    let mut lines_taken = 0i64;
+    for id in candidates {
+        let n: i64 = order_lines::table
+            .filter(order_lines::order_id.eq(id))
+            .filter(order_lines::allocated.gt(0))
+            .count()
+            .get_result(tx)?;
+        if let Some(m) = input.max_lines
+            && !ids.is_empty()
+            && lines_taken + n > m
+        {
+            break;
+        }
+        lines_taken += n;
+        ids.push(id);
+    }
     if ids.is_empty() {
         return Err(AppError::conflict("nothing_to_wave", "No allocated order matches."));
     }
@@ -138,31 +180,8 @@ pub fn release_wave(tx: &mut DbConn, input: &WaveInput, actor: &str) -> Result<W
         .execute(tx)?;
     let mut count = 0;
     for order in &ids {
-        let lines = super::store::lines(tx, *order)?;
-        for a in super::store::allocations(tx, *order)?.into_iter().filter(|a| a.quantity > 0) {
-            let line =
-                lines.iter().find(|l| l.line_no == a.line_no).ok_or(AppError::not_found("order line"))?;
-            let walk: i64 = bins::table.find(a.bin_id).select(bins::walk_order).first(tx)?;
-            let row = TaskRow {
-                id: PickTaskId::generate(),
-                wave_id: wave,
-                order_id: *order,
-                line_no: a.line_no,
-                sku_id: line.sku_id,
-                owner_id: line.owner_id,
-                bin_id: a.bin_id,
-                walk_order: walk,
-                quantity: a.quantity,
-                picked: 0,
-                status: TaskStatus::Open.as_str().into(),
-                claimed_by: None,
-                claimed_at: None,
-                done_at: None,
-            };
-            diesel::insert_into(pick_tasks::table).values(&row).execute(tx)?;
-            count += 1;
-        }
-        super::store::set_status(tx, *order, OrderStatus::Waved.as_str(), now)?;
+        count += add_tasks(tx, wave, *order)?;
+        super::orders::settle(tx, *order)?;
     }
     events::record(
         tx,
@@ -183,17 +202,56 @@ pub fn release_wave(tx: &mut DbConn, input: &WaveInput, actor: &str) -> Result<W
     Ok(Wave { id: wave, wave_no, orders: ids, tasks })
 }
 
+/// Creates tasks in `wave` for what the order has reserved and no open
+/// task covers yet. Returns how many.
+fn add_tasks(tx: &mut DbConn, wave: WaveId, order: OrderId) -> Result<usize, AppError> {
+    let lines = super::store::lines(tx, order)?;
+    let outstanding: Vec<(i32, BinId, i32, i32)> = pick_tasks::table
+        .filter(pick_tasks::order_id.eq(order))
+        .filter(pick_tasks::status.eq_any([TaskStatus::Open.as_str(), TaskStatus::Claimed.as_str()]))
+        .select((pick_tasks::line_no, pick_tasks::bin_id, pick_tasks::quantity, pick_tasks::picked))
+        .load(tx)?;
+    let mut count = 0;
+    for a in super::store::allocations(tx, order)? {
+        let covered: i32 = outstanding
+            .iter()
+            .filter(|(l, b, _, _)| *l == a.line_no && *b == a.bin_id)
+            .map(|(_, _, q, p)| q - p)
+            .sum();
+        let quantity = a.quantity - covered;
+        if quantity <= 0 {
+            continue;
+        }
+        let line = lines.iter().find(|l| l.line_no == a.line_no).ok_or(AppError::not_found("order line"))?;
+        let walk: i64 = bins::table.find(a.bin_id).select(bins::walk_order).first(tx)?;
+        let row = TaskRow {
+            id: PickTaskId::generate(),
+            wave_id: wave,
+            order_id: order,
+            line_no: a.line_no,
+            sku_id: line.sku_id,
+            owner_id: line.owner_id,
+            bin_id: a.bin_id,
+            walk_order: walk,
+            quantity,
+            picked: 0,
+            status: TaskStatus::Open.as_str().into(),
+            claimed_by: None,
+            claimed_at: None,
+            done_at: None,
+            tote: None,
+        };
+        diesel::insert_into(pick_tasks::table).values(&row).execute(tx)?;
+        count += 1;
+    }
+    Ok(count)
+}
+
 /// Gives `picker` the next open task along the walk (or the one they
 /// already hold). `None` when there is nothing to pick.
 pub fn claim(tx: &mut DbConn, picker: &str) -> Result<Option<PickTask>, AppError> {
-    let mine: Option<TaskRow> = pick_tasks::table
-        .filter(pick_tasks::status.eq(TaskStatus::Claimed.as_str()))
-        .filter(pick_tasks::claimed_by.eq(picker))
-        .select(TaskRow::as_select())
-        .first(tx)
-        .optional()?;
-    if let Some(r) = mine {
-        return Ok(Some(to_task(tx, r)?));
+    if let Some(mine) = current(tx, picker)? {
+        return Ok(Some(mine));
     }
     let next = pick_tasks::table
         .filter(pick_tasks::status.eq(TaskStatus::Open.as_str()))
@@ -220,33 +278,80 @@ pub fn claim(tx: &mut DbConn, picker: &str) -> Result<Option<PickTask>, AppError
     Ok(Some(to_task(tx, row)?))
 }
 
+/// The task `picker` holds, if any.
+pub fn current(conn: &mut DbConn, picker: &str) -> Result<Option<PickTask>, AppError> {
+    let mine: Option<TaskRow> = pick_tasks::table
+        .filter(pick_tasks::status.eq(TaskStatus::Claimed.as_str()))
+        .filter(pick_tasks::claimed_by.eq(picker))
+        .select(TaskRow::as_select())
+        .first(conn)
+        .optional()?;
+    mine.map(|r| to_task(conn, r)).transpose()
+}
+
+string_enum!(
+    /// Why fewer units were picked than the task asked for.
+    ShortReason {
+        /// The units are not in the bin.
+        Missing = "missing",
+        /// The units are there but damaged.
+        Damaged = "damaged",
+    }
+);
+
 #[derive(Debug, Clone, Deserialize, Serialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct PickInput {
     /// The bin scanned: must be the task's.
     pub bin: String,
-    /// A unit's barcode scanned: must be the task's SKU.
+    /// A unit's barcode scanned: must be the task's SKU (not needed when
+    /// nothing could be picked).
+    #[serde(default)]
     pub barcode: String,
-    /// Units picked; default (and for now only) the task's quantity.
+    /// The tote scanned (`TOTE-…`): the order's first pick sets it, later
+    /// picks of the order must use the same tote.
+    pub tote: String,
+    /// Units picked; default the task's quantity.
     #[serde(default)]
     pub quantity: Option<i64>,
+    /// Required when fewer units are picked than the task asks for.
+    #[serde(default)]
+    pub short: Option<ShortReason>,
 }
 
-/// Confirms a claimed task: the units leave the bin's reservation for the
-/// picker's tote (the `picked` bucket). The order is picked with its last task.
+/// A tote's code as scanned: `TOTE-` and 1 to 12 letters or digits.
+pub fn tote_code(s: &str) -> Result<String, AppError> {
+    let t = s.trim().to_ascii_uppercase();
+    let ok = t.strip_prefix("TOTE-").is_some_and(|rest| {
+        (1..=12).contains(&rest.len()) && rest.chars().all(|c| c.is_ascii_alphanumeric())
+    });
+    if ok {
+        Ok(t)
+    } else {
+        Err(AppError::invalid("tote", "invalid_tote", "Scan a tote: TOTE- and its number."))
+    }
+}
+
+/// Confirms a claimed task: the units picked leave the bin's reservation
+/// for the order's tote (the `picked` bucket). A short pick books what is
+/// missing and re-allocates it. The order is picked with its last unit.
 pub fn confirm(
     tx: &mut DbConn,
     id: PickTaskId,
     input: &PickInput,
     picker: &str,
 ) -> Result<PickTask, AppError> {
-    crate::db::lock_key(tx, &format!("pick\n{id}"))?;
-    let row: TaskRow = pick_tasks::table
+    let order_id: OrderId = pick_tasks::table
         .find(id)
-        .select(TaskRow::as_select())
+        .select(pick_tasks::order_id)
         .first(tx)
         .optional()?
         .ok_or(AppError::not_found("pick task"))?;
+    // The order's lock first, as cancelling takes it: a pick and a
+    // cancellation of one order queue.
+    crate::db::lock_key(tx, &format!("order-id\n{order_id}"))?;
+    crate::db::lock_key(tx, &format!("pick\n{id}"))?;
+    let row: TaskRow = pick_tasks::table.find(id).select(TaskRow::as_select()).first(tx)?;
     if row.status != TaskStatus::Claimed.as_str() || row.claimed_by.as_deref() != Some(picker) {
         return Err(AppError::conflict("task_not_yours", "Claim the task before picking it."));
     }
@@ -254,69 +359,195 @@ pub fn confirm(
     if !input.bin.trim().eq_ignore_ascii_case(&task.bin_code) {
         return Err(AppError::invalid("bin", "wrong_bin", format!("This task is in bin {}.", task.bin_code)));
     }
-    if input.barcode.trim().to_ascii_uppercase() != task.barcode {
+    let remaining = row.quantity - row.picked;
+    let quantity = match input.quantity {
+        None => remaining,
+        Some(q) if q < 0 => return Err(AppError::invalid("quantity", "negative", "must not be negative")),
+        Some(q) if q > i64::from(remaining) => {
+            return Err(AppError::invalid(
+                "quantity",
+                "too_many",
+                format!("This task picks {remaining} unit(s)."),
+            ));
+        }
+        Some(q) => q as i32,
+    };
+    if quantity > 0 && input.barcode.trim().to_ascii_uppercase() != task.barcode {
         return Err(AppError::invalid(
             "barcode",
             "wrong_item",
             format!("This task picks {}.", task.sku_code),
         ));
     }
-    let remaining = row.quantity - row.picked;
-    if input.quantity.is_some_and(|q| q != i64::from(remaining)) {
-        return Err(AppError::conflict(
-            "short_pick_not_supported",
-            format!("Pick all {remaining} unit(s); short picks are not handled yet."),
+    let short = remaining - quantity;
+    if short > 0 && input.short.is_none() {
+        return Err(AppError::invalid(
+            "short",
+            "short_reason_required",
+            format!("{short} unit(s) short: say whether they are missing or damaged."),
         ));
     }
     let order = super::store::by_id(tx, row.order_id)?.ok_or(AppError::not_found("order"))?;
-    stock::service::apply(
-        tx,
-        &Movement {
-            owner: row.owner_id,
-            sku: row.sku_id,
-            quantity: remaining,
-            from: Some(Place::at(Bucket::Reserved, row.bin_id)),
-            to: Some(Place::unlocated(Bucket::Picked)),
-            reason: Reason::Picked,
-            document_no: order.order_no.clone(),
-            note: format!("line {}", row.line_no),
-            actor: picker.into(),
-        },
-    )?;
+    let tote = tote_code(&input.tote)?;
+    match &order.tote {
+        Some(t) if *t != tote => {
+            return Err(AppError::invalid("tote", "wrong_tote", format!("This order is in tote {t}.")));
+        }
+        Some(_) => {}
+        None => {
+            let busy: Option<String> = orders::table
+                .filter(orders::tote.eq(&tote))
+                .filter(orders::id.ne(order.id))
+                .select(orders::order_no)
+                .first(tx)
+                .optional()?;
+            if let Some(other) = busy {
+                return Err(AppError::conflict(
+                    "tote_in_use",
+                    format!("Tote {tote} holds order {other}; take an empty tote."),
+                ));
+            }
+            diesel::update(orders::table.find(order.id)).set(orders::tote.eq(Some(&tote))).execute(tx)?;
+        }
+    }
+    let movement = |quantity, to: Place, reason| Movement {
+        owner: row.owner_id,
+        sku: row.sku_id,
+        quantity,
+        from: Some(Place::at(Bucket::Reserved, row.bin_id)),
+        to: Some(to),
+        reason,
+        document_no: order.order_no.clone(),
+        note: format!("line {}", row.line_no),
+        actor: picker.into(),
+    };
+    if quantity > 0 {
+        stock::service::apply(tx, &movement(quantity, Place::unlocated(Bucket::Picked), Reason::Picked))?;
+    }
     diesel::update(order_allocations::table.find((row.order_id, row.line_no, row.bin_id)))
         .set(order_allocations::quantity.eq(order_allocations::quantity - remaining))
         .execute(tx)?;
     let now = Timestamp::now();
     diesel::update(pick_tasks::table.find(id))
         .set((
-            pick_tasks::picked.eq(row.quantity),
+            pick_tasks::picked.eq(row.picked + quantity),
             pick_tasks::status.eq(TaskStatus::Done.as_str()),
             pick_tasks::done_at.eq(Some(now)),
+            pick_tasks::tote.eq(Some(&tote)),
         ))
         .execute(tx)?;
-    let open: i64 = pick_tasks::table
-        .filter(pick_tasks::order_id.eq(row.order_id))
-        .filter(pick_tasks::status.eq_any([TaskStatus::Open.as_str(), TaskStatus::Claimed.as_str()]))
-        .count()
-        .get_result(tx)?;
-    if open == 0 {
-        super::store::set_status(tx, row.order_id, OrderStatus::Picked.as_str(), now)?;
-        events::record(
+    if let Some(reason) = input.short.filter(|_| short > 0) {
+        short_pick(tx, &row, &order, short, reason, picker, &movement)?;
+    }
+    let status = super::orders::settle(tx, row.order_id)?;
+    if status == OrderStatus::Picked {
+        super::orders::record_event(
             tx,
-            NewEvent {
-                event_type: catalog::ORDER_PICKED,
-                aggregate_id: AggregateId(row.order_id.0),
-                document_no: order.order_no.clone(),
-                owner: None,
-                payload: serde_json::json!({
-                    "order_id": row.order_id, "order_no": order.order_no, "platform_order_id": order.platform_order_id,
-                    "destination_country": order.destination_country, "status": OrderStatus::Picked,
-                }),
-            },
+            row.order_id,
+            catalog::ORDER_PICKED,
+            serde_json::json!({"tote": tote}),
         )?;
     }
     let row = pick_tasks::table.find(id).select(TaskRow::as_select()).first(tx)?;
     to_task(tx, row)
+}
+
+/// Books `short` units missing from a task: damaged units to `damaged` in
+/// the bin; missing ones, with everything else the books say is available
+/// there, to `on_hold` until a supervisor has the bin counted. Then the
+/// line is re-allocated from other bins (new tasks in the same wave) or
+/// backordered.
+fn short_pick(
+    tx: &mut DbConn,
+    row: &TaskRow,
+    order: &super::store::OrderRow,
+    short: i32,
+    reason: ShortReason,
+    picker: &str,
+    movement: &dyn Fn(i32, Place, Reason) -> Movement,
+) -> Result<(), AppError> {
+    let mut held = short;
+    match reason {
+        ShortReason::Damaged => {
+            stock::service::apply(
+                tx,
+                &movement(short, Place::at(Bucket::Damaged, row.bin_id), Reason::PickShort),
+            )?;
+        }
+        ShortReason::Missing => {
+            stock::service::apply(
+                tx,
+                &movement(short, Place::at(Bucket::OnHold, row.bin_id), Reason::PickShort),
+            )?;
+            // The bin's count is in doubt: nothing more is sold from it.
+            let available: i32 = stock_balances::table
+                .filter(stock_balances::owner_id.eq(row.owner_id))
+                .filter(stock_balances::sku_id.eq(row.sku_id))
+                .filter(stock_balances::bin_id.eq(row.bin_id))
+                .filter(stock_balances::bucket.eq(Bucket::Available.as_str()))
+                .select(stock_balances::quantity)
+                .first(tx)
+                .optional()?
+                .unwrap_or(0);
+            if available > 0 {
+                stock::service::apply(
+                    tx,
+                    &Movement {
+                        from: Some(Place::at(Bucket::Available, row.bin_id)),
+                        note: "bin held after a short pick".into(),
+                        ..movement(available, Place::at(Bucket::OnHold, row.bin_id), Reason::Held)
+                    },
+                )?;
+                held += available;
+            }
+        }
+    }
+    let line = super::store::lines(tx, row.order_id)?
+        .into_iter()
+        .find(|l| l.line_no == row.line_no)
+        .ok_or(AppError::not_found("order line"))?;
+    super::store::set_line(tx, row.order_id, row.line_no, line.allocated - short, line.cancelled)?;
+    let bin_code = crate::warehouse::service::by_id(tx, row.bin_id)?.code;
+    let exception = exceptions::raise(
+        tx,
+        exceptions::NewException {
+            kind: match reason {
+                ShortReason::Missing => ExceptionKind::ShortMissing,
+                ShortReason::Damaged => ExceptionKind::ShortDamaged,
+            },
+            order_id: row.order_id,
+            parcel_id: None,
+            sku: Some((row.sku_id, row.owner_id)),
+            bin_id: Some(row.bin_id),
+            quantity: held,
+            detail: format!("{reason}: {short} unit(s) short in bin {bin_code}"),
+            actor: picker,
+        },
+    )?;
+    super::orders::allocate_order(tx, row.order_id, false)?;
+    let wave = row.wave_id;
+    let added = add_tasks(tx, wave, row.order_id)?;
+    let still_short = super::store::lines(tx, row.order_id)?
+        .iter()
+        .find(|l| l.line_no == row.line_no)
+        .map(|l| l.open())
+        .unwrap_or(0);
+    events::record(
+        tx,
+        NewEvent {
+            event_type: catalog::PICK_SHORT,
+            aggregate_id: AggregateId(row.id.0),
+            document_no: order.order_no.clone(),
+            owner: Some(row.owner_id),
+            payload: serde_json::json!({
+                "order_id": row.order_id, "order_no": order.order_no, "task_id": row.id, "line_no": row.line_no,
+                "sku_id": row.sku_id, "bin": bin_code, "short": short, "reason": reason,
+                "reallocated": short - still_short, "backordered": still_short, "new_tasks": added,
+                "exception_id": exception,
+            }),
+        },
+    )?;
+    Ok(())
 }
 
 /// Withdraws the open tasks of a cancelled order.
@@ -328,4 +559,32 @@ pub fn cancel_tasks(tx: &mut DbConn, order: OrderId) -> QueryResult<usize> {
     )
     .set(pick_tasks::status.eq(TaskStatus::Cancelled.as_str()))
     .execute(tx)
+}
+
+/// Whether the order has tasks still to pick.
+pub fn has_open_tasks(conn: &mut DbConn, order: OrderId) -> QueryResult<bool> {
+    let n: i64 = pick_tasks::table
+        .filter(pick_tasks::order_id.eq(order))
+        .filter(pick_tasks::status.eq_any([TaskStatus::Open.as_str(), TaskStatus::Claimed.as_str()]))
+        .count()
+        .get_result(conn)?;
+    Ok(n > 0)
+}
+
+/// Units of each line of the order already picked (in its tote).
+pub fn picked_by_line(conn: &mut DbConn, order: OrderId) -> QueryResult<Vec<(i32, i32)>> {
+    let rows: Vec<(i32, i32)> = pick_tasks::table
+        .filter(pick_tasks::order_id.eq(order))
+        .filter(pick_tasks::picked.gt(0))
+        .select((pick_tasks::line_no, pick_tasks::picked))
+        .load(conn)?;
+    let mut by_line: Vec<(i32, i32)> = Vec::new();
+    for (line, q) in rows {
+        match by_line.iter_mut().find(|(l, _)| *l == line) {
+            Some(e) => e.1 += q,
+            None => by_line.push((line, q)),
+        }
+    }
+    by_line.sort();
+    Ok(by_line)
 }

@@ -26,6 +26,7 @@ pub struct OrderRow {
     pub cancelled_at: Option<Timestamp>,
     pub created_at: Timestamp,
     pub updated_at: Timestamp,
+    pub tote: Option<String>,
 }
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
@@ -129,6 +130,13 @@ pub fn set_line(
 pub fn set_status(tx: &mut DbConn, id: OrderId, status: &str, now: Timestamp) -> QueryResult<usize> {
     diesel::update(orders::table.find(id))
         .set((orders::status.eq(status), orders::updated_at.eq(now)))
+        .execute(tx)
+}
+
+/// Marks an order cancelled at `now` and frees its tote.
+pub fn close(tx: &mut DbConn, id: OrderId, now: Timestamp) -> QueryResult<usize> {
+    diesel::update(orders::table.find(id))
+        .set((orders::cancelled_at.eq(Some(now)), orders::tote.eq(None::<String>)))
         .execute(tx)
 }
 

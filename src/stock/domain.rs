@@ -21,7 +21,10 @@ pub enum Bucket {
     Qc,
     Available,
     Reserved,
+    /// In a picker's tote.
     Picked,
+    /// In a packed parcel, waiting in outbound staging.
+    Packed,
     /// Damaged or defective, not sellable.
     Damaged,
     /// Waiting to go back to the supplier (质检退供).
@@ -31,12 +34,13 @@ pub enum Bucket {
 }
 
 impl Bucket {
-    pub const ALL: [Bucket; 8] = [
+    pub const ALL: [Bucket; 9] = [
         Self::Receiving,
         Self::Qc,
         Self::Available,
         Self::Reserved,
         Self::Picked,
+        Self::Packed,
         Self::Damaged,
         Self::RtsHold,
         Self::OnHold,
@@ -49,6 +53,7 @@ impl Bucket {
             Self::Available => "available",
             Self::Reserved => "reserved",
             Self::Picked => "picked",
+            Self::Packed => "packed",
             Self::Damaged => "damaged",
             Self::RtsHold => "rts_hold",
             Self::OnHold => "on_hold",
@@ -93,6 +98,13 @@ pub enum Reason {
     Unreserved,
     /// Picked from the bin into a tote.
     Picked,
+    /// Not found in the bin at picking (to on-hold, for a count) or found
+    /// damaged there (to damaged).
+    PickShort,
+    /// Packed into a parcel.
+    Packed,
+    /// Picked units of a cancelled order, back from the tote.
+    PutBack,
 }
 
 impl Reason {
@@ -113,6 +125,9 @@ impl Reason {
             Self::Reserved => "reserved",
             Self::Unreserved => "unreserved",
             Self::Picked => "picked",
+            Self::PickShort => "pick_short",
+            Self::Packed => "packed",
+            Self::PutBack => "put_back",
         }
     }
 }

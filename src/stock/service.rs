@@ -188,6 +188,8 @@ pub struct SkuStock {
     pub rts_hold: i64,
     pub damaged: i64,
     pub on_hold: i64,
+    /// Picked or packed for orders, not yet shipped.
+    pub outbound: i64,
 }
 
 /// Sums an owner's balances per SKU for the given SKUs.
@@ -213,6 +215,7 @@ pub fn stock_by_sku(
                 rts_hold: get(Bucket::RtsHold),
                 damaged: get(Bucket::Damaged),
                 on_hold: get(Bucket::OnHold),
+                outbound: get(Bucket::Picked) + get(Bucket::Packed),
             }
         })
         .collect())

@@ -11,6 +11,7 @@ mod http;
 mod inbound;
 mod inbound_rules;
 mod orders;
+mod outbound;
 mod schema;
 mod stock;
 mod suppliers;

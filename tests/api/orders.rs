@@ -8,7 +8,7 @@ use serde_json::{Value, json};
 use crate::common::{TestApp, spawn_app};
 use crate::inbound::{World, world};
 
-fn order(w: &World, platform_id: &str, sku: usize, quantity: i64) -> Value {
+pub fn order(w: &World, platform_id: &str, sku: usize, quantity: i64) -> Value {
     json!({
         "platform_order_id": platform_id, "shop": "ACME Official", "market": "US", "destination_country": "US",
         "service_level": "standard", "ship_by": (chrono::Utc::now() + chrono::Duration::days(2)).to_rfc3339(),
@@ -18,7 +18,7 @@ fn order(w: &World, platform_id: &str, sku: usize, quantity: i64) -> Value {
     })
 }
 
-async fn stock(app: &TestApp, w: &World, bin: &str, sku: usize, q: i64) {
+pub async fn stock(app: &TestApp, w: &World, bin: &str, sku: usize, q: i64) {
     let (s, r) = app
         .post(
             "/api/v1/stock/adjustments",
@@ -33,6 +33,12 @@ fn reserved_in(app: &TestApp, bin_code: &str) -> i64 {
     app.count(&format!(
         "stock_balances b JOIN bins ON bins.id = b.bin_id WHERE bins.code = '{bin_code}' AND b.bucket = 'reserved' AND b.quantity > 0"
     ))
+}
+
+/// A tote of the task's order's own (`TOTE-` + the order number's last digits).
+pub fn tote_for(task: &Value) -> String {
+    let digits: String = task["order_no"].as_str().unwrap().chars().filter(char::is_ascii_digit).collect();
+    format!("TOTE-{}", &digits[digits.len().saturating_sub(10)..])
 }
 
 #[actix_web::test]
@@ -241,7 +247,7 @@ async fn a_wave_is_picked_along_the_walk_and_no_task_goes_to_two_pickers() {
                 .post(
                     &format!("/api/v1/pick-tasks/{id}/confirm"),
                     p,
-                    &json!({"bin": "A-01-01-02", "barcode": t["barcode"]}),
+                    &json!({"bin": "A-01-01-02", "barcode": t["barcode"], "tote": tote_for(t)}),
                 )
                 .await;
             assert_eq!((s, r["errors"][0]["code"].as_str()), (422, Some("wrong_bin")));
@@ -249,7 +255,7 @@ async fn a_wave_is_picked_along_the_walk_and_no_task_goes_to_two_pickers() {
                 .post(
                     &format!("/api/v1/pick-tasks/{id}/confirm"),
                     p,
-                    &json!({"bin": t["bin_code"], "barcode": t["barcode"]}),
+                    &json!({"bin": t["bin_code"], "barcode": t["barcode"], "tote": tote_for(t)}),
                 )
                 .await;
             assert_eq!((s, r["status"].as_str()), (200, Some("done")), "{r}");

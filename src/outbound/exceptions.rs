@@ -1,0 +1,354 @@
+//! The supervisors' queue of outbound exceptions: short picks (a bin held
+//! for a count, or damaged units), parcels held at the scale, and picked
+//! units of cancelled orders to put back on a shelf. Each is raised in the
+//! transaction of what caused it and resolved once, by a supervisor, with
+//! an action that fits its kind.
+
+use diesel::prelude::*;
+use serde::{Deserialize, Serialize};
+
+use crate::db::DbConn;
+use crate::db::schema::{orders, outbound_exceptions as ox};
+use crate::db::types::Timestamp;
+use crate::error::AppError;
+use crate::events::{self, NewEvent, catalog};
+use crate::ids::{AggregateId, BinId, OrderId, OutboundExceptionId, ParcelId, SkuId, SupplierId};
+use crate::inbound::domain::string_enum;
+use crate::stock::{self, Bucket, Movement, Place, Reason};
+
+string_enum!(
+    ExceptionKind {
+        /// Units not found in the bin at picking: they and the bin's other
+        /// available units are on hold until the bin is counted.
+        ShortMissing = "short_missing",
+        /// Units found damaged at picking: moved to damaged.
+        ShortDamaged = "short_damaged",
+        /// A parcel's weight is outside the tolerance.
+        WeightHold = "weight_hold",
+        /// An order cancelled after picking: its units wait to go back to a bin.
+        PutBack = "put_back",
+    }
+);
+
+string_enum!(
+    ExceptionStatus {
+        Open = "open",
+        Resolved = "resolved",
+    }
+);
+
+string_enum!(
+    /// What a supervisor does with an exception.
+    Action {
+        /// Short (missing): the count found the units; they are sellable again.
+        Release = "release",
+        /// Short (missing): the units are gone; written off.
+        WriteOff = "write_off",
+        /// Short (damaged): seen; the units stay in damaged.
+        Acknowledge = "acknowledge",
+        /// Weight hold: checked, the parcel is right; it is labelled as packed.
+        Accept = "accept",
+        /// Weight hold: the parcel is wrong; unpack it and pack again.
+        Repack = "repack",
+        /// Put back: the units are on a shelf again (`bin` required).
+        Restock = "restock",
+    }
+);
+
+impl ExceptionKind {
+    /// The actions that resolve this kind.
+    pub fn actions(self) -> &'static [Action] {
+        match self {
+            Self::ShortMissing => &[Action::Release, Action::WriteOff],
+            Self::ShortDamaged => &[Action::Acknowledge],
+            Self::WeightHold => &[Action::Accept, Action::Repack],
+            Self::PutBack => &[Action::Restock],
+        }
+    }
+}
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = ox)]
+struct Row {
+    id: OutboundExceptionId,
+    kind: String,
+    status: String,
+    order_id: OrderId,
+    parcel_id: Option<ParcelId>,
+    sku_id: Option<SkuId>,
+    owner_id: Option<SupplierId>,
+    bin_id: Option<BinId>,
+    quantity: i32,
+    detail: String,
+    raised_by: String,
+    raised_at: Timestamp,
+    resolved_by: Option<String>,
+    resolved_at: Option<Timestamp>,
+    resolution: Option<String>,
+}
+
+/// What raises an exception.
+pub struct NewException<'a> {
+    pub kind: ExceptionKind,
+    pub order_id: OrderId,
+    pub parcel_id: Option<ParcelId>,
+    pub sku: Option<(SkuId, SupplierId)>,
+    pub bin_id: Option<BinId>,
+    pub quantity: i32,
+    pub detail: String,
+    pub actor: &'a str,
+}
+
+pub fn raise(tx: &mut DbConn, e: NewException<'_>) -> Result<OutboundExceptionId, AppError> {
+    let id = OutboundExceptionId::generate();
+    let row = Row {
+        id,
+        kind: e.kind.as_str().into(),
+        status: ExceptionStatus::Open.as_str().into(),
+        order_id: e.order_id,
+        parcel_id: e.parcel_id,
+        sku_id: e.sku.map(|s| s.0),
+        owner_id: e.sku.map(|s| s.1),
+        bin_id: e.bin_id,
+        quantity: e.quantity,
+        detail: e.detail,
+        raised_by: e.actor.into(),
+        raised_at: Timestamp::now(),
+        resolved_by: None,
+        resolved_at: None,
+        resolution: None,
+    };
+    diesel::insert_into(ox::table).values(&row).execute(tx)?;
+    Ok(id)
+}
+
+/// An exception as the queue shows it.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct OutboundException {
+    pub id: OutboundExceptionId,
+    pub kind: ExceptionKind,
+    pub status: ExceptionStatus,
+    pub order_id: OrderId,
+    pub order_no: String,
+    pub parcel_id: Option<ParcelId>,
+    pub sku_id: Option<SkuId>,
+    pub sku_code: Option<String>,
+    pub bin_code: Option<String>,
+    pub quantity: i32,
+    pub detail: String,
+    /// What resolves it.
+    pub actions: Vec<Action>,
+    pub raised_by: String,
+    pub raised_at: Timestamp,
+    pub resolved_by: Option<String>,
+    pub resolved_at: Option<Timestamp>,
+    pub resolution: Option<String>,
+}
+
+fn show(conn: &mut DbConn, r: Row) -> Result<OutboundException, AppError> {
+    let kind =
+        ExceptionKind::from_db(&r.kind).ok_or_else(|| AppError::internal(anyhow::anyhow!("bad kind")))?;
+    let order_no: String = orders::table.find(r.order_id).select(orders::order_no).first(conn)?;
+    let sku_code = match r.sku_id {
+        Some(s) => crate::catalog::store::by_id(conn, s)?.map(|s| s.sku_code),
+        None => None,
+    };
+    let bin_code = match r.bin_id {
+        Some(b) => Some(crate::warehouse::service::by_id(conn, b)?.code),
+        None => None,
+    };
+    Ok(OutboundException {
+        id: r.id,
+        kind,
+        status: ExceptionStatus::from_db(&r.status).unwrap_or(ExceptionStatus::Open),
+        order_id: r.order_id,
+        order_no,
+        parcel_id: r.parcel_id,
+        sku_id: r.sku_id,
+        sku_code,
+        bin_code,
+        quantity: r.quantity,
+        detail: r.detail,
+        actions: if r.status == ExceptionStatus::Open.as_str() {
+            kind.actions().to_vec()
+        } else {
+            Vec::new()
+        },
+        raised_by: r.raised_by,
+        raised_at: r.raised_at,
+        resolved_by: r.resolved_by,
+        resolved_at: r.resolved_at,
+        resolution: r.resolution,
+    })
+}
+
+/// The queue, oldest first (open ones by default).
+pub fn list(
+    conn: &mut DbConn,
+    status: Option<ExceptionStatus>,
+    order: Option<OrderId>,
+    limit: i64,
+) -> Result<Vec<OutboundException>, AppError> {
+    let mut q = ox::table.select(Row::as_select()).order((ox::raised_at, ox::id)).into_boxed();
+    if let Some(s) = status {
+        q = q.filter(ox::status.eq(s.as_str()));
+    }
+    if let Some(o) = order {
+        q = q.filter(ox::order_id.eq(o));
+    }
+    let rows = q.limit(limit.clamp(1, 500)).load(conn)?;
+    rows.into_iter().map(|r| show(conn, r)).collect()
+}
+
+pub fn get(conn: &mut DbConn, id: OutboundExceptionId) -> Result<OutboundException, AppError> {
+    let row = ox::table
+        .find(id)
+        .select(Row::as_select())
+        .first(conn)
+        .optional()?
+        .ok_or(AppError::not_found("exception"))?;
+    show(conn, row)
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ResolveInput {
+    pub action: Action,
+    /// For `restock`: the storage bin the units went to.
+    #[serde(default)]
+    pub bin: Option<String>,
+    /// Why, in words (kept with the resolution).
+    #[serde(default)]
+    pub note: String,
+}
+
+/// Resolves an open exception with an action that fits its kind.
+pub fn resolve(
+    tx: &mut DbConn,
+    id: OutboundExceptionId,
+    input: &ResolveInput,
+    actor: &str,
+) -> Result<OutboundException, AppError> {
+    crate::db::lock_key(tx, &format!("exception\n{id}"))?;
+    let row = ox::table
+        .find(id)
+        .select(Row::as_select())
+        .first(tx)
+        .optional()?
+        .ok_or(AppError::not_found("exception"))?;
+    if row.status != ExceptionStatus::Open.as_str() {
+        return Err(AppError::conflict("already_resolved", "This exception is resolved already."));
+    }
+    let kind =
+        ExceptionKind::from_db(&row.kind).ok_or_else(|| AppError::internal(anyhow::anyhow!("bad kind")))?;
+    if !kind.actions().contains(&input.action) {
+        let allowed: Vec<&str> = kind.actions().iter().map(|a| a.as_str()).collect();
+        return Err(AppError::invalid(
+            "action",
+            "action_not_allowed",
+            format!("A {kind} exception is resolved by: {}.", allowed.join(", ")),
+        ));
+    }
+    let note = input.note.trim().chars().take(500).collect::<String>();
+    let order_no: String = orders::table.find(row.order_id).select(orders::order_no).first(tx)?;
+    let stock_move = |from: Option<Place>, to: Option<Place>, reason| -> Result<Movement, AppError> {
+        let (sku, owner) = row.sku_id.zip(row.owner_id).ok_or(AppError::not_found("sku"))?;
+        Ok(Movement {
+            owner,
+            sku,
+            quantity: row.quantity,
+            from,
+            to,
+            reason,
+            document_no: order_no.clone(),
+            note: format!("exception {}: {}", input.action, note),
+            actor: actor.into(),
+        })
+    };
+    let bin = row.bin_id.unwrap_or(stock::UNLOCATED);
+    let mut resolution = input.action.as_str().to_owned();
+    match input.action {
+        Action::Release if row.quantity > 0 => {
+            let m = stock_move(
+                Some(Place::at(Bucket::OnHold, bin)),
+                Some(Place::at(Bucket::Available, bin)),
+                Reason::Released,
+            )?;
+            stock::service::apply(tx, &m)?;
+        }
+        Action::WriteOff if row.quantity > 0 => {
+            stock::service::apply(
+                tx,
+                &stock_move(Some(Place::at(Bucket::OnHold, bin)), None, Reason::AdjustLost)?,
+            )?;
+        }
+        Action::Restock => {
+            let code = input.bin.as_deref().unwrap_or("");
+            let to = crate::warehouse::service::storage_bin(tx, "bin", code)?;
+            stock::service::ensure_room(tx, to.id, &to.code, to.capacity_units, row.quantity)?;
+            let m = stock_move(
+                Some(Place::unlocated(Bucket::OnHold)),
+                Some(Place::at(Bucket::Available, to.id)),
+                Reason::PutBack,
+            )?;
+            stock::service::apply(tx, &m)?;
+            resolution = format!("restock {}", to.code);
+        }
+        Action::Accept | Action::Repack => {
+            let parcel = row.parcel_id.ok_or(AppError::not_found("parcel"))?;
+            super::packing::resolve_hold(tx, parcel, input.action == Action::Accept, actor)?;
+        }
+        _ => {}
+    }
+    if !note.is_empty() {
+        resolution = format!("{resolution}: {note}");
+    }
+    close(tx, id, actor, &resolution)?;
+    events::record(
+        tx,
+        NewEvent {
+            event_type: catalog::EXCEPTION_RESOLVED,
+            aggregate_id: AggregateId(id.0),
+            document_no: order_no.clone(),
+            owner: row.owner_id,
+            payload: serde_json::json!({
+                "exception_id": id, "kind": kind, "action": input.action, "order_id": row.order_id,
+                "order_no": order_no, "sku_id": row.sku_id, "quantity": row.quantity,
+            }),
+        },
+    )?;
+    get(tx, id)
+}
+
+fn close(tx: &mut DbConn, id: OutboundExceptionId, actor: &str, resolution: &str) -> QueryResult<usize> {
+    diesel::update(ox::table.find(id))
+        .set((
+            ox::status.eq(ExceptionStatus::Resolved.as_str()),
+            ox::resolved_by.eq(Some(actor)),
+            ox::resolved_at.eq(Some(Timestamp::now())),
+            ox::resolution.eq(Some(resolution)),
+        ))
+        .execute(tx)
+}
+
+/// Closes the open exceptions of a parcel that no longer exists (its order
+/// was cancelled).
+pub fn close_for_parcel(tx: &mut DbConn, parcel: ParcelId, why: &str) -> QueryResult<usize> {
+    diesel::update(
+        ox::table
+            .filter(ox::parcel_id.eq(Some(parcel)))
+            .filter(ox::status.eq(ExceptionStatus::Open.as_str())),
+    )
+    .set((
+        ox::status.eq(ExceptionStatus::Resolved.as_str()),
+        ox::resolved_by.eq(Some("system")),
+        ox::resolved_at.eq(Some(Timestamp::now())),
+        ox::resolution.eq(Some(why)),
+    ))
+    .execute(tx)
+}
+
+/// How many are open (for the console's badge).
+pub fn open_count(conn: &mut DbConn) -> QueryResult<i64> {
+    ox::table.filter(ox::status.eq(ExceptionStatus::Open.as_str())).count().get_result(conn)
+}
