@@ -456,6 +456,112 @@ const TABLE: &[(&str, &str, &str)] = &[
     ("err.exceeds_remaining", "超过待上架数量", "More than is left to put away"),
     ("err.nothing_to_put_away", "该商品已全部上架", "Everything of this product is put away"),
     ("err.insufficient_stock", "库存不足", "Not enough stock"),
+    ("nav.pick", "拣货", "Picking"),
+    ("nav.pack", "打包", "Packing"),
+    ("nav.outbound", "出库", "Outbound"),
+    ("pick.title", "拣货", "Picking"),
+    ("pick.bin", "库位", "Bin"),
+    ("pick.item", "商品", "Item"),
+    ("pick.order", "订单", "Order"),
+    ("pick.tote", "周转箱", "Tote"),
+    ("pick.new_tote", "取一个空周转箱", "take an empty tote"),
+    ("pick.scan_bin", "扫描库位条码", "Scan the bin"),
+    ("pick.scan_unit", "扫描商品条码", "Scan a unit"),
+    ("pick.scan_tote", "扫描周转箱确认", "Scan the tote to confirm"),
+    ("pick.short", "缺货 / 破损", "Short or damaged"),
+    ("pick.found", "实拣数量", "Units found"),
+    ("pick.scan_unit_if_found", "扫描商品（有货时）", "Scan a unit (if any found)"),
+    ("pick.reason", "原因", "Reason"),
+    ("pick.short_confirm", "确认缺拣", "Confirm short pick"),
+    ("pick.next", "领取下一个任务", "Next task"),
+    ("pick.nothing", "没有待拣任务。", "Nothing to pick."),
+    ("pick.done", "{sku} × {q} 已拣入 {tote}。", "{sku} × {q} picked into {tote}."),
+    ("pick.short_done", "缺 {n} 件，已通知主管。", "{n} short: a supervisor is told."),
+    ("short.missing", "库位无货", "Not in the bin"),
+    ("short.damaged", "商品破损", "Damaged"),
+    ("pack.title", "打包台", "Pack station"),
+    ("pack.suggested", "建议纸箱", "Suggested carton"),
+    ("pack.scan_unit", "逐件扫描商品", "Scan every unit"),
+    ("pack.to_go", "待装", "to go"),
+    ("pack.weigh", "称重（克）", "Weight (g)"),
+    ("pack.carton", "纸箱", "Carton"),
+    ("pack.weigh_ok", "称重并生成面单", "Weigh and label"),
+    ("pack.tracking", "运单号", "Tracking number"),
+    ("pack.print", "打印面单", "Print the label"),
+    ("pack.ordered", "订购", "Ordered"),
+    ("pack.packed_n", "已装", "Packed"),
+    ("pack.scan_tote", "扫描周转箱开始打包", "Scan a tote to pack"),
+    (
+        "pack.held",
+        "重量异常：{weight} 克，应为约 {expected} 克。包裹已拦截，请通知主管。",
+        "Weight off: {weight} g, expected about {expected} g. The parcel is held: call a supervisor.",
+    ),
+    ("pack.scanned", "{sku} 已装入，还剩 {left} 件。", "{sku} packed; {left} to go."),
+    ("pack.packed", "已打包，运单号 {tracking}。", "Packed: tracking number {tracking}."),
+    ("parcel_status.packing", "打包中", "Packing"),
+    ("parcel_status.held", "已拦截", "Held"),
+    ("parcel_status.packed", "已打包", "Packed"),
+    ("parcel_status.cancelled", "已取消", "Cancelled"),
+    ("exc.title", "出库异常", "Outbound exceptions"),
+    ("exc.none", "没有待处理的异常。", "No open exceptions."),
+    ("exc.kind", "类型", "Kind"),
+    ("exc.detail", "说明", "Detail"),
+    ("exc.raised", "提出", "Raised"),
+    ("exc.bin", "放回库位", "Bin put back to"),
+    ("exc.note", "备注", "Note"),
+    ("exc.resolved", "{order} 的异常已处理（{action}）。", "Exception of {order} resolved ({action})."),
+    ("exc_kind.short_missing", "缺拣（库位无货）", "Short pick: not in the bin"),
+    ("exc_kind.short_damaged", "缺拣（破损）", "Short pick: damaged"),
+    ("exc_kind.weight_hold", "重量拦截", "Weight hold"),
+    ("exc_kind.put_back", "取消订单待归位", "Cancelled: put back"),
+    ("action.release", "盘点有货，解冻", "Found: release"),
+    ("action.write_off", "确认丢失，核销", "Lost: write off"),
+    ("action.acknowledge", "已知悉", "Acknowledge"),
+    ("action.accept", "核实无误，放行", "Checked: accept"),
+    ("action.repack", "重新打包", "Repack"),
+    ("action.restock", "已归位", "Restocked"),
+    ("orders.title", "订单", "Orders"),
+    ("orders.search", "按订单号、平台单号或周转箱查找", "Find by order number, platform order id or tote"),
+    ("orders.any_status", "全部", "Any"),
+    ("orders.find", "查找", "Find"),
+    ("orders.platform_id", "平台单号", "Platform order"),
+    ("orders.destination", "目的国", "Destination"),
+    ("orders.ship_by", "最晚发货", "Ship by"),
+    ("orders.status", "状态", "Status"),
+    ("orders.buyer", "收件人", "Buyer"),
+    ("orders.units", "商品", "Units"),
+    ("orders.erased", "（已删除）", "(erased)"),
+    ("orders.none", "没有符合条件的订单。", "No order matches."),
+    ("order_status.allocated", "已分配", "Allocated"),
+    ("order_status.backordered", "缺货待补", "Backordered"),
+    ("order_status.waved", "拣货中", "Being picked"),
+    ("order_status.picked", "已拣货", "Picked"),
+    ("order_status.packed", "已打包", "Packed"),
+    ("order_status.cancelled", "已取消", "Cancelled"),
+    ("waves.title", "波次计划", "Wave planning"),
+    ("waves.waiting", "待放波次的订单", "Orders waiting for a wave"),
+    ("waves.service", "服务", "Service"),
+    ("waves.orders", "订单数", "Orders"),
+    ("waves.release", "放波次", "Release a wave"),
+    ("waves.cutoff", "截单时间（UTC，此前须发货）", "Cut-off (UTC, ship by before)"),
+    ("waves.max_orders", "最多订单数", "At most orders"),
+    ("waves.max_lines", "最多订单行", "At most lines"),
+    (
+        "waves.released",
+        "波次 {wave} 已放出：{orders} 个订单，{tasks} 个拣货任务。",
+        "Wave {wave} released: {orders} orders, {tasks} pick tasks.",
+    ),
+    ("err.wrong_bin", "库位不对", "Wrong bin"),
+    ("err.wrong_item", "商品不对", "Wrong item"),
+    ("err.wrong_tote", "周转箱不对", "Wrong tote"),
+    ("err.invalid_tote", "这不是周转箱条码", "That is not a tote"),
+    ("err.tote_in_use", "该周转箱正被其他订单使用", "The tote holds another order"),
+    ("err.not_in_order", "该商品不在此订单中", "This unit is not in the order"),
+    ("err.too_many", "数量超出", "Too many"),
+    ("err.empty_tote", "该周转箱没有待打包的订单", "No order to pack in this tote"),
+    ("err.not_picked", "订单尚未拣完", "The order is not fully picked"),
+    ("err.units_remaining", "还有商品未装箱", "Units are still to be scanned"),
+    ("err.nothing_to_wave", "没有符合条件的订单", "No order matches"),
 ];
 
 #[cfg(test)]
@@ -510,6 +616,25 @@ mod tests {
         words.extend(DockRejectReason::ALL.iter().map(|s| format!("reject.{s}")));
         words.extend(ExceptionKind::ALL.iter().map(|s| format!("exception.{s}")));
         words.extend(InspectionStatus::ALL.iter().map(|s| format!("lot.{s}")));
+        for lang in [Lang::Zh, Lang::En] {
+            for w in &words {
+                assert!(lookup(lang, w).is_some(), "{w} has no text");
+            }
+        }
+    }
+
+    #[test]
+    fn every_outbound_word_has_a_name() {
+        use crate::outbound::exceptions::{Action, ExceptionKind};
+        use crate::outbound::orders::OrderStatus;
+        use crate::outbound::packing::ParcelStatus;
+        use crate::outbound::picking::ShortReason;
+        let mut words: Vec<String> = Vec::new();
+        words.extend(OrderStatus::ALL.iter().map(|s| format!("order_status.{s}")));
+        words.extend(ParcelStatus::ALL.iter().map(|s| format!("parcel_status.{s}")));
+        words.extend(ExceptionKind::ALL.iter().map(|s| format!("exc_kind.{s}")));
+        words.extend(Action::ALL.iter().map(|s| format!("action.{s}")));
+        words.extend(ShortReason::ALL.iter().map(|s| format!("short.{s}")));
         for lang in [Lang::Zh, Lang::En] {
             for w in &words {
                 assert!(lookup(lang, w).is_some(), "{w} has no text");

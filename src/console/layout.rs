@@ -59,9 +59,12 @@ pub struct Problem {
     pub message: String,
 }
 
-const NAV: [(Area, &str, &str); 6] = [
+const NAV: [(Area, &str, &str); 9] = [
     (Area::Dashboard, "/console", "nav.dashboard"),
     (Area::Inbound, "/console/dock", "nav.inbound"),
+    (Area::Picking, "/console/pick", "nav.pick"),
+    (Area::Packing, "/console/pack", "nav.pack"),
+    (Area::Outbound, "/console/orders", "nav.outbound"),
     (Area::Bins, "/console/bins", "nav.bins"),
     (Area::Suppliers, "/console/suppliers", "nav.suppliers"),
     (Area::ApiKeys, "/console/api-keys", "nav.api_keys"),

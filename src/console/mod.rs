@@ -21,7 +21,7 @@ pub mod session;
 
 use actix_web::web;
 
-use pages::{api_keys, bins, dashboard, inbound, login, staff, suppliers};
+use pages::{api_keys, bins, dashboard, inbound, login, outbound, staff, suppliers};
 
 /// Largest console form body: the bin CSV import is the only big one.
 const FORM_LIMIT: usize = 512 * 1024;
@@ -63,6 +63,20 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .route("/qc/{asn_no}/measure", web::post().to(inbound::qc_measure))
             .route("/putaway/{asn_no}", web::get().to(inbound::putaway))
             .route("/putaway/{asn_no}", web::post().to(inbound::putaway_scan))
+            .route("/orders", web::get().to(outbound::orders))
+            .route("/waves", web::get().to(outbound::waves))
+            .route("/waves", web::post().to(outbound::release_wave))
+            .route("/exceptions", web::get().to(outbound::exceptions))
+            .route("/exceptions/{id}", web::post().to(outbound::resolve))
+            .route("/pick", web::get().to(outbound::pick))
+            .route("/pick", web::post().to(outbound::pick_scan))
+            .route("/pick/next", web::post().to(outbound::pick_next))
+            .route("/pack", web::get().to(outbound::pack_station))
+            .route("/pack", web::post().to(outbound::pack_tote))
+            .route("/pack/{id}", web::get().to(outbound::parcel))
+            .route("/pack/{id}/scan", web::post().to(outbound::pack_scan))
+            .route("/pack/{id}/weigh", web::post().to(outbound::weigh))
+            .route("/pack/{id}/label", web::get().to(outbound::label))
             .route("/suppliers", web::get().to(suppliers::list))
             .route("/suppliers", web::post().to(suppliers::create))
             .route("/suppliers/{id}/status", web::post().to(suppliers::set_status))

@@ -41,6 +41,12 @@ pub enum Area {
     Receiving,
     /// Quality inspection.
     Qc,
+    /// Order search, wave planning and the outbound exceptions queue.
+    Outbound,
+    /// The picker screen.
+    Picking,
+    /// The pack station.
+    Packing,
 }
 
 impl Area {
@@ -53,6 +59,9 @@ impl Area {
             Area::Inbound => role.covers(Role::Receiver) || role.covers(Role::Qc),
             Area::Receiving => role.covers(Role::Receiver),
             Area::Qc => role.covers(Role::Qc),
+            Area::Outbound => role.covers(Role::Supervisor),
+            Area::Picking => role.covers(Role::Picker),
+            Area::Packing => role.covers(Role::Packer),
             Area::BinImport | Area::SupplierAdmin | Area::ApiKeys | Area::Staff => role == Role::Admin,
         }
     }

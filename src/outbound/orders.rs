@@ -102,6 +102,8 @@ pub struct Order {
     pub buyer_erased: bool,
     pub created_at: Timestamp,
     pub updated_at: Timestamp,
+    /// The tote its picked units are in, until it is packed.
+    pub tote: Option<String>,
     pub lines: Vec<OrderLine>,
 }
 
@@ -146,6 +148,7 @@ fn assemble(conn: &mut DbConn, r: OrderRow) -> Result<Order, AppError> {
         buyer_erased: r.buyer_erased_at.is_some(),
         created_at: r.created_at,
         updated_at: r.updated_at,
+        tote: r.tote.clone(),
         lines,
     })
 }
@@ -579,4 +582,15 @@ pub fn list(
         items.push(assemble(conn, r)?);
     }
     Ok(crate::http::pagination::Page { items, next_cursor: page.next_cursor })
+}
+
+/// The console's order search (see [`store::search`]).
+pub fn search(
+    conn: &mut DbConn,
+    q: Option<&str>,
+    status: Option<OrderStatus>,
+    limit: i64,
+) -> Result<Vec<Order>, AppError> {
+    let rows = store::search(conn, q, status.map(|s| s.as_str()), limit)?;
+    rows.into_iter().map(|r| assemble(conn, r)).collect()
 }

@@ -182,3 +182,39 @@ pub fn erase_buyers(tx: &mut DbConn, cutoff: Timestamp, now: Timestamp) -> Query
     ))
     .execute(tx)
 }
+
+/// Orders for the console's search: by order number, platform order id or
+/// tote (exact, any case), and/or status; newest first.
+pub fn search(
+    conn: &mut DbConn,
+    q: Option<&str>,
+    status: Option<&str>,
+    limit: i64,
+) -> QueryResult<Vec<OrderRow>> {
+    let mut query = orders::table.select(OrderRow::as_select()).order(orders::id.desc()).into_boxed();
+    if let Some(q) = q {
+        let (exact, upper) = (q.to_owned(), q.to_ascii_uppercase());
+        query = query.filter(
+            orders::order_no
+                .eq(upper.clone())
+                .or(orders::platform_order_id.eq(exact))
+                .or(orders::tote.eq(upper)),
+        );
+    }
+    if let Some(s) = status {
+        query = query.filter(orders::status.eq(s.to_owned()));
+    }
+    query.limit(limit).load(conn)
+}
+
+/// Allocated orders waiting for a wave, by destination and service level:
+/// (country, service level, orders, earliest ship-by).
+pub fn waiting_for_wave(conn: &mut DbConn) -> QueryResult<Vec<(String, String, i64)>> {
+    use diesel::dsl::count_star;
+    orders::table
+        .filter(orders::status.eq("allocated"))
+        .group_by((orders::destination_country, orders::service_level))
+        .select((orders::destination_country, orders::service_level, count_star()))
+        .order((orders::destination_country, orders::service_level))
+        .load(conn)
+}

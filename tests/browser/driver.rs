@@ -192,6 +192,11 @@ impl Browser {
         }
     }
 
+    /// How many elements match now (no waiting).
+    pub async fn find_all(&self, css: &str) -> usize {
+        self.client.find_all(fantoccini::Locator::Css(css)).await.map(|v| v.len()).unwrap_or(0)
+    }
+
     pub async fn text(&self, css: &str) -> String {
         self.find(css).await.text().await.expect("text")
     }

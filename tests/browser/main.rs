@@ -11,6 +11,7 @@
 mod common;
 mod driver;
 mod inbound;
+mod outbound;
 
 use common::{PASSWORD, TestApp, spawn_app};
 use custody::warehouse::domain::BinType;
@@ -183,7 +184,7 @@ async fn a_floor_role_sees_no_admin_pages_and_is_refused_them() {
         .iter()
         .map(|v| v.as_str().unwrap().to_owned())
         .collect();
-    assert_eq!(nav, ["/console", "/console/bins"]);
+    assert_eq!(nav, ["/console", "/console/pack", "/console/bins"], "a packer's own screen, no admin pages");
     assert_eq!(b.text("#who .role").await, "打包员");
 
     b.goto("/console/staff").await;

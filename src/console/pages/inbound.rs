@@ -31,15 +31,15 @@ pub struct Message {
 }
 
 impl Message {
-    fn ok(text: String) -> Option<Self> {
+    pub(super) fn ok(text: String) -> Option<Self> {
         Some(Self { kind: "ok", text })
     }
-    fn warn(text: String) -> Option<Self> {
+    pub(super) fn warn(text: String) -> Option<Self> {
         Some(Self { kind: "warn", text })
     }
 }
 
-fn fill(lang: Lang, key: &str, args: &[(&str, String)]) -> String {
+pub(super) fn fill(lang: Lang, key: &str, args: &[(&str, String)]) -> String {
     let mut s = i18n::t(lang, key).to_owned();
     for (k, v) in args {
         s = s.replace(&format!("{{{k}}}"), v);
@@ -49,7 +49,7 @@ fn fill(lang: Lang, key: &str, args: &[(&str, String)]) -> String {
 
 /// A refused action: its problems on the page, or the error page for
 /// anything that is not the user's to fix.
-fn refused(ui: Ui, e: AppError) -> Result<(Ui, StatusCode), ConsoleError> {
+pub(super) fn refused(ui: Ui, e: AppError) -> Result<(Ui, StatusCode), ConsoleError> {
     let e = layout::user_error(e)?;
     let status = e.status_code();
     Ok((ui.with_problems(&e), status))
@@ -57,7 +57,7 @@ fn refused(ui: Ui, e: AppError) -> Result<(Ui, StatusCode), ConsoleError> {
 
 /// The page again after an action: its message on success, its problems
 /// (and their status) on a refusal the user can fix.
-async fn answer<F, Fut>(
+pub(super) async fn answer<F, Fut>(
     ui: Ui,
     result: Result<Option<Message>, AppError>,
     page: F,

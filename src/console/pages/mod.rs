@@ -6,6 +6,7 @@ pub mod bins;
 pub mod dashboard;
 pub mod inbound;
 pub mod login;
+pub mod outbound;
 pub mod staff;
 pub mod suppliers;
 
