@@ -440,22 +440,17 @@ pub fn cancel(tx: &mut DbConn, id: OrderId) -> Result<Order, AppError> {
         )?;
     }
     let mut put_back = Vec::new();
-    for (line_no, quantity) in super::picking::picked_by_line(tx, id)? {
-        let line = lines.iter().find(|l| l.line_no == line_no).ok_or(AppError::not_found("order line"))?;
-        stock::service::apply(
-            tx,
-            &Movement {
-                owner: line.owner_id,
-                sku: line.sku_id,
-                quantity,
-                from: Some(Place::unlocated(Bucket::Picked)),
-                to: Some(Place::unlocated(Bucket::OnHold)),
-                reason: Reason::PutBack,
-                document_no: row.order_no.clone(),
-                note: format!("line {line_no}: order cancelled after picking"),
-                actor: "platform".into(),
-            },
-        )?;
+    let moved = empty_tote(
+        tx,
+        id,
+        &row.order_no,
+        Bucket::OnHold,
+        Reason::PutBack,
+        "order cancelled after picking",
+        "platform",
+    )?;
+    for (line, quantity) in moved {
+        let line_no = line.line_no;
         super::exceptions::raise(
             tx,
             super::exceptions::NewException {
@@ -477,6 +472,40 @@ pub fn cancel(tx: &mut DbConn, id: OrderId) -> Result<Order, AppError> {
     let order = get(tx, id)?;
     record(tx, &order, catalog::ORDER_CANCELLED, serde_json::json!({"put_back": put_back}))?;
     Ok(order)
+}
+
+/// Moves every unit in the order's tote (the `picked` bucket) to `to`
+/// (unlocated), line by line; returns each line moved and how many units.
+pub(crate) fn empty_tote(
+    tx: &mut DbConn,
+    id: OrderId,
+    order_no: &str,
+    to: Bucket,
+    reason: Reason,
+    note: &str,
+    actor: &str,
+) -> Result<Vec<(LineRow, i32)>, AppError> {
+    let lines = store::lines(tx, id)?;
+    let mut moved = Vec::new();
+    for (line_no, quantity) in super::picking::picked_by_line(tx, id)? {
+        let line = lines.iter().find(|l| l.line_no == line_no).ok_or(AppError::not_found("order line"))?;
+        stock::service::apply(
+            tx,
+            &Movement {
+                owner: line.owner_id,
+                sku: line.sku_id,
+                quantity,
+                from: Some(Place::unlocated(Bucket::Picked)),
+                to: Some(Place::unlocated(to)),
+                reason,
+                document_no: order_no.to_owned(),
+                note: format!("line {line_no}: {note}"),
+                actor: actor.to_owned(),
+            },
+        )?;
+        moved.push((line.clone(), quantity));
+    }
+    Ok(moved)
 }
 
 #[derive(Debug, Clone, Default, Deserialize, Serialize, utoipa::ToSchema)]

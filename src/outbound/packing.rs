@@ -20,7 +20,7 @@ use crate::error::AppError;
 use crate::events::{self, NewEvent, catalog};
 use crate::ids::{AggregateId, OrderId, ParcelId};
 use crate::inbound::domain::string_enum;
-use crate::stock::{self, Bucket, Movement, Place, Reason};
+use crate::stock::{Bucket, Reason};
 
 /// Whatever the percentage, a tolerance below this is tighter than scales are.
 pub const MIN_TOLERANCE_G: i32 = 10;
@@ -449,24 +449,8 @@ fn finish(tx: &mut DbConn, id: ParcelId, actor: &str) -> Result<Parcel, AppError
     let order = super::store::by_id(tx, r.order_id)?.ok_or(AppError::not_found("order"))?;
     let route = shipping::route_for(&order.destination_country, &order.service_level);
     let tracking = shipping::next_tracking_no(tx, &route)?;
-    let lines = super::store::lines(tx, r.order_id)?;
-    for (line_no, quantity) in super::picking::picked_by_line(tx, r.order_id)? {
-        let line = lines.iter().find(|l| l.line_no == line_no).ok_or(AppError::not_found("order line"))?;
-        stock::service::apply(
-            tx,
-            &Movement {
-                owner: line.owner_id,
-                sku: line.sku_id,
-                quantity,
-                from: Some(Place::unlocated(Bucket::Picked)),
-                to: Some(Place::unlocated(Bucket::Packed)),
-                reason: Reason::Packed,
-                document_no: order.order_no.clone(),
-                note: format!("parcel {}", r.parcel_no),
-                actor: actor.into(),
-            },
-        )?;
-    }
+    let note = format!("packed in parcel {}", r.parcel_no);
+    super::orders::empty_tote(tx, r.order_id, &order.order_no, Bucket::Packed, Reason::Packed, &note, actor)?;
     let now = Timestamp::now();
     diesel::update(parcels::table.find(id))
         .set((
