@@ -129,6 +129,20 @@ impl AppError {
     }
 }
 
+impl AppError {
+    /// Whether this is PostgreSQL aborting the transaction as a deadlock
+    /// victim (SQLSTATE 40P01): safe to run again.
+    pub fn is_deadlock(&self) -> bool {
+        let Self::Internal(e) = self else { return false };
+        e.chain().any(|c| {
+            matches!(
+                c.downcast_ref::<diesel::result::Error>(),
+                Some(diesel::result::Error::DatabaseError(_, info)) if info.message().contains("deadlock detected")
+            )
+        })
+    }
+}
+
 impl From<diesel::result::Error> for AppError {
     fn from(e: diesel::result::Error) -> Self {
         match e {

@@ -185,12 +185,30 @@ where
 }
 
 /// [`run`] and [`write_tx`] together: the usual way a handler writes.
+///
+/// A transaction PostgreSQL aborts as a deadlock victim (two transactions
+/// taking the same advisory locks in opposite orders, e.g. a cancellation
+/// and a putaway that fills backorders of the same SKU) is run again, up to
+/// three times: it had no effect, and the other one has gone through.
 pub async fn transact<T, F>(pool: &Pool, f: F) -> Result<T, AppError>
 where
-    F: FnOnce(&mut DbConn) -> Result<T, AppError> + Send + 'static,
+    F: Fn(&mut DbConn) -> Result<T, AppError> + Send + 'static,
     T: Send + 'static,
 {
-    run(pool, move |conn| write_tx(conn, f)).await
+    run(pool, move |conn| {
+        let mut attempt = 0u64;
+        loop {
+            match write_tx(conn, &f) {
+                Err(e) if attempt < 3 && e.is_deadlock() => {
+                    attempt += 1;
+                    tracing::warn!(attempt, "deadlock victim; running the transaction again");
+                    std::thread::sleep(std::time::Duration::from_millis(5 * attempt));
+                }
+                result => return result,
+            }
+        }
+    })
+    .await
 }
 
 /// Serialises transactions that touch the same thing: on PostgreSQL a

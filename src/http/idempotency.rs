@@ -103,7 +103,7 @@ pub async fn write<T, F>(
     work: F,
 ) -> Result<HttpResponse, AppError>
 where
-    F: FnOnce(&mut DbConn) -> Result<T, AppError> + Send + 'static,
+    F: Fn(&mut DbConn) -> Result<T, AppError> + Send + 'static,
     T: Serialize + Send + 'static,
 {
     let Some(key) = key_of(req)? else {

@@ -270,3 +270,30 @@ async fn a_wave_is_picked_along_the_walk_and_no_task_goes_to_two_pickers() {
     let (_, check) = app.get("/api/v1/stock/verify", &w.supervisor).await;
     assert_eq!(check["mismatches"], json!([]));
 }
+
+/// Two transactions taking the same two locks in opposite orders: on
+/// PostgreSQL one is the deadlock victim and is run again, so both succeed.
+/// (SQLite has one writer at a time and cannot deadlock.)
+#[actix_web::test]
+async fn a_deadlock_victim_is_run_again() {
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    let app = spawn_app().await;
+    let runs = Arc::new(AtomicUsize::new(0));
+    let txn = |first: &'static str, second: &'static str| {
+        let runs = runs.clone();
+        custody::db::transact(&app.pool, move |tx| {
+            runs.fetch_add(1, Ordering::SeqCst);
+            custody::db::lock_key(tx, first)?;
+            std::thread::sleep(std::time::Duration::from_millis(300));
+            custody::db::lock_key(tx, second)?;
+            Ok(())
+        })
+    };
+    let (a, b) =
+        futures_util::future::join(txn("deadlock-a", "deadlock-b"), txn("deadlock-b", "deadlock-a")).await;
+    assert!(a.is_ok() && b.is_ok(), "{a:?} {b:?}");
+    let pg = matches!(*app.pool.get().unwrap(), custody::db::DbConn::Pg(_));
+    let expected = if pg { 3 } else { 2 };
+    assert_eq!(runs.load(Ordering::SeqCst), expected, "the victim ran twice");
+}

@@ -128,7 +128,8 @@ pub async fn submit(
 
     let ttl = chrono::Duration::hours(state.config.session_ttl_hours);
     let logged_in =
-        crate::db::transact(&state.pool, move |tx| crate::auth::service::open_session(tx, user, ttl)).await?;
+        crate::db::transact(&state.pool, move |tx| crate::auth::service::open_session(tx, user.clone(), ttl))
+            .await?;
     tracing::info!(user_id = %logged_in.user.id, "console login");
     let mut resp = layout::see_other("/console");
     let mut spent = session::removal(LOGIN_CSRF_COOKIE);
