@@ -82,7 +82,7 @@ fn demo_shipment(
     Ok(())
 }
 
-pub fn seed(tx: &mut DbConn) -> Result<DemoCredentials, AppError> {
+pub fn seed(tx: &mut DbConn, keys: &crate::outbound::pii::Keys) -> Result<DemoCredentials, AppError> {
     if !is_empty(tx)? {
         return Err(AppError::conflict(
             "not_empty",
@@ -288,9 +288,80 @@ pub fn seed(tx: &mut DbConn) -> Result<DemoCredentials, AppError> {
         if supplier_keys.len() == 1 && ids.len() >= 2 {
             demo_shipment(tx, s.id, ids[0], ids[1])?;
         }
+        // The second supplier's goods are on the shelves, and orders wait for a wave.
+        if supplier_keys.len() == 2 && ids.len() >= 2 {
+            demo_orders(tx, keys, s.id, &ids)?;
+        }
     }
     let (_, platform_key) = auth::create_api_key(tx, KeyOwner::Platform, "platform integration (demo)")?;
     Ok(DemoCredentials { staff, supplier_keys, platform_key, admin_token })
+}
+
+/// Opening stock of the second supplier's SKUs and four consumer orders,
+/// allocated and waiting for a wave (for the picker and pack screens).
+fn demo_orders(
+    tx: &mut DbConn,
+    keys: &crate::outbound::pii::Keys,
+    supplier: crate::ids::SupplierId,
+    skus: &[crate::ids::SkuId],
+) -> Result<(), AppError> {
+    use crate::outbound::orders::{OrderInput, OrderLineInput, ServiceLevel};
+    use crate::outbound::pii::{Address, Buyer};
+    use crate::stock::{Bucket, Movement, Place, Reason};
+    for (n, sku) in skus.iter().enumerate() {
+        let bin = warehouse::storage_bin(tx, "bin", &format!("A-01-{:02}-01", n + 1))?;
+        crate::stock::service::apply(
+            tx,
+            &Movement {
+                owner: supplier,
+                sku: *sku,
+                quantity: 20,
+                from: None,
+                to: Some(Place::at(Bucket::Available, bin.id)),
+                reason: Reason::AdjustFound,
+                document_no: "DEMO OPENING STOCK".into(),
+                note: "demo".into(),
+                actor: "demo".into(),
+            },
+        )?;
+    }
+    let buyers = [
+        ("Jane Doe", "+1 555 010 2034", "1 Main St", "Springfield", "IL", "62701", "US"),
+        ("Somchai Dee", "+66 2 123 4567", "99 Sukhumvit Rd", "Bangkok", "", "10110", "TH"),
+        ("Amelia Clark", "+44 20 7946 0018", "221B Baker St", "London", "", "NW1 6XE", "GB"),
+        ("John Roe", "+1 555 010 7788", "500 Market St", "San Francisco", "CA", "94105", "US"),
+    ];
+    for (i, (name, phone, line1, city, region, postal, country)) in buyers.into_iter().enumerate() {
+        let input = OrderInput {
+            platform_order_id: format!("DEMO-ORDER-{:04}", i + 1),
+            shop: "Youjia Official Store".into(),
+            market: country.into(),
+            destination_country: country.into(),
+            service_level: if i == 2 { ServiceLevel::Express } else { ServiceLevel::Standard },
+            ship_by: crate::db::types::Timestamp::from(
+                chrono::Utc::now() + chrono::Duration::hours(24 + i as i64),
+            ),
+            lines: vec![OrderLineInput {
+                sku_id: skus[i % skus.len()],
+                quantity: 1 + (i as i64 % 2),
+                unit_price: MoneyDto { amount_minor: 1299, currency: "USD".into() },
+            }],
+            buyer: Buyer {
+                name: name.into(),
+                phone: phone.into(),
+                address: Address {
+                    line1: line1.into(),
+                    line2: String::new(),
+                    city: city.into(),
+                    region: region.into(),
+                    postal_code: postal.into(),
+                    country: country.into(),
+                },
+            },
+        };
+        crate::outbound::orders::intake(tx, &input, keys)?;
+    }
+    Ok(())
 }
 
 #[cfg(test)]

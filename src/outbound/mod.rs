@@ -14,6 +14,7 @@
 //!   units to put back).
 
 pub mod api;
+pub mod bench;
 pub mod exceptions;
 pub mod orders;
 pub mod packing;
