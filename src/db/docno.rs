@@ -15,6 +15,26 @@ pub fn next(tx: &mut DbConn, prefix: &str) -> QueryResult<String> {
     Ok(format!("{prefix}-{day}-{n:04}"))
 }
 
+/// The next consumer order number, `SO-O-261123-0042`. On PostgreSQL from
+/// a sequence (no lock held until commit, so intakes do not queue; numbers
+/// count on across days and may have gaps), on SQLite from the day's
+/// counter (one writer at a time anyway).
+pub fn order_no(tx: &mut DbConn) -> QueryResult<String> {
+    match tx {
+        DbConn::Pg(pg) => {
+            #[derive(QueryableByName)]
+            struct Next {
+                #[diesel(sql_type = diesel::sql_types::BigInt)]
+                n: i64,
+            }
+            let day = (chrono::Utc::now() + chrono::Duration::hours(8)).format("%y%m%d").to_string();
+            let next: Next = diesel::sql_query("SELECT nextval('order_no_seq') AS n").get_result(pg)?;
+            Ok(format!("SO-O-{day}-{:04}", next.n))
+        }
+        DbConn::Sqlite(_) => next(tx, "SO-O"),
+    }
+}
+
 /// The next number of a counter that never restarts (1, 2, 3...), e.g. a
 /// route's tracking number serial.
 pub fn serial(tx: &mut DbConn, key: &str) -> QueryResult<i32> {

@@ -123,11 +123,21 @@ pub async fn create_batch(
         return Err(AppError::invalid("orders", "batch_size", format!("1 to {MAX_BATCH} orders per batch")));
     }
     let keys = state.config.pii_keys.clone();
-    let results = db::run(&state.pool, move |conn| {
+    // One transaction for the whole batch (one commit, not 500), each order
+    // in its own savepoint: a refused order is rolled back alone.
+    let results = db::transact(&state.pool, move |tx| {
+        // The batch's SKUs are locked up front, in one order, so that two
+        // batches at once queue instead of deadlocking.
+        let mut skus: Vec<_> = input.orders.iter().flat_map(|o| o.lines.iter().map(|l| l.sku_id)).collect();
+        skus.sort();
+        skus.dedup();
+        for sku in &skus {
+            db::lock_key(tx, &format!("stock\n{sku}"))?;
+        }
         let mut results = Vec::with_capacity(input.orders.len());
         for o in &input.orders {
             let platform_order_id = o.platform_order_id.clone();
-            match db::write_tx(conn, |tx| orders::intake(tx, o, &keys)) {
+            match diesel::Connection::transaction::<_, AppError, _>(tx, |t| orders::intake(t, o, &keys)) {
                 Ok((order, created)) => results.push(BatchResult {
                     platform_order_id,
                     outcome: if created { BatchOutcome::Created } else { BatchOutcome::Existing },

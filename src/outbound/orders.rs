@@ -219,7 +219,7 @@ pub fn intake(tx: &mut DbConn, input: &OrderInput, keys: &Keys) -> Result<(Order
     let now = Timestamp::now();
     let row = OrderRow {
         id,
-        order_no: crate::db::docno::next(tx, "SO-O")?,
+        order_no: crate::db::docno::order_no(tx)?,
         platform_order_id: platform_id.expect("checked"),
         shop: shop.expect("checked"),
         market: market.expect("checked"),

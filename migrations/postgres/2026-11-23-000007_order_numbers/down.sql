@@ -1,0 +1,1 @@
+DROP SEQUENCE order_no_seq;
