@@ -80,46 +80,7 @@ enum Bench {
     },
     /// Order intake and allocation over HTTP (single orders, batches), pick
     /// and pack scan latency under load, next to pgbench on the same server.
-    Orders {
-        #[arg(long, default_value_t = 50_000)]
-        skus: usize,
-        #[arg(long, default_value_t = 20_000)]
-        bins: usize,
-        /// Suppliers owning the SKUs.
-        #[arg(long, default_value_t = 20)]
-        suppliers: usize,
-        /// Most single orders per run (two runs: alone, then beside picking and packing).
-        #[arg(long, default_value_t = 5000)]
-        orders: usize,
-        /// Most batches.
-        #[arg(long, default_value_t = 20)]
-        batches: usize,
-        #[arg(long, default_value_t = 500)]
-        batch_size: usize,
-        /// Concurrent clients sending single orders (and pgbench's clients).
-        #[arg(long, default_value_t = 32)]
-        clients: usize,
-        /// Concurrent clients sending batches.
-        #[arg(long, default_value_t = 4)]
-        batch_clients: usize,
-        /// Each of the three runs stops after this many seconds if its orders are not all sent.
-        #[arg(long, default_value_t = 30)]
-        seconds: u64,
-        #[arg(long, default_value_t = 4)]
-        pickers: usize,
-        #[arg(long, default_value_t = 2)]
-        packers: usize,
-        #[arg(long, default_value_t = 20)]
-        pgbench_seconds: u64,
-        #[arg(long, default_value_t = 10)]
-        pgbench_scale: u32,
-        /// Book the initial stock through the stock service (slow) instead of in bulk.
-        #[arg(long)]
-        stock_via_service: bool,
-        /// Run even though the database already has orders.
-        #[arg(long = "i-know-this-is-scratch")]
-        scratch: bool,
-    },
+    Orders(crate::outbound::bench::BenchArgs),
 }
 
 #[derive(Subcommand)]
@@ -263,45 +224,9 @@ fn run(command: Command, config: Config) -> anyhow::Result<()> {
                 crate::events::bench::BenchArgs { events, batch, lag_rate, lag_seconds },
             )
         }
-        Command::Bench(Bench::Orders {
-            skus,
-            bins,
-            suppliers,
-            orders,
-            batches,
-            batch_size,
-            clients,
-            batch_clients,
-            seconds,
-            pickers,
-            packers,
-            pgbench_seconds,
-            pgbench_scale,
-            stock_via_service,
-            scratch,
-        }) => {
+        Command::Bench(Bench::Orders(args)) => {
             let pool = open(&config)?;
-            crate::outbound::bench::run(
-                &config,
-                pool,
-                crate::outbound::bench::BenchArgs {
-                    skus,
-                    bins,
-                    suppliers,
-                    orders,
-                    batches,
-                    batch_size,
-                    clients,
-                    batch_clients,
-                    seconds,
-                    pickers,
-                    packers,
-                    pgbench_seconds,
-                    pgbench_scale,
-                    stock_via_service,
-                    scratch,
-                },
-            )
+            crate::outbound::bench::run(&config, pool, args)
         }
     }
 }

@@ -106,33 +106,7 @@ pub fn register(conn: &mut DbConn, supplier_id: SupplierId, input: &SkuInput) ->
         ));
     }
     let now = Timestamp::now();
-    let row = SkuRow {
-        id: SkuId::generate(),
-        supplier_id,
-        sku_code: new.sku_code,
-        barcode: new.barcode.as_str().to_owned(),
-        name_zh: new.name_zh,
-        name_en: new.name_en,
-        declared_weight_g: new.declared.weight_g,
-        declared_length_mm: new.declared.length_mm,
-        declared_width_mm: new.declared.width_mm,
-        declared_height_mm: new.declared.height_mm,
-        declared_value_minor: new.declared_value.minor,
-        declared_currency: new.declared_value.currency.as_str().to_owned(),
-        hs_code: new.hs_code,
-        origin_country: new.origin_country.as_str().to_owned(),
-        supply_price_minor: new.supply_price.minor,
-        supply_currency: new.supply_price.currency.as_str().to_owned(),
-        sensitive_flags: new.sensitive_flags,
-        status: ActiveStatus::Active.as_str().into(),
-        measured_weight_g: None,
-        measured_length_mm: None,
-        measured_width_mm: None,
-        measured_height_mm: None,
-        measured_at: None,
-        created_at: now,
-        updated_at: now,
-    };
+    let row = new_row(new, supplier_id, now);
     // The checks above give the precise code; the unique indexes still
     // decide when two registrations race.
     store::insert(conn, &row).map_err(|e| {
@@ -222,4 +196,35 @@ pub fn record_measurements(conn: &mut DbConn, id: SkuId, m: &Measures) -> Result
 
 pub fn count(conn: &mut DbConn) -> Result<i64, AppError> {
     Ok(store::count(conn)?)
+}
+
+/// The row of a newly registered SKU (active, not measured yet).
+pub fn new_row(new: NewSku, supplier_id: SupplierId, now: Timestamp) -> SkuRow {
+    SkuRow {
+        id: SkuId::generate(),
+        supplier_id,
+        sku_code: new.sku_code,
+        barcode: new.barcode.as_str().to_owned(),
+        name_zh: new.name_zh,
+        name_en: new.name_en,
+        declared_weight_g: new.declared.weight_g,
+        declared_length_mm: new.declared.length_mm,
+        declared_width_mm: new.declared.width_mm,
+        declared_height_mm: new.declared.height_mm,
+        declared_value_minor: new.declared_value.minor,
+        declared_currency: new.declared_value.currency.as_str().to_owned(),
+        hs_code: new.hs_code,
+        origin_country: new.origin_country.as_str().to_owned(),
+        supply_price_minor: new.supply_price.minor,
+        supply_currency: new.supply_price.currency.as_str().to_owned(),
+        sensitive_flags: new.sensitive_flags,
+        status: ActiveStatus::Active.as_str().into(),
+        measured_weight_g: None,
+        measured_length_mm: None,
+        measured_width_mm: None,
+        measured_height_mm: None,
+        measured_at: None,
+        created_at: now,
+        updated_at: now,
+    }
 }

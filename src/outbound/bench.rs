@@ -30,7 +30,6 @@ use serde_json::{Value, json};
 use super::orders::DESTINATIONS;
 use crate::auth::service::{self as auth, KeyOwner, NewUser};
 use crate::catalog::domain::{Measures, MoneyDto, NewSku, SkuInput};
-use crate::catalog::store::SkuRow;
 use crate::config::Config;
 use crate::db::schema::{orders, skus, stock_balances, stock_movements};
 use crate::db::types::Timestamp;
@@ -45,21 +44,45 @@ use crate::suppliers::domain::SupplierInput;
 use crate::warehouse::domain::BinType;
 use crate::warehouse::service::{self as warehouse, BinInput, ZoneInput};
 
+#[derive(Debug, clap::Args)]
 pub struct BenchArgs {
+    #[arg(long, default_value_t = 50_000)]
     pub skus: usize,
+    #[arg(long, default_value_t = 20_000)]
     pub bins: usize,
+    /// Suppliers owning the SKUs.
+    #[arg(long, default_value_t = 20)]
     pub suppliers: usize,
+    /// Most single orders per run (two runs: alone, then beside picking and packing).
+    #[arg(long, default_value_t = 5000)]
     pub orders: usize,
+    /// Most batches.
+    #[arg(long, default_value_t = 20)]
     pub batches: usize,
+    #[arg(long, default_value_t = 500)]
     pub batch_size: usize,
+    /// Concurrent clients sending single orders (and pgbench's clients).
+    #[arg(long, default_value_t = 32)]
     pub clients: usize,
+    /// Concurrent clients sending batches.
+    #[arg(long, default_value_t = 4)]
     pub batch_clients: usize,
+    /// Each of the three runs stops after this many seconds if its orders are not all sent.
+    #[arg(long, default_value_t = 30)]
     pub seconds: u64,
+    #[arg(long, default_value_t = 4)]
     pub pickers: usize,
+    #[arg(long, default_value_t = 2)]
     pub packers: usize,
+    #[arg(long, default_value_t = 20)]
     pub pgbench_seconds: u64,
+    #[arg(long, default_value_t = 10)]
     pub pgbench_scale: u32,
+    /// Book the initial stock through the stock service (slow) instead of in bulk.
+    #[arg(long)]
     pub stock_via_service: bool,
+    /// Run even though the database already has orders.
+    #[arg(long = "i-know-this-is-scratch")]
     pub scratch: bool,
 }
 
@@ -283,33 +306,7 @@ fn load(pool: &Pool, args: &BenchArgs, tag: &str) -> anyhow::Result<Warehouse> {
             sensitive_flags: Vec::new(),
         };
         let new = NewSku::parse(&input).map_err(anyhow_app)?;
-        rows.push(SkuRow {
-            id: SkuId::generate(),
-            supplier_id: suppliers[n % suppliers.len()],
-            sku_code: new.sku_code,
-            barcode: new.barcode.as_str().to_owned(),
-            name_zh: new.name_zh,
-            name_en: new.name_en,
-            declared_weight_g: new.declared.weight_g,
-            declared_length_mm: new.declared.length_mm,
-            declared_width_mm: new.declared.width_mm,
-            declared_height_mm: new.declared.height_mm,
-            declared_value_minor: new.declared_value.minor,
-            declared_currency: new.declared_value.currency.as_str().to_owned(),
-            hs_code: new.hs_code,
-            origin_country: new.origin_country.as_str().to_owned(),
-            supply_price_minor: new.supply_price.minor,
-            supply_currency: new.supply_price.currency.as_str().to_owned(),
-            sensitive_flags: new.sensitive_flags,
-            status: "active".into(),
-            measured_weight_g: None,
-            measured_length_mm: None,
-            measured_width_mm: None,
-            measured_height_mm: None,
-            measured_at: None,
-            created_at: now,
-            updated_at: now,
-        });
+        rows.push(crate::catalog::service::new_row(new, suppliers[n % suppliers.len()], now));
     }
     db::write_tx(conn, |tx| -> QueryResult<()> {
         for chunk in rows.chunks(1000) {
