@@ -5,12 +5,12 @@ use actix_web::{HttpResponse, get, post, web};
 use serde::{Deserialize, Serialize};
 
 use super::exceptions::{self, ExceptionStatus, OutboundException, ResolveInput};
-use super::orders::{self, LineCancelInput, Order, OrderInput, OrderStatus};
+use super::orders::{self, BatchResponse, LineCancelInput, Order, OrderInput, OrderStatus};
 use super::packing::{self, CartonType, PackScanInput, Parcel, WeighInput};
 use super::picking::{self, PickInput, PickTask, Wave, WaveInput};
 use crate::auth::{ApiCaller, Caller, Role};
 use crate::db;
-use crate::error::{AppError, FieldError, Problem};
+use crate::error::{AppError, Problem};
 use crate::http::AppState;
 use crate::http::pagination::{Page, PageParams};
 use crate::ids::{OrderId, OutboundExceptionId, ParcelId, PickTaskId};
@@ -79,33 +79,6 @@ pub struct BatchInput {
     pub orders: Vec<OrderInput>,
 }
 
-#[derive(Debug, Clone, Copy, Serialize, utoipa::ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum BatchOutcome {
-    Created,
-    /// Taken in before: the existing order.
-    Existing,
-    /// Refused: see `errors`; nothing of it was written.
-    Invalid,
-}
-
-#[derive(Debug, Serialize, utoipa::ToSchema)]
-pub struct BatchResult {
-    pub platform_order_id: String,
-    pub outcome: BatchOutcome,
-    pub order: Option<Order>,
-    pub errors: Vec<FieldError>,
-}
-
-#[derive(Debug, Serialize, utoipa::ToSchema)]
-pub struct BatchResponse {
-    pub created: usize,
-    pub existing: usize,
-    pub invalid: usize,
-    /// One per order, in the request's order.
-    pub results: Vec<BatchResult>,
-}
-
 /// Take in up to 500 orders at once (platform key). Each order stands
 /// alone: a bad one is reported and skipped, the others go in.
 #[utoipa::path(post, path = "/api/v1/orders/batch", tag = "outbound", request_body = BatchInput,
@@ -123,46 +96,7 @@ pub async fn create_batch(
         return Err(AppError::invalid("orders", "batch_size", format!("1 to {MAX_BATCH} orders per batch")));
     }
     let keys = state.config.pii_keys.clone();
-    // One transaction for the whole batch (one commit, not 500), each order
-    // in its own savepoint: a refused order is rolled back alone.
-    let results = db::transact(&state.pool, move |tx| {
-        // The batch's SKUs are locked up front, in one order, so that two
-        // batches at once queue instead of deadlocking.
-        let mut skus: Vec<_> = input.orders.iter().flat_map(|o| o.lines.iter().map(|l| l.sku_id)).collect();
-        skus.sort();
-        skus.dedup();
-        for sku in &skus {
-            db::lock_key(tx, &format!("stock\n{sku}"))?;
-        }
-        let mut results = Vec::with_capacity(input.orders.len());
-        for o in &input.orders {
-            let platform_order_id = o.platform_order_id.clone();
-            match diesel::Connection::transaction::<_, AppError, _>(tx, |t| orders::intake(t, o, &keys)) {
-                Ok((order, created)) => results.push(BatchResult {
-                    platform_order_id,
-                    outcome: if created { BatchOutcome::Created } else { BatchOutcome::Existing },
-                    order: Some(order),
-                    errors: Vec::new(),
-                }),
-                Err(AppError::Validation { errors, .. }) => results.push(BatchResult {
-                    platform_order_id,
-                    outcome: BatchOutcome::Invalid,
-                    order: None,
-                    errors,
-                }),
-                Err(e) => return Err(e),
-            }
-        }
-        Ok(results)
-    })
-    .await?;
-    let count = |f: fn(&BatchOutcome) -> bool| results.iter().filter(|r| f(&r.outcome)).count();
-    Ok(web::Json(BatchResponse {
-        created: count(|o| matches!(o, BatchOutcome::Created)),
-        existing: count(|o| matches!(o, BatchOutcome::Existing)),
-        invalid: count(|o| matches!(o, BatchOutcome::Invalid)),
-        results,
-    }))
+    Ok(web::Json(db::transact(&state.pool, move |tx| orders::intake_batch(tx, &input.orders, &keys)).await?))
 }
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]

@@ -289,6 +289,66 @@ pub(crate) fn settle(tx: &mut DbConn, id: OrderId) -> Result<OrderStatus, AppErr
     Ok(status)
 }
 
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum BatchOutcome {
+    Created,
+    /// Taken in before: the existing order.
+    Existing,
+    /// Refused: see `errors`; nothing of it was written.
+    Invalid,
+}
+
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct BatchResult {
+    pub platform_order_id: String,
+    pub outcome: BatchOutcome,
+    pub order: Option<Order>,
+    pub errors: Vec<FieldError>,
+}
+
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct BatchResponse {
+    pub created: usize,
+    pub existing: usize,
+    pub invalid: usize,
+    /// One per order, in the request's order.
+    pub results: Vec<BatchResult>,
+}
+
+/// Takes in a batch of orders in the caller's transaction (one commit, not
+/// one per order), each order in its own savepoint: a refused order is
+/// rolled back alone and reported with its problems.
+pub fn intake_batch(tx: &mut DbConn, batch: &[OrderInput], keys: &Keys) -> Result<BatchResponse, AppError> {
+    // The batch's SKUs are locked up front, in one order, so that two
+    // batches at once queue instead of deadlocking.
+    let mut skus: Vec<SkuId> = batch.iter().flat_map(|o| o.lines.iter().map(|l| l.sku_id)).collect();
+    skus.sort();
+    skus.dedup();
+    for sku in &skus {
+        crate::db::lock_key(tx, &format!("stock\n{sku}"))?;
+    }
+    let mut results = Vec::with_capacity(batch.len());
+    for o in batch {
+        let platform_order_id = o.platform_order_id.clone();
+        let (outcome, order, errors) =
+            match diesel::Connection::transaction::<_, AppError, _>(tx, |t| intake(t, o, keys)) {
+                Ok((order, true)) => (BatchOutcome::Created, Some(order), Vec::new()),
+                Ok((order, false)) => (BatchOutcome::Existing, Some(order), Vec::new()),
+                Err(AppError::Validation { errors, .. }) => (BatchOutcome::Invalid, None, errors),
+                Err(e) => return Err(e),
+            };
+        results.push(BatchResult { platform_order_id, outcome, order, errors });
+    }
+    let count = |which: BatchOutcome| results.iter().filter(|r| r.outcome == which).count();
+    Ok(BatchResponse {
+        created: count(BatchOutcome::Created),
+        existing: count(BatchOutcome::Existing),
+        invalid: count(BatchOutcome::Invalid),
+        results,
+    })
+}
+
 fn record(
     tx: &mut DbConn,
     o: &Order,

@@ -351,7 +351,7 @@ pub fn scan(tx: &mut DbConn, id: ParcelId, input: &PackScanInput) -> Result<Parc
             break;
         }
     }
-    get(tx, id)
+    assemble(tx, r)
 }
 
 #[derive(Debug, Clone, Deserialize, Serialize, utoipa::ToSchema)]

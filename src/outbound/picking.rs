@@ -448,8 +448,7 @@ pub fn confirm(
             serde_json::json!({"tote": tote}),
         )?;
     }
-    let row = pick_tasks::table.find(id).select(TaskRow::as_select()).first(tx)?;
-    to_task(tx, row)
+    Ok(PickTask { picked: row.picked + quantity, status: TaskStatus::Done, tote: Some(tote), ..task })
 }
 
 /// Books `short` units missing from a task: damaged units to `damaged` in
