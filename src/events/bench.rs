@@ -156,16 +156,17 @@ pub fn run(config: &crate::config::Config, pool: Pool, args: BenchArgs) -> anyho
         let status = Arc::new(RelayStatus::new(BrokerState::Down));
         let started = Instant::now();
         let handle = relay::spawn(pool.clone(), rc, status.clone());
-        loop {
-            tokio::time::sleep(Duration::from_millis(10)).await;
-            let p = pool.clone();
-            let (left, _) =
-                tokio::task::spawn_blocking(move || store::backlog(&mut p.get().expect("conn"))).await??;
-            if left == 0 {
-                break;
-            }
+        // The relay's own counter (events confirmed and marked) says when it
+        // is done: polling the outbox would take database time from the relay.
+        while status.published.load(Ordering::Relaxed) < args.events as u64 {
+            tokio::time::sleep(Duration::from_millis(5)).await;
         }
         let relay_rate = args.events as f64 / started.elapsed().as_secs_f64();
+        let p = pool.clone();
+        let (left, _) =
+            tokio::task::spawn_blocking(move || -> anyhow::Result<_> { Ok(store::backlog(&mut *p.get()?)?) })
+                .await??;
+        anyhow::ensure!(left == 0, "{left} events still unpublished after the relay counted them all");
         ch.queue_purge(queue.as_str().into(), QueuePurgeOptions::default()).await?;
         let raw_after = raw_publish(&pub_ch, &exchange, &row, args.events).await?;
         ch.queue_purge(queue.as_str().into(), QueuePurgeOptions::default()).await?;

@@ -28,7 +28,7 @@ use lapin::types::{AMQPValue, FieldTable, LongString, ShortString};
 use lapin::{BasicProperties, Channel, Confirmation, ExchangeKind};
 use rand::Rng;
 
-use super::store::{self, OutboxRow};
+use super::store::{self, Claim, OutboxRow};
 use crate::db::types::Timestamp;
 use crate::db::{self, DatabaseUrl, Pool};
 use crate::ids::AggregateId;
@@ -227,8 +227,8 @@ pub fn spawn(pool: Pool, cfg: RelayConfig, status: Arc<RelayStatus>) -> RelayHan
 }
 
 /// Gives new events their feed positions (one statement, its own transaction).
-fn sequence(c: &mut db::DbConn) -> anyhow::Result<usize> {
-    Ok(db::write_tx(c, |tx| store::assign_positions(tx, 5000))?)
+fn sequence(c: &mut db::DbConn, limit: i64) -> anyhow::Result<usize> {
+    Ok(db::write_tx(c, |tx| store::assign_positions(tx, limit))?)
 }
 
 /// Runs `f` with a pooled connection on the runtime's blocking pool.
@@ -262,14 +262,21 @@ struct Relay {
     /// Batches sent and not yet settled, oldest first (at most [`IN_FLIGHT`]).
     in_flight: VecDeque<InFlight>,
     /// The next part, claimed while the previous one was being published.
-    prefetched: Option<Vec<OutboxRow>>,
+    prefetched: Option<Claim>,
     /// Position of the last event sent; the next part starts after it.
     /// `None`: read the relay's mark (`published_upto`) first.
     cursor: Option<i64>,
     /// Documents with an event that failed in a batch still being settled:
     /// their later events are not marked published.
     broken: HashSet<(String, AggregateId)>,
+    /// The sequencer at work beside the publishing loop, if it is: it gives
+    /// a chunk of new events their feed positions and returns how many.
+    sequencer: Option<tokio::task::JoinHandle<anyhow::Result<usize>>>,
 }
+
+/// Events given positions per sequencing transaction: twice a part at the
+/// default batch, so that sequencing keeps ahead of publishing.
+const SEQUENCE_CHUNK: i64 = 1000;
 
 /// Parts of a batch published before the oldest one's confirms are awaited:
 /// the database work of one part overlaps the broker's work on the other.
@@ -279,6 +286,10 @@ const IN_FLIGHT: usize = 2;
 struct InFlight {
     rows: Vec<OutboxRow>,
     too_large: Vec<crate::ids::EventId>,
+    /// Held back at claim time (see [`Claim::held`]).
+    held: Vec<crate::ids::EventId>,
+    /// The highest position the part covers.
+    upto: Option<i64>,
     started: Instant,
     confirms: tokio::task::JoinHandle<Vec<Outcome>>,
 }
@@ -329,6 +340,7 @@ impl Relay {
             prefetched: None,
             cursor: None,
             broken: HashSet::new(),
+            sequencer: None,
         }
     }
 
@@ -358,6 +370,9 @@ impl Relay {
         // A graceful stop settles what is in flight, so that a restart does
         // not send it again.
         self.prefetched = None;
+        if let Some(s) = self.sequencer.take() {
+            let _ = s.await;
+        }
         while let Some(f) = self.in_flight.pop_front() {
             let settled = self.collect(f).await;
             if let Err(e) = self.settle_now(settled).await {
@@ -386,6 +401,7 @@ impl Relay {
         else {
             return true;
         };
+        let was_leader = self.leader_lock.is_some();
         let held = self.leader_lock.take();
         let result = tokio::task::spawn_blocking(move || -> (bool, Option<PgConnection>) {
             if let Some(mut conn) = held
@@ -410,7 +426,7 @@ impl Relay {
         .await;
         match result {
             Ok((true, conn)) => {
-                if self.leader_lock.is_none() && conn.is_some() {
+                if !was_leader && conn.is_some() {
                     tracing::info!("this relay is now the active one (holds the leader lock)");
                 }
                 self.leader_lock = conn;
@@ -448,7 +464,7 @@ impl Relay {
         }
         if self.cfg.amqp_url.is_none() {
             self.status.set(BrokerState::Disabled);
-            let sequenced = blocking(&self.pool, sequence).await?;
+            let sequenced = blocking(&self.pool, |c| sequence(c, 5000)).await?;
             return Ok(sequenced > 0);
         }
         if !self.connected().await {
@@ -467,7 +483,9 @@ impl Relay {
         let draining = self.prefetched.is_none() && !self.in_flight.is_empty();
         let settled = if window_full || draining {
             let oldest = self.in_flight.pop_front().expect("non-empty");
+            let t = Instant::now();
             let settled = self.collect(oldest).await;
+            tracing::trace!(wait_ms = t.elapsed().as_secs_f64() * 1e3, "relay collected confirms");
             if settled.lost {
                 self.settle_now(settled).await?;
                 return Ok(false);
@@ -477,30 +495,43 @@ impl Relay {
             None
         };
         let to_send = self.prefetched.take();
-        let after =
-            to_send.as_ref().and_then(|b| b.last()).and_then(|r| r.position).unwrap_or(cursor).max(cursor);
+        let after = to_send.as_ref().and_then(|c| c.upto).unwrap_or(cursor).max(cursor);
         self.cursor = Some(after);
         // The configured batch is the most events ever sent and not yet
         // marked (what a crash can send twice): while one part is being
         // marked, IN_FLIGHT more may be out, so a part is a third of it.
         let limit = (self.cfg.batch_size / (IN_FLIGHT as i64 + 1)).max(1);
         let counts = settled.as_ref().map(|s| (s.published.len() as u64, s.too_large.len() as u64));
+        let sequencing = self.sequence_beside();
+        // Events on their way (sent, or being marked beside the claim) are
+        // not claimed again as retries.
+        let on_the_way: HashSet<crate::ids::EventId> = self
+            .in_flight
+            .iter()
+            .flat_map(|f| f.rows.iter())
+            .chain(to_send.iter().flat_map(|c| c.rows.iter()))
+            .map(|r| r.id)
+            .chain(settled.iter().flat_map(Settled::ids))
+            .collect();
         // Two connections at once: one marks the settled part, the other
-        // sequences and claims the next (they touch different rows).
+        // claims the next part from what is already sequenced.
         let pool = self.pool.clone();
-        let marking = async {
-            match settled {
-                Some(s) => blocking(&pool, move |c| Ok(db::write_tx(c, |tx| s.record(tx))?)).await,
-                None => Ok(()),
+        let marking = blocking(&pool, move |c| {
+            if let Some(s) = settled {
+                db::write_tx(c, |tx| s.record(tx))?;
             }
-        };
+            Ok(())
+        });
         let claiming = blocking(&pool, move |c| {
-            let sequenced = sequence(c)?;
-            let next = store::claim_batch(c, after, limit, Timestamp::now())?;
-            Ok((sequenced, next))
+            let t = Instant::now();
+            let r = store::claim_batch(c, after, limit, &on_the_way, Timestamp::now());
+            tracing::trace!(claim_ms = t.elapsed().as_secs_f64() * 1e3, "relay claimed");
+            Ok(r?)
         });
         let db_round = async {
+            let t = Instant::now();
             let (marked, claimed) = tokio::join!(marking, claiming);
+            tracing::trace!(db_ms = t.elapsed().as_secs_f64() * 1e3, "relay database round");
             marked?;
             claimed
         };
@@ -515,15 +546,62 @@ impl Relay {
             },
             db_round
         );
-        let (sequenced, next) = db_result?;
+        let next = db_result?;
         if let Some(c) = counts {
             self.count(c);
         }
-        let fetched = !next.is_empty();
+        // A part may send nothing and still move the mark past held events.
+        let fetched = next.upto.is_some();
         if fetched {
             self.prefetched = Some(next);
         }
-        Ok(sending || fetched || sequenced > 0 || !self.in_flight.is_empty())
+        if sending || fetched || !self.in_flight.is_empty() {
+            return Ok(true);
+        }
+        if sequencing {
+            // Nothing to claim yet, but the sequencer is giving positions.
+            tokio::time::sleep(Duration::from_millis(2)).await;
+            return Ok(true);
+        }
+        Ok(false)
+    }
+
+    /// Keeps the sequencer going beside the publishing loop, so that
+    /// sequencing never holds up a part: starts it when it is not running
+    /// (a chunk at a time). Returns whether it is at work or
+    /// just sequenced something.
+    fn sequence_beside(&mut self) -> bool {
+        if let Some(s) = &self.sequencer {
+            if !s.is_finished() {
+                return true;
+            }
+            let done = self.sequencer.take().expect("checked");
+            // A finished task's result is ready at once.
+            let result = futures_util::FutureExt::now_or_never(done).unwrap_or(Ok(Ok(0)));
+            match result {
+                Ok(Ok(n)) if n > 0 => return self.start_sequencer(),
+                Ok(Ok(_)) => {}
+                Ok(Err(e)) => tracing::warn!(error = %format!("{e:#}"), "sequencing failed"),
+                Err(e) => tracing::warn!(error = %e, "the sequencer panicked"),
+            }
+        }
+        self.start_sequencer();
+        false
+    }
+
+    /// One chunk per start: twice a part, so the sequencer keeps ahead of
+    /// publishing, while the marks (on SQLite, the same single writer) get
+    /// their turn between chunks.
+    fn start_sequencer(&mut self) -> bool {
+        let pool = self.pool.clone();
+        self.sequencer = Some(tokio::task::spawn_blocking(move || {
+            let mut c = pool.get()?;
+            let t = Instant::now();
+            let n = sequence(&mut c, SEQUENCE_CHUNK)?;
+            tracing::trace!(n, seq_ms = t.elapsed().as_secs_f64() * 1e3, "relay sequenced");
+            Ok(n)
+        }));
+        true
     }
 
     /// Reads on from the relay's mark next time (after a lost connection).
@@ -584,8 +662,9 @@ impl Relay {
         Ok(Broker { connection, channel })
     }
 
-    /// Publishes a batch pipelined; a task awaits each confirm under the timeout.
-    async fn send(&mut self, batch: Vec<OutboxRow>) {
+    /// Publishes a part pipelined; a task awaits each confirm under the timeout.
+    async fn send(&mut self, claim: Claim) {
+        let Claim { rows: batch, held, upto } = claim;
         let broker = self.broker.as_ref().expect("connected");
         let started = Instant::now();
         let mut confirms = Vec::with_capacity(batch.len());
@@ -645,7 +724,7 @@ impl Relay {
             out.resize(n, Outcome::Lost);
             out
         });
-        self.in_flight.push_back(InFlight { rows: batch, too_large, started, confirms });
+        self.in_flight.push_back(InFlight { rows: batch, too_large, held, upto, started, confirms });
     }
 
     /// Waits for a batch's confirms and sorts its events: confirmed ones
@@ -658,19 +737,19 @@ impl Relay {
             Err(_) => vec![Outcome::Lost; f.rows.len()],
         };
         let elapsed = f.started.elapsed().as_secs_f64();
-        let upto = f.rows.iter().filter_map(|r| r.position).max();
-        let mut settled = Settled { too_large: f.too_large, ..Settled::default() };
+        let mut settled = Settled { too_large: f.too_large, held: f.held, ..Settled::default() };
         for (row, outcome) in f.rows.iter().zip(&outcomes) {
             let key = (row.aggregate_kind.clone(), row.aggregate_id);
             match outcome {
                 Outcome::Acked if !self.broken.contains(&key) => {
-                    settled.published.push(row.id);
+                    settled.published.push((row.id, row.attempts > 0));
                     self.status.observe_confirm(elapsed);
                     continue;
                 }
                 // A document's later events wait behind an earlier one that
                 // failed, even if the broker took them: at least once, in order.
-                Outcome::Acked | Outcome::Skipped | Outcome::HeldBack => {}
+                Outcome::Acked | Outcome::HeldBack => settled.held.push(row.id),
+                Outcome::Skipped => {}
                 Outcome::Returned => {
                     self.status.returned.fetch_add(1, Ordering::Relaxed);
                     settled.failed.push((row.id, "returned by the broker as unroutable"));
@@ -689,7 +768,7 @@ impl Relay {
         // Everything up to this part is now published, failed (and found
         // through its index) or waiting behind a failed event of its document.
         if !settled.lost {
-            settled.upto = upto;
+            settled.upto = f.upto;
         }
         settled
     }
@@ -728,21 +807,40 @@ impl Relay {
 /// The outcome of one batch, ready to be written.
 #[derive(Default)]
 struct Settled {
-    published: Vec<crate::ids::EventId>,
+    /// Confirmed events, and whether each had failed before.
+    published: Vec<(crate::ids::EventId, bool)>,
     failed: Vec<(crate::ids::EventId, &'static str)>,
     too_large: Vec<crate::ids::EventId>,
+    /// Waiting behind an earlier event of their document that failed.
+    held: Vec<crate::ids::EventId>,
     lost: bool,
     /// The relay's mark may move up to here.
     upto: Option<i64>,
 }
 
 impl Settled {
+    fn ids(&self) -> impl Iterator<Item = crate::ids::EventId> + '_ {
+        let published = self.published.iter().map(|(id, _)| *id);
+        let failed = self.failed.iter().map(|(id, _)| *id);
+        published.chain(failed).chain(self.too_large.iter().copied()).chain(self.held.iter().copied())
+    }
+
+    /// In the usual case one row changes: the relay's mark moves past the
+    /// part. Events are marked one by one only when they had failed before,
+    /// failed now or wait behind one that did, or when the mark cannot move.
     fn record(&self, tx: &mut db::DbConn) -> diesel::QueryResult<()> {
-        if self.failed.is_empty() && self.too_large.is_empty() {
+        if self.failed.is_empty() && self.too_large.is_empty() && self.held.is_empty() {
             store::relax_commit(tx)?;
         }
         let now = Timestamp::now();
-        store::mark_published(tx, &self.published, now)?;
+        let one_by_one: Vec<_> = self
+            .published
+            .iter()
+            .filter(|(_, retried)| *retried || self.upto.is_none())
+            .map(|(id, _)| *id)
+            .collect();
+        store::mark_published(tx, &one_by_one, now)?;
+        store::mark_held(tx, &self.held)?;
         for (id, err) in &self.failed {
             store::mark_failed(tx, *id, err, now)?;
         }

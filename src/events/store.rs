@@ -127,11 +127,32 @@ pub fn assign_positions(tx: &mut DbConn, limit: i64) -> QueryResult<usize> {
     Ok(n)
 }
 
+/// A part claimed for publishing.
+#[derive(Debug, Default)]
+pub struct Claim {
+    /// The events to send, in feed order.
+    pub rows: Vec<OutboxRow>,
+    /// Events in the part's range held back behind an earlier event of their
+    /// document that failed and is not due yet (or is parked): marked held
+    /// when the part settles, so that the relay's mark may pass them.
+    pub held: Vec<EventId>,
+    /// The highest position the part covers (sent or held): the relay's
+    /// mark moves here when the part settles.
+    pub upto: Option<i64>,
+}
+
 /// The next events to publish, in feed order: those after `after`, plus the
 /// failed events whose retry is due together with the later events of their
 /// documents (which waited behind them). Every event of a document behind
-/// one that is parked or not yet due is held back.
-pub fn claim_batch(conn: &mut DbConn, after: i64, limit: i64, now: Timestamp) -> QueryResult<Vec<OutboxRow>> {
+/// one that is parked or not yet due is held back. Events in `on_the_way`
+/// (sent, not yet settled) are not claimed again.
+pub fn claim_batch(
+    conn: &mut DbConn,
+    after: i64,
+    limit: i64,
+    on_the_way: &std::collections::HashSet<EventId>,
+    now: Timestamp,
+) -> QueryResult<Claim> {
     // Through the partial index `outbox_failed`: only failed events are read.
     type Failed = (String, AggregateId, i64, Option<Timestamp>, Option<Timestamp>);
     let failed: Vec<Failed> = outbox::table
@@ -153,22 +174,40 @@ pub fn claim_batch(conn: &mut DbConn, after: i64, limit: i64, now: Timestamp) ->
         let e = target.entry((kind, agg)).or_insert(seq);
         *e = (*e).min(seq);
     }
-    let mut rows: Vec<OutboxRow> = outbox::table
-        .filter(outbox::position.gt(after))
-        .filter(outbox::published_at.is_null())
-        .filter(outbox::parked_at.is_null())
-        .order(outbox::position)
-        .limit(limit)
-        .select(OutboxRow::as_select())
-        .load(conn)?;
+    // Positions are handed out without gaps, so the next part is the next
+    // `limit` positions: a range that costs the same whatever the planner
+    // believes about the rows ahead (with a large backlog and stale
+    // statistics, an open-ended range read the whole backlog to sort it).
+    // Only if that range holds nothing to send is the rest searched.
+    let ahead = || {
+        outbox::table
+            .filter(outbox::position.gt(after))
+            .filter(outbox::published_at.is_null())
+            .filter(outbox::parked_at.is_null())
+            .order(outbox::position)
+            .limit(limit)
+            .select(OutboxRow::as_select())
+    };
+    let mut rows: Vec<OutboxRow> = ahead().filter(outbox::position.le(after + limit)).load(conn)?;
+    if rows.is_empty() {
+        rows = ahead().load(conn)?;
+    }
+    // The part ends at its last row (or where it started): a retried
+    // document's later events beyond it wait for a later part, or the mark
+    // would pass events that were not sent. That holds whether the part is
+    // full, or the sequencer (which runs beside) gave out more positions
+    // after this statement read the part.
+    let bound = rows.last().and_then(|r| r.position).unwrap_or(after);
     let mut seen: std::collections::HashSet<EventId> = rows.iter().map(|r| r.id).collect();
+    seen.extend(on_the_way);
     for ((kind, agg), from_seq) in due {
         let retry: Vec<OutboxRow> = outbox::table
-            .filter(outbox::aggregate_kind.eq(&kind))
+            .filter(outbox::aggregate_kind.eq(kind))
             .filter(outbox::aggregate_id.eq(agg))
             .filter(outbox::sequence.ge(from_seq))
             .filter(outbox::published_at.is_null())
             .filter(outbox::position.is_not_null())
+            .filter(outbox::position.le(bound))
             .order(outbox::sequence)
             .limit(limit)
             .select(OutboxRow::as_select())
@@ -176,14 +215,14 @@ pub fn claim_batch(conn: &mut DbConn, after: i64, limit: i64, now: Timestamp) ->
         rows.extend(retry.into_iter().filter(|r| seen.insert(r.id)));
     }
     rows.sort_by_key(|r| r.position);
-    Ok(rows
-        .into_iter()
-        .filter(|r| {
-            first_blocked
-                .get(&(r.aggregate_kind.clone(), r.aggregate_id))
-                .is_none_or(|&blocked_from| r.sequence < blocked_from)
-        })
-        .collect())
+    let upto = rows.iter().filter_map(|r| r.position).max();
+    let (rows, blocked): (Vec<_>, Vec<_>) = rows.into_iter().partition(|r| {
+        first_blocked
+            .get(&(r.aggregate_kind.clone(), r.aggregate_id))
+            .is_none_or(|&blocked_from| r.sequence < blocked_from)
+    });
+    let held = blocked.into_iter().filter(|r| r.attempts == 0).map(|r| r.id).collect();
+    Ok(Claim { rows, held, upto })
 }
 
 /// Every event at or below this position is published or has failed (and
@@ -211,12 +250,32 @@ pub fn relax_commit(tx: &mut DbConn) -> QueryResult<()> {
     }
 }
 
+/// Marks events published one by one. The relay's mark (`published_upto`)
+/// already says so for every event at or below it that never failed, so
+/// only retried events, and events of a part whose mark cannot move (its
+/// other confirms were lost), are marked this way.
 pub fn mark_published(tx: &mut DbConn, ids: &[EventId], now: Timestamp) -> QueryResult<usize> {
     if ids.is_empty() {
         return Ok(0);
     }
     diesel::update(outbox::table.filter(outbox::id.eq_any(ids)))
         .set(outbox::published_at.eq(Some(now)))
+        .execute(tx)
+}
+
+/// Marks events that waited behind an earlier, failed event of their
+/// document as failed too (one attempt, due at once), so that the relay's
+/// mark may pass them: they are found through `outbox_failed` and go out
+/// right after the event they wait for.
+pub fn mark_held(tx: &mut DbConn, ids: &[EventId]) -> QueryResult<usize> {
+    if ids.is_empty() {
+        return Ok(0);
+    }
+    diesel::update(outbox::table.filter(outbox::id.eq_any(ids)).filter(outbox::attempts.eq(0)))
+        .set((
+            outbox::attempts.eq(1),
+            outbox::last_error.eq(Some("waiting behind an earlier event of its document")),
+        ))
         .execute(tx)
 }
 
@@ -279,8 +338,10 @@ pub fn parked(conn: &mut DbConn) -> QueryResult<Vec<OutboxRow>> {
 }
 
 /// Deletes events past retention, oldest positions first, a chunk at a
-/// time: published ones by when they were published; when no broker is
-/// configured, sequenced ones by age. Returns how many were deleted.
+/// time. With a broker: published events, by when they happened (an event
+/// at or below the relay's mark that never failed is published) or, for
+/// events marked one by one, by when they were published. Without one:
+/// sequenced events by age. Returns how many were deleted.
 pub fn purge(tx: &mut DbConn, cutoff: Timestamp, broker_configured: bool) -> QueryResult<usize> {
     let oldest: Vec<EventId> = outbox::table
         .filter(outbox::position.is_not_null())
@@ -290,7 +351,10 @@ pub fn purge(tx: &mut DbConn, cutoff: Timestamp, broker_configured: bool) -> Que
         .load(tx)?;
     let chunk = outbox::table.filter(outbox::id.eq_any(oldest));
     if broker_configured {
-        diesel::delete(chunk.filter(outbox::published_at.lt(cutoff))).execute(tx)
+        let upto = published_upto(tx)?;
+        let by_mark =
+            outbox::position.le(upto).and(outbox::attempts.eq(0)).and(outbox::occurred_at.lt(cutoff));
+        diesel::delete(chunk.filter(by_mark.or(outbox::published_at.lt(cutoff)))).execute(tx)
     } else {
         diesel::delete(chunk.filter(outbox::occurred_at.lt(cutoff))).execute(tx)
     }

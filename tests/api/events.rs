@@ -233,6 +233,29 @@ async fn an_event_that_cannot_be_published_is_parked_and_holds_back_only_its_doc
     let expect =
         |v: &[(&str, &str)]| v.iter().map(|(s, n)| (s.to_string(), n.to_string())).collect::<Vec<_>>();
     assert_eq!(got, expect(&[("A", "1"), ("B", "1"), ("B", "2")]));
+    let backlog = |app: &crate::common::TestApp| {
+        custody::events::store::backlog(&mut app.pool.get().unwrap()).unwrap().0
+    };
+    assert_eq!(backlog(&app), 2, "A's second and third events are not published");
+
+    // Later events: B's goes out; A's waits in line behind the parked one,
+    // although the relay reads on past it.
+    let mut conn = app.pool.get().unwrap();
+    custody::db::write_tx(&mut conn, |tx| {
+        events::record(tx, ev(a, "A", 10))?;
+        events::record(tx, ev(b, "B", 10))
+    })
+    .unwrap();
+    drop(conn);
+    let mut small = RelayConfig::from_config(&config);
+    small.max_payload_bytes = 1_000;
+    let handle = relay::spawn(app.pool.clone(), small, status.clone());
+    let d = queue.next(Duration::from_secs(10)).await.expect("B's third event");
+    assert_eq!(header(&d, "cloudEvents_subject").unwrap(), "B");
+    assert_eq!(header(&d, "cloudEvents_sequence").unwrap(), "3");
+    assert!(queue.next(Duration::from_secs(1)).await.is_none(), "A's fourth event waits too");
+    handle.stop();
+    assert_eq!(backlog(&app), 3);
 
     // An admin sees it, with its error, and puts it back in line.
     let admin = app.staff("ada", "admin");
@@ -256,17 +279,79 @@ async fn an_event_that_cannot_be_published_is_parked_and_holds_back_only_its_doc
     );
 
     // With a limit it fits (say, after raising CUSTODY_EVENT_MAX_BYTES), the
-    // parked event and the one behind it go out, in order.
+    // parked event and the ones behind it go out, in order.
     let handle = relay::spawn(app.pool.clone(), RelayConfig::from_config(&config), status);
     let mut rest = Vec::new();
     while let Some(d) = queue.next(Duration::from_secs(10)).await {
         rest.push((header(&d, "cloudEvents_subject").unwrap(), header(&d, "cloudEvents_sequence").unwrap()));
-        if rest.len() == 2 {
+        if rest.len() == 3 {
             break;
         }
     }
+    if let Some(d) = queue.next(Duration::from_secs(1)).await {
+        panic!(
+            "nothing is sent twice, but {:?} {:?} came after {rest:?}",
+            header(&d, "cloudEvents_subject"),
+            header(&d, "cloudEvents_sequence")
+        );
+    }
     handle.stop();
-    assert_eq!(rest, expect(&[("A", "2"), ("A", "3")]));
+    assert_eq!(rest, expect(&[("A", "2"), ("A", "3"), ("A", "4")]));
     assert_eq!(app.get("/api/v1/events/parked", &admin).await.1.as_array().unwrap().len(), 0);
+    assert_eq!(backlog(&app), 0);
+    queue.delete().await;
+}
+
+#[actix_web::test]
+async fn only_published_events_past_retention_are_purged() {
+    use custody::db::types::Timestamp;
+    use custody::events::relay::{self, BrokerState, RelayConfig, RelayStatus};
+    use custody::events::store;
+    let app = crate::common::spawn_app().await;
+    let mut queue = TestQueue::bind(&app.exchange, "sku.#").await;
+    let (a, b) = (AggregateId::generate(), AggregateId::generate());
+    let ev = |agg: AggregateId, size: usize| NewEvent {
+        event_type: catalog::SKU_MEASURED,
+        aggregate_id: agg,
+        document_no: "DOC".into(),
+        owner: None,
+        payload: json!({"pad": "x".repeat(size)}),
+    };
+    let mut conn = app.pool.get().unwrap();
+    custody::db::write_tx(&mut conn, |tx| {
+        events::record(tx, ev(a, 10))?;
+        events::record(tx, ev(a, 5_000))?; // parked: over the limit below
+        events::record(tx, ev(a, 10))?; // waits behind it
+        events::record(tx, ev(b, 10))?;
+        events::record(tx, ev(b, 10))
+    })
+    .unwrap();
+    drop(conn);
+    let mut config = crate::common::test_config(&app.db.url);
+    config.amqp_url = Some(crate::common::amqp_url());
+    config.amqp_exchange = app.exchange.clone();
+    let mut small = RelayConfig::from_config(&config);
+    small.max_payload_bytes = 1_000;
+    let handle =
+        relay::spawn(app.pool.clone(), small, std::sync::Arc::new(RelayStatus::new(BrokerState::Down)));
+    for _ in 0..3 {
+        queue.next(Duration::from_secs(10)).await.expect("A1, B1 and B2 are published");
+    }
+    handle.stop();
+    let mut conn = app.pool.get().unwrap();
+    // Recorded after the relay stopped: not published, not even sequenced.
+    custody::db::write_tx(&mut conn, |tx| events::record(tx, ev(b, 10)).map(drop)).unwrap();
+
+    let purge = |conn: &mut _, cutoff, broker| {
+        custody::db::write_tx(conn, |tx| store::purge(tx, cutoff, broker).map_err(AppError::from)).unwrap()
+    };
+    assert_eq!(
+        purge(&mut conn, Timestamp::now() - chrono::Duration::hours(1), true),
+        0,
+        "none is old enough"
+    );
+    assert_eq!(purge(&mut conn, Timestamp::now() + chrono::Duration::hours(1), true), 3);
+    assert_eq!(app.count("outbox"), 3, "the parked event, the one behind it and the new one stay");
+    assert_eq!(store::backlog(&mut conn).unwrap().0, 3);
     queue.delete().await;
 }

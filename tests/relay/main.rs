@@ -257,15 +257,7 @@ async fn a_relay_killed_mid_batch_loses_nothing_and_resends_at_most_one_batch() 
     }
     first.kill().unwrap(); // SIGKILL
     first.wait().unwrap();
-    let unpublished = {
-        use custody::db::schema::outbox;
-        use diesel::prelude::*;
-        outbox::table
-            .filter(outbox::published_at.is_null())
-            .count()
-            .get_result::<i64>(&mut pool.get().unwrap())
-            .unwrap()
-    };
+    let (unpublished, _) = custody::events::store::backlog(&mut pool.get().unwrap()).unwrap();
     eprintln!("killed with {unpublished} of {} events unpublished", want.len());
     assert!(unpublished > 0, "killed before it finished");
 
