@@ -2,11 +2,12 @@
 //!
 //! One relay is active per database: on PostgreSQL the holder of a session
 //! advisory lock (other instances stand by and take over when it goes), on
-//! SQLite the one process. Each cycle it gives new events their feed
-//! positions, claims the next batch in order, publishes it pipelined, waits
-//! for **each** publisher confirm under a timeout, and marks the confirmed
-//! events published. A crash between publishing and marking re-sends at
-//! most one batch, with the same message ids.
+//! SQLite the one process. Beside its loop it gives new events their feed
+//! positions; each cycle it claims the next part in order, publishes it
+//! pipelined, waits for **each** publisher confirm under a timeout, and
+//! moves its mark (`published_upto`) past the confirmed part. A crash
+//! between publishing and marking re-sends at most one batch, with the
+//! same message ids.
 //!
 //! It runs on its own thread and Tokio runtime; every database call goes to
 //! that runtime's blocking pool. Reconnection is by hand, with capped,
