@@ -57,6 +57,10 @@ pub fn by_id(conn: &mut DbConn, id: SkuId) -> QueryResult<Option<SkuRow>> {
     skus::table.find(id).select(SkuRow::as_select()).first(conn).optional()
 }
 
+pub fn by_ids(conn: &mut DbConn, ids: &[SkuId]) -> QueryResult<Vec<SkuRow>> {
+    skus::table.filter(skus::id.eq_any(ids)).select(SkuRow::as_select()).load(conn)
+}
+
 pub fn by_barcode(conn: &mut DbConn, barcode: &str) -> QueryResult<Option<SkuRow>> {
     skus::table.filter(skus::barcode.eq(barcode)).select(SkuRow::as_select()).first(conn).optional()
 }

@@ -78,6 +78,11 @@ pub fn record(tx: &mut DbConn, event: NewEvent) -> Result<EventId, AppError> {
     } else {
         counter.select(event_sequences::last_sequence).first(tx)?
     };
+    insert_event(tx, event, sequence)
+}
+
+fn insert_event(tx: &mut DbConn, event: NewEvent, sequence: i64) -> Result<EventId, AppError> {
+    let kind = event.event_type.aggregate;
     let row = OutboxRow {
         id: EventId::generate(),
         position: None,
@@ -97,6 +102,27 @@ pub fn record(tx: &mut DbConn, event: NewEvent) -> Result<EventId, AppError> {
     };
     diesel::insert_into(outbox::table).values(&row).execute(tx)?;
     Ok(row.id)
+}
+
+/// Records the first events of a document created in this transaction:
+/// its counter starts at their number without being read (a document that
+/// already has events is refused by the counter's key). Sequences 1, 2, 3...
+/// in the order given.
+pub fn record_first(tx: &mut DbConn, events: Vec<NewEvent>) -> Result<(), AppError> {
+    let Some(first) = events.first() else { return Ok(()) };
+    let (kind, aggregate) = (first.event_type.aggregate, first.aggregate_id);
+    diesel::insert_into(event_sequences::table)
+        .values((
+            event_sequences::aggregate_kind.eq(kind),
+            event_sequences::aggregate_id.eq(aggregate),
+            event_sequences::last_sequence.eq(events.len() as i64),
+        ))
+        .execute(tx)?;
+    for (i, event) in events.into_iter().enumerate() {
+        debug_assert_eq!((event.event_type.aggregate, event.aggregate_id), (kind, aggregate));
+        insert_event(tx, event, i as i64 + 1)?;
+    }
+    Ok(())
 }
 
 /// Gives committed, unsequenced events their feed positions, in id order

@@ -117,9 +117,18 @@ pub fn get(conn: &mut DbConn, id: OrderId) -> Result<Order, AppError> {
 }
 
 fn assemble(conn: &mut DbConn, r: OrderRow) -> Result<Order, AppError> {
-    let mut lines = Vec::new();
-    for l in store::lines(conn, r.id)? {
-        let sku_code = crate::catalog::store::by_id(conn, l.sku_id)?.map(|s| s.sku_code).unwrap_or_default();
+    let lines = store::lines(conn, r.id)?;
+    let mut codes = Vec::with_capacity(lines.len());
+    for l in &lines {
+        codes.push(crate::catalog::store::by_id(conn, l.sku_id)?.map(|s| s.sku_code).unwrap_or_default());
+    }
+    Ok(order_from(r, lines, codes))
+}
+
+/// An order from its rows, and its lines' SKU codes (in line order).
+fn order_from(r: OrderRow, rows: Vec<LineRow>, sku_codes: Vec<String>) -> Order {
+    let mut lines = Vec::with_capacity(rows.len());
+    for (l, sku_code) in rows.into_iter().zip(sku_codes) {
         lines.push(OrderLine {
             line_no: l.line_no,
             sku_id: l.sku_id,
@@ -134,23 +143,24 @@ fn assemble(conn: &mut DbConn, r: OrderRow) -> Result<Order, AppError> {
             },
         });
     }
-    Ok(Order {
+    let status = status_of(&r);
+    Order {
         id: r.id,
-        order_no: r.order_no.clone(),
-        platform_order_id: r.platform_order_id.clone(),
-        shop: r.shop.clone(),
-        market: r.market.clone(),
-        destination_country: r.destination_country.clone(),
-        service_level: r.service_level.clone(),
+        order_no: r.order_no,
+        platform_order_id: r.platform_order_id,
+        shop: r.shop,
+        market: r.market,
+        destination_country: r.destination_country,
+        service_level: r.service_level,
         ship_by: r.ship_by,
-        status: status_of(&r),
-        buyer_masked: r.buyer_masked.clone(),
+        status,
+        buyer_masked: r.buyer_masked,
         buyer_erased: r.buyer_erased_at.is_some(),
         created_at: r.created_at,
         updated_at: r.updated_at,
-        tote: r.tote.clone(),
+        tote: r.tote,
         lines,
-    })
+    }
 }
 
 /// Takes an order in (idempotent on `platform_order_id`: a repeat returns
@@ -178,6 +188,12 @@ pub fn intake(tx: &mut DbConn, input: &OrderInput, keys: &Keys) -> Result<(Order
     if input.lines.is_empty() || input.lines.len() > 100 {
         errs.0.push(FieldError::new("lines", "required", "1 to 100 lines"));
     }
+    // The order's SKUs in one read.
+    let mut sku_ids: Vec<SkuId> = input.lines.iter().map(|l| l.sku_id).collect();
+    sku_ids.sort();
+    sku_ids.dedup();
+    let skus: std::collections::HashMap<SkuId, crate::catalog::store::SkuRow> =
+        crate::catalog::store::by_ids(tx, &sku_ids)?.into_iter().map(|s| (s.id, s)).collect();
     let mut lines = Vec::new();
     let id = OrderId::generate();
     for (i, l) in input.lines.iter().enumerate() {
@@ -188,8 +204,7 @@ pub fn intake(tx: &mut DbConn, input: &OrderInput, keys: &Keys) -> Result<(Order
             l.unit_price.amount_minor,
             &l.unit_price.currency,
         ));
-        let sku = crate::catalog::store::by_id(tx, l.sku_id)?;
-        let owner = match sku {
+        let owner = match skus.get(&l.sku_id) {
             Some(s) if s.status == "active" => Some(s.supplier_id),
             _ => {
                 errs.0.push(FieldError::new(
@@ -215,18 +230,72 @@ pub fn intake(tx: &mut DbConn, input: &OrderInput, keys: &Keys) -> Result<(Order
         }
     }
     errs.finish()?;
+    // Every SKU's lock, in one order, so that two orders for the same SKUs
+    // queue instead of deadlocking.
+    for sku in &sku_ids {
+        crate::db::lock_key(tx, &format!("stock\n{sku}"))?;
+    }
     let (key_id, sealed) = keys.seal(id.0, &input.buyer)?;
     let now = Timestamp::now();
+    let order_no = crate::db::docno::order_no(tx)?;
+    // Allocation before the order is written: the order is new, so what it
+    // needs is every line's quantity, and its rows go in once, complete.
+    let mut allocations = Vec::new();
+    let mut reserved = Vec::new();
+    for line in &mut lines {
+        let fifo = stock::store::available_fifo(tx, line.owner_id, line.sku_id)?;
+        let available_before: i64 = fifo.iter().map(|(_, q)| i64::from(*q)).sum();
+        let mut takes = Vec::new();
+        for (bin, have) in fifo {
+            let take = line.open().min(have);
+            if take == 0 {
+                break;
+            }
+            takes.push((bin, take));
+            line.allocated += take;
+        }
+        if takes.is_empty() {
+            continue;
+        }
+        let sku_code = &skus[&line.sku_id].sku_code;
+        let note = format!("line {}", line.line_no);
+        stock::service::reserve(
+            tx,
+            line.owner_id,
+            line.sku_id,
+            sku_code,
+            &takes,
+            available_before,
+            &order_no,
+            &note,
+        )?;
+        for (bin, take) in takes {
+            allocations.push(AllocationRow {
+                order_id: id,
+                line_no: line.line_no,
+                bin_id: bin,
+                quantity: take,
+            });
+            reserved
+                .push(serde_json::json!({"line_no": line.line_no, "sku_id": line.sku_id, "quantity": take}));
+        }
+    }
+    let short: Vec<_> = lines
+        .iter()
+        .filter(|l| l.open() > 0)
+        .map(|l| serde_json::json!({"line_no": l.line_no, "sku_id": l.sku_id, "missing": l.open()}))
+        .collect();
+    let status = if short.is_empty() { OrderStatus::Allocated } else { OrderStatus::Backordered };
     let row = OrderRow {
         id,
-        order_no: crate::db::docno::order_no(tx)?,
+        order_no,
         platform_order_id: platform_id.expect("checked"),
         shop: shop.expect("checked"),
         market: market.expect("checked"),
         destination_country: dest,
         service_level: input.service_level.as_str().into(),
         ship_by: Timestamp::from(input.ship_by.0),
-        status: OrderStatus::Backordered.as_str().into(),
+        status: status.as_str().into(),
         buyer_sealed: Some(sealed),
         buyer_key_id: Some(key_id),
         buyer_masked: input.buyer.masked(),
@@ -237,20 +306,31 @@ pub fn intake(tx: &mut DbConn, input: &OrderInput, keys: &Keys) -> Result<(Order
         tote: None,
     };
     store::insert(tx, &row, &lines)?;
-    let order = assemble(tx, row)?;
+    for a in &allocations {
+        store::insert_allocation(tx, a)?;
+    }
+    let codes = lines.iter().map(|l| skus[&l.sku_id].sku_code.clone()).collect();
+    let order = order_from(row, lines, codes);
     let summary: Vec<_> = order
         .lines
         .iter()
         .map(|l| serde_json::json!({"line_no": l.line_no, "sku_id": l.sku_id, "quantity": l.quantity}))
         .collect();
-    record(
+    let received =
+        serde_json::json!({"service_level": order.service_level, "ship_by": order.ship_by, "lines": summary});
+    let (allocated_type, allocated) = if short.is_empty() {
+        (catalog::ORDER_ALLOCATED, serde_json::json!({"reserved": reserved}))
+    } else {
+        (catalog::ORDER_BACKORDERED, serde_json::json!({"reserved": reserved, "backordered": short}))
+    };
+    events::store::record_first(
         tx,
-        &order,
-        catalog::ORDER_RECEIVED,
-        serde_json::json!({"service_level": order.service_level, "ship_by": order.ship_by, "lines": summary}),
+        vec![
+            order_event(&order, catalog::ORDER_RECEIVED, received),
+            order_event(&order, allocated_type, allocated),
+        ],
     )?;
-    allocate_order(tx, id, true)?;
-    Ok((get(tx, id)?, true))
+    Ok((order, true))
 }
 
 /// Records an order event (the order's ids, destination and status, plus
@@ -355,6 +435,12 @@ fn record(
     event_type: EventType,
     extra: serde_json::Value,
 ) -> Result<(), AppError> {
+    events::record(tx, order_event(o, event_type, extra))?;
+    Ok(())
+}
+
+/// An order event: the order's ids, destination and status, plus `extra`.
+fn order_event(o: &Order, event_type: EventType, extra: serde_json::Value) -> NewEvent {
     let payload = events::store::merged(
         serde_json::json!({
             "order_id": o.id, "order_no": o.order_no, "platform_order_id": o.platform_order_id,
@@ -362,23 +448,19 @@ fn record(
         }),
         extra,
     );
-    events::record(
-        tx,
-        NewEvent {
-            event_type,
-            aggregate_id: AggregateId(o.id.0),
-            document_no: o.order_no.clone(),
-            owner: None,
-            payload,
-        },
-    )?;
-    Ok(())
+    NewEvent {
+        event_type,
+        aggregate_id: AggregateId(o.id.0),
+        document_no: o.order_no.clone(),
+        owner: None,
+        payload,
+    }
 }
 
-/// Reserves what an order still needs, FIFO by receipt across bins. On
-/// intake (`first`) it records `order.allocated` or `order.backordered`;
-/// later only when it reserved something.
-pub(crate) fn allocate_order(tx: &mut DbConn, id: OrderId, first: bool) -> Result<(), AppError> {
+/// Reserves what a waiting order still needs, FIFO by receipt across bins,
+/// and records `order.allocated` or `order.backordered` when it reserved
+/// something. (A new order is allocated by `intake` itself.)
+pub(crate) fn allocate_order(tx: &mut DbConn, id: OrderId) -> Result<(), AppError> {
     crate::db::lock_key(tx, &format!("order-id\n{id}"))?;
     let row = store::by_id(tx, id)?.ok_or(AppError::not_found("order"))?;
     if matches!(status_of(&row), OrderStatus::Cancelled | OrderStatus::Packed) {
@@ -429,7 +511,7 @@ pub(crate) fn allocate_order(tx: &mut DbConn, id: OrderId, first: bool) -> Resul
         .filter(|l| l.open() > 0)
         .map(|l| serde_json::json!({"line_no": l.line_no, "sku_id": l.sku_id, "missing": l.open()}))
         .collect();
-    if !first && reserved.is_empty() {
+    if reserved.is_empty() {
         return Ok(());
     }
     settle(tx, id)?;
@@ -447,7 +529,7 @@ pub(crate) fn allocate_order(tx: &mut DbConn, id: OrderId, first: bool) -> Resul
 /// order first.
 pub fn allocate_backorders(tx: &mut DbConn, sku: SkuId) -> Result<(), AppError> {
     for id in store::backordered(tx, sku, 200)? {
-        allocate_order(tx, id, false)?;
+        allocate_order(tx, id)?;
     }
     Ok(())
 }

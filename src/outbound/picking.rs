@@ -523,7 +523,7 @@ fn short_pick(
             actor: picker,
         },
     )?;
-    super::orders::allocate_order(tx, row.order_id, false)?;
+    super::orders::allocate_order(tx, row.order_id)?;
     let wave = row.wave_id;
     let added = add_tasks(tx, wave, row.order_id)?;
     let still_short = super::store::lines(tx, row.order_id)?

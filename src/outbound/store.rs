@@ -106,6 +106,11 @@ pub fn add_allocation(tx: &mut DbConn, row: &AllocationRow) -> QueryResult<()> {
     Ok(())
 }
 
+/// A new order's allocation row.
+pub fn insert_allocation(tx: &mut DbConn, row: &AllocationRow) -> QueryResult<()> {
+    diesel::insert_into(order_allocations::table).values(row).execute(tx).map(drop)
+}
+
 pub fn clear_allocations(tx: &mut DbConn, id: OrderId, line_no: i32) -> QueryResult<usize> {
     diesel::delete(
         order_allocations::table

@@ -24,7 +24,91 @@ use crate::ids::{AggregateId, BinId, MovementId, SkuId, SupplierId};
 pub fn apply(tx: &mut DbConn, m: &Movement) -> Result<MovementId, AppError> {
     m.check()?;
     db::lock_key(tx, &format!("stock\n{}", m.sku))?;
+    let id = move_units(tx, m, Timestamp::now())?;
+    let into_available = m.to.is_some_and(|p| p.bucket == Bucket::Available);
+    let out_of_available = m.from.is_some_and(|p| p.bucket == Bucket::Available);
+    // Orders waiting for this SKU take what just became available (their
+    // reservation moves units out of available, so this does not recurse).
+    if into_available && !out_of_available {
+        crate::outbound::orders::allocate_backorders(tx, m.sku)?;
+    }
+    if into_available != out_of_available {
+        let available = store::total_in_bucket(tx, m.owner, m.sku, Bucket::Available.as_str())?;
+        let change = if into_available { m.quantity } else { -m.quantity };
+        let document_no = sku_code(tx, m.sku)?;
+        available_changed(tx, m, &document_no, available, i64::from(change))?;
+    }
+    Ok(id)
+}
+
+/// Reserves units of one SKU for a document from several bins at once
+/// (`takes`, first-in first-out, as `available_fifo` gave them): per bin
+/// the guarded move from available to reserved and its ledger row, then one
+/// `inventory.available_changed` for the whole. The caller holds the SKU's
+/// lock and read every available balance under it, so the new available
+/// total is `available_before` less what was taken (no query for it).
+#[allow(clippy::too_many_arguments)]
+pub fn reserve(
+    tx: &mut DbConn,
+    owner: SupplierId,
+    sku: SkuId,
+    sku_code: &str,
+    takes: &[(BinId, i32)],
+    available_before: i64,
+    document_no: &str,
+    note: &str,
+) -> Result<(), AppError> {
     let now = Timestamp::now();
+    let mut taken = 0i64;
+    let mut last = None;
+    for &(bin, quantity) in takes {
+        let m = Movement {
+            owner,
+            sku,
+            quantity,
+            from: Some(Place::at(Bucket::Available, bin)),
+            to: Some(Place::at(Bucket::Reserved, bin)),
+            reason: Reason::Reserved,
+            document_no: document_no.to_owned(),
+            note: note.to_owned(),
+            actor: "allocation".into(),
+        };
+        m.check()?;
+        move_units(tx, &m, now)?;
+        taken += i64::from(quantity);
+        last = Some(m);
+    }
+    if let Some(m) = last {
+        available_changed(tx, &m, sku_code, available_before - taken, -taken)?;
+    }
+    Ok(())
+}
+
+fn available_changed(
+    tx: &mut DbConn,
+    m: &Movement,
+    sku_code: &str,
+    available: i64,
+    change: i64,
+) -> Result<(), AppError> {
+    events::record(
+        tx,
+        NewEvent {
+            event_type: catalog::INVENTORY_AVAILABLE_CHANGED,
+            aggregate_id: AggregateId(m.sku.0),
+            document_no: sku_code.to_owned(),
+            owner: Some(m.owner),
+            payload: serde_json::json!({
+                "sku_id": m.sku, "supplier_id": m.owner, "available": available,
+                "change": change, "reason": m.reason, "document_no": m.document_no,
+            }),
+        },
+    )?;
+    Ok(())
+}
+
+/// The balances and the ledger row of one movement (the SKU's lock held).
+fn move_units(tx: &mut DbConn, m: &Movement, now: Timestamp) -> Result<MovementId, AppError> {
     if let Some(from) = m.from
         && store::decrement(tx, m.owner, m.sku, from.bin, from.bucket.as_str(), m.quantity, now)? == 0
     {
@@ -73,31 +157,6 @@ pub fn apply(tx: &mut DbConn, m: &Movement) -> Result<MovementId, AppError> {
             created_at: now,
         },
     )?;
-    let into_available = m.to.is_some_and(|p| p.bucket == Bucket::Available);
-    let out_of_available = m.from.is_some_and(|p| p.bucket == Bucket::Available);
-    // Orders waiting for this SKU take what just became available (their
-    // reservation moves units out of available, so this does not recurse).
-    if into_available && !out_of_available {
-        crate::outbound::orders::allocate_backorders(tx, m.sku)?;
-    }
-    if into_available != out_of_available {
-        let available = store::total_in_bucket(tx, m.owner, m.sku, Bucket::Available.as_str())?;
-        let change = if into_available { m.quantity } else { -m.quantity };
-        let document_no = sku_code(tx, m.sku)?;
-        events::record(
-            tx,
-            NewEvent {
-                event_type: catalog::INVENTORY_AVAILABLE_CHANGED,
-                aggregate_id: AggregateId(m.sku.0),
-                document_no,
-                owner: Some(m.owner),
-                payload: serde_json::json!({
-                    "sku_id": m.sku, "supplier_id": m.owner, "available": available,
-                    "change": change, "reason": m.reason, "document_no": m.document_no,
-                }),
-            },
-        )?;
-    }
     Ok(id)
 }
 
