@@ -188,33 +188,11 @@ fn the_events_catalog_documents_every_event_type() {
 
 #[actix_web::test]
 async fn an_event_that_cannot_be_published_is_parked_and_holds_back_only_its_documents_later_events() {
-    use custody::events::relay::{self, BrokerState, RelayConfig, RelayStatus};
+    use custody::events::relay::{self, BrokerState, RelayStatus};
     let app = crate::common::spawn_app().await;
     let mut queue = TestQueue::bind(&app.exchange, "sku.#").await;
-    let (a, b) = (AggregateId::generate(), AggregateId::generate());
-    let ev = |agg: AggregateId, doc: &str, size: usize| NewEvent {
-        event_type: catalog::SKU_MEASURED,
-        aggregate_id: agg,
-        document_no: doc.into(),
-        owner: None,
-        payload: json!({"pad": "x".repeat(size)}),
-    };
-    let mut conn = app.pool.get().unwrap();
-    custody::db::write_tx(&mut conn, |tx| {
-        events::record(tx, ev(a, "A", 10))?;
-        events::record(tx, ev(a, "A", 5_000))?; // over the limit below
-        events::record(tx, ev(a, "A", 10))?;
-        events::record(tx, ev(b, "B", 10))?;
-        events::record(tx, ev(b, "B", 10))
-    })
-    .unwrap();
-    drop(conn);
-
-    let mut config = crate::common::test_config(&app.db.url);
-    config.amqp_url = Some(crate::common::amqp_url());
-    config.amqp_exchange = app.exchange.clone();
-    let mut small = RelayConfig::from_config(&config);
-    small.max_payload_bytes = 1_000;
+    let (a, b) = record_one_too_large(&app);
+    let small = relay_config(&app, Some(1_000));
     let status = std::sync::Arc::new(RelayStatus::new(BrokerState::Down));
     let handle = relay::spawn(app.pool.clone(), small, status.clone());
     let mut got = Vec::new();
@@ -242,14 +220,12 @@ async fn an_event_that_cannot_be_published_is_parked_and_holds_back_only_its_doc
     // although the relay reads on past it.
     let mut conn = app.pool.get().unwrap();
     custody::db::write_tx(&mut conn, |tx| {
-        events::record(tx, ev(a, "A", 10))?;
-        events::record(tx, ev(b, "B", 10))
+        events::record(tx, padded(a, "A", 10))?;
+        events::record(tx, padded(b, "B", 10))
     })
     .unwrap();
     drop(conn);
-    let mut small = RelayConfig::from_config(&config);
-    small.max_payload_bytes = 1_000;
-    let handle = relay::spawn(app.pool.clone(), small, status.clone());
+    let handle = relay::spawn(app.pool.clone(), relay_config(&app, Some(1_000)), status.clone());
     let d = queue.next(Duration::from_secs(10)).await.expect("B's third event");
     assert_eq!(header(&d, "cloudEvents_subject").unwrap(), "B");
     assert_eq!(header(&d, "cloudEvents_sequence").unwrap(), "3");
@@ -280,7 +256,7 @@ async fn an_event_that_cannot_be_published_is_parked_and_holds_back_only_its_doc
 
     // With a limit it fits (say, after raising CUSTODY_EVENT_MAX_BYTES), the
     // parked event and the ones behind it go out, in order.
-    let handle = relay::spawn(app.pool.clone(), RelayConfig::from_config(&config), status);
+    let handle = relay::spawn(app.pool.clone(), relay_config(&app, None), status);
     let mut rest = Vec::new();
     while let Some(d) = queue.next(Duration::from_secs(10)).await {
         rest.push((header(&d, "cloudEvents_subject").unwrap(), header(&d, "cloudEvents_sequence").unwrap()));
@@ -305,42 +281,23 @@ async fn an_event_that_cannot_be_published_is_parked_and_holds_back_only_its_doc
 #[actix_web::test]
 async fn only_published_events_past_retention_are_purged() {
     use custody::db::types::Timestamp;
-    use custody::events::relay::{self, BrokerState, RelayConfig, RelayStatus};
+    use custody::events::relay::{self, BrokerState, RelayStatus};
     use custody::events::store;
     let app = crate::common::spawn_app().await;
     let mut queue = TestQueue::bind(&app.exchange, "sku.#").await;
-    let (a, b) = (AggregateId::generate(), AggregateId::generate());
-    let ev = |agg: AggregateId, size: usize| NewEvent {
-        event_type: catalog::SKU_MEASURED,
-        aggregate_id: agg,
-        document_no: "DOC".into(),
-        owner: None,
-        payload: json!({"pad": "x".repeat(size)}),
-    };
-    let mut conn = app.pool.get().unwrap();
-    custody::db::write_tx(&mut conn, |tx| {
-        events::record(tx, ev(a, 10))?;
-        events::record(tx, ev(a, 5_000))?; // parked: over the limit below
-        events::record(tx, ev(a, 10))?; // waits behind it
-        events::record(tx, ev(b, 10))?;
-        events::record(tx, ev(b, 10))
-    })
-    .unwrap();
-    drop(conn);
-    let mut config = crate::common::test_config(&app.db.url);
-    config.amqp_url = Some(crate::common::amqp_url());
-    config.amqp_exchange = app.exchange.clone();
-    let mut small = RelayConfig::from_config(&config);
-    small.max_payload_bytes = 1_000;
-    let handle =
-        relay::spawn(app.pool.clone(), small, std::sync::Arc::new(RelayStatus::new(BrokerState::Down)));
+    let (_, b) = record_one_too_large(&app);
+    let handle = relay::spawn(
+        app.pool.clone(),
+        relay_config(&app, Some(1_000)),
+        std::sync::Arc::new(RelayStatus::new(BrokerState::Down)),
+    );
     for _ in 0..3 {
         queue.next(Duration::from_secs(10)).await.expect("A1, B1 and B2 are published");
     }
     handle.stop();
     let mut conn = app.pool.get().unwrap();
     // Recorded after the relay stopped: not published, not even sequenced.
-    custody::db::write_tx(&mut conn, |tx| events::record(tx, ev(b, 10)).map(drop)).unwrap();
+    custody::db::write_tx(&mut conn, |tx| events::record(tx, padded(b, "B", 10)).map(drop)).unwrap();
 
     let purge = |conn: &mut _, cutoff, broker| {
         custody::db::write_tx(conn, |tx| store::purge(tx, cutoff, broker).map_err(AppError::from)).unwrap()
@@ -354,4 +311,47 @@ async fn only_published_events_past_retention_are_purged() {
     assert_eq!(app.count("outbox"), 3, "the parked event, the one behind it and the new one stay");
     assert_eq!(store::backlog(&mut conn).unwrap().0, 3);
     queue.delete().await;
+}
+
+/// An event of document `doc` whose payload is about `size` bytes.
+fn padded(agg: AggregateId, doc: &str, size: usize) -> NewEvent {
+    NewEvent {
+        event_type: catalog::SKU_MEASURED,
+        aggregate_id: agg,
+        document_no: doc.into(),
+        owner: None,
+        payload: json!({"pad": "x".repeat(size)}),
+    }
+}
+
+/// Records, in one transaction, three events of document A, the second of
+/// them over 1,000 bytes, and two of document B. Returns (A, B).
+fn record_one_too_large(app: &crate::common::TestApp) -> (AggregateId, AggregateId) {
+    let (a, b) = (AggregateId::generate(), AggregateId::generate());
+    let mut conn = app.pool.get().unwrap();
+    custody::db::write_tx(&mut conn, |tx| {
+        events::record(tx, padded(a, "A", 10))?;
+        events::record(tx, padded(a, "A", 5_000))?;
+        events::record(tx, padded(a, "A", 10))?;
+        events::record(tx, padded(b, "B", 10))?;
+        events::record(tx, padded(b, "B", 10))
+    })
+    .unwrap();
+    (a, b)
+}
+
+/// The relay's configuration for the test app's database and exchange, with
+/// a payload limit if given (else the default).
+fn relay_config(
+    app: &crate::common::TestApp,
+    max_payload_bytes: Option<usize>,
+) -> custody::events::relay::RelayConfig {
+    let mut config = crate::common::test_config(&app.db.url);
+    config.amqp_url = Some(crate::common::amqp_url());
+    config.amqp_exchange = app.exchange.clone();
+    let mut relay = custody::events::relay::RelayConfig::from_config(&config);
+    if let Some(max) = max_payload_bytes {
+        relay.max_payload_bytes = max;
+    }
+    relay
 }
