@@ -31,7 +31,14 @@ pub struct AppState {
     pub backend: &'static str,
     /// The in-process event relay's state and counters (if one runs here).
     pub relay: Arc<crate::events::relay::RelayStatus>,
+    /// Order intake (single and batch) runs on at most this many pool
+    /// connections at once, so that a burst of orders never takes the
+    /// connections the floor's scans need.
+    pub intake_slots: Arc<tokio::sync::Semaphore>,
 }
+
+/// Pool connections order intake leaves to everything else (scans, console).
+pub const CONNECTIONS_KEPT_FROM_INTAKE: u32 = 3;
 
 impl AppState {
     /// State with no relay running in this process.
@@ -51,6 +58,9 @@ impl AppState {
                 Duration::from_secs(config.login_lockout_secs),
             ),
             pool,
+            intake_slots: Arc::new(tokio::sync::Semaphore::new(
+                config.db_pool_size.saturating_sub(CONNECTIONS_KEPT_FROM_INTAKE).max(1) as usize,
+            )),
             metrics: Arc::new(metrics::Metrics::default()),
             config,
             backend,

@@ -68,6 +68,7 @@ pub async fn create_order(
     platform_only(&caller.0)?;
     let input = body.into_inner();
     let keys = state.config.pii_keys.clone();
+    let _slot = state.intake_slots.acquire().await.map_err(AppError::internal)?;
     let (order, created) = db::transact(&state.pool, move |tx| orders::intake(tx, &input, &keys)).await?;
     Ok(HttpResponse::build(if created { StatusCode::CREATED } else { StatusCode::OK }).json(order))
 }
@@ -96,6 +97,7 @@ pub async fn create_batch(
         return Err(AppError::invalid("orders", "batch_size", format!("1 to {MAX_BATCH} orders per batch")));
     }
     let keys = state.config.pii_keys.clone();
+    let _slot = state.intake_slots.acquire().await.map_err(AppError::internal)?;
     Ok(web::Json(db::transact(&state.pool, move |tx| orders::intake_batch(tx, &input.orders, &keys)).await?))
 }
 
