@@ -13,9 +13,8 @@ use clap::{Args, Parser, Subcommand};
 use crate::auth::service::{self as auth, KeyOwner, NewUser};
 use crate::config::Config;
 use crate::db::{self, Pool};
-use crate::events::relay::{self, BrokerState, RelayConfig, RelayStatus};
+use crate::events::relay;
 use crate::http::{self, AppState};
-use std::sync::Arc;
 
 #[derive(Parser)]
 #[command(name = "custody", version, about = "Custody: full-custody cross-border warehouse management")]
@@ -299,8 +298,7 @@ fn admin(cmd: Admin, config: &Config) -> anyhow::Result<()> {
 /// Runs the relay in the foreground until SIGINT or SIGTERM.
 fn relay_alone(config: Config) -> anyhow::Result<()> {
     let pool = open(&config)?;
-    let state = if config.amqp_url.is_some() { BrokerState::Down } else { BrokerState::Disabled };
-    let handle = relay::spawn(pool, RelayConfig::from_config(&config), Arc::new(RelayStatus::new(state)));
+    let handle = relay::start(pool, &config);
     let rt = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
     rt.block_on(async {
         let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?;
@@ -383,14 +381,7 @@ fn serve(config: Config, demo: bool) -> anyhow::Result<()> {
         .map_err(|e| anyhow::anyhow!("cannot listen on {}: {e}", config.bind))?;
     let addr = listener.local_addr()?;
     eprintln!("Custody is serving on http://{addr}/ (console at /console, API docs at /api/docs)");
-    let (status, relay_handle) = if config.relay_in_process {
-        let state = if config.amqp_url.is_some() { BrokerState::Down } else { BrokerState::Disabled };
-        let status = Arc::new(RelayStatus::new(state));
-        let handle = relay::spawn(pool.clone(), RelayConfig::from_config(&config), status.clone());
-        (status, Some(handle))
-    } else {
-        (Arc::new(RelayStatus::new(BrokerState::NotRunning)), None)
-    };
+    let (status, relay_handle) = relay::start_in_process(pool.clone(), &config);
     let state = actix_web::web::Data::new(AppState::with_relay(pool, config, status));
     actix_web::rt::System::new().block_on(async move { http::start(listener, state)?.await })?;
     if let Some(h) = relay_handle {

@@ -212,6 +212,28 @@ impl Drop for RelayHandle {
     }
 }
 
+/// Starts the relay for this configuration; it reports `down` until it
+/// reaches the broker, or `disabled` when none is configured.
+pub fn start(pool: Pool, config: &crate::config::Config) -> RelayHandle {
+    let state = if config.amqp_url.is_some() { BrokerState::Down } else { BrokerState::Disabled };
+    spawn(pool, RelayConfig::from_config(config), Arc::new(RelayStatus::new(state)))
+}
+
+/// The relay `serve` runs beside the HTTP server, if the configuration asks
+/// for one (`CUSTODY_RELAY`): its status (for `/readyz` and `/metrics`) and
+/// its handle.
+pub fn start_in_process(
+    pool: Pool,
+    config: &crate::config::Config,
+) -> (Arc<RelayStatus>, Option<RelayHandle>) {
+    if config.relay_in_process {
+        let handle = start(pool, config);
+        (handle.status.clone(), Some(handle))
+    } else {
+        (Arc::new(RelayStatus::new(BrokerState::NotRunning)), None)
+    }
+}
+
 /// Starts the relay on its own thread and runtime.
 pub fn spawn(pool: Pool, cfg: RelayConfig, status: Arc<RelayStatus>) -> RelayHandle {
     let stop = Arc::new(AtomicBool::new(false));

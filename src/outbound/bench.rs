@@ -18,8 +18,8 @@ use std::collections::{HashMap, VecDeque};
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{SocketAddr, TcpStream};
 use std::process::Command;
+use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use diesel::prelude::*;
@@ -35,7 +35,7 @@ use crate::db::schema::{orders, skus, stock_balances, stock_movements};
 use crate::db::types::Timestamp;
 use crate::db::{self, DatabaseUrl, DbConn, Pool};
 use crate::error::AppError;
-use crate::events::relay::{self, BrokerState, RelayConfig, RelayStatus};
+use crate::events::relay;
 use crate::http::{self, AppState};
 use crate::ids::{BinId, MovementId, SkuId, SupplierId};
 use crate::stock::store::{BalanceRow, MovementRow};
@@ -497,14 +497,7 @@ impl Server {
     fn start(pool: Pool, config: Config) -> anyhow::Result<Self> {
         let listener = std::net::TcpListener::bind("127.0.0.1:0")?;
         let addr = listener.local_addr()?;
-        let (status, relay) = if config.relay_in_process {
-            let state = if config.amqp_url.is_some() { BrokerState::Down } else { BrokerState::Disabled };
-            let status = Arc::new(RelayStatus::new(state));
-            let handle = relay::spawn(pool.clone(), RelayConfig::from_config(&config), status.clone());
-            (status, Some(handle))
-        } else {
-            (Arc::new(RelayStatus::new(BrokerState::NotRunning)), None)
-        };
+        let (status, relay) = relay::start_in_process(pool.clone(), &config);
         let (tx, rx) = std::sync::mpsc::channel();
         let thread = std::thread::Builder::new().name("bench-server".into()).spawn(move || {
             actix_web::rt::System::new().block_on(async move {

@@ -257,18 +257,8 @@ pub fn intake(tx: &mut DbConn, input: &OrderInput, keys: &Keys) -> Result<(Order
         if takes.is_empty() {
             continue;
         }
-        let sku_code = &skus[&line.sku_id].sku_code;
         let note = format!("line {}", line.line_no);
-        stock::service::reserve(
-            tx,
-            line.owner_id,
-            line.sku_id,
-            sku_code,
-            &takes,
-            available_before,
-            &order_no,
-            &note,
-        )?;
+        stock::service::reserve(tx, &skus[&line.sku_id], &takes, available_before, &order_no, &note)?;
         for (bin, take) in takes {
             allocations.push(AllocationRow {
                 order_id: id,

@@ -47,17 +47,15 @@ pub fn apply(tx: &mut DbConn, m: &Movement) -> Result<MovementId, AppError> {
 /// `inventory.available_changed` for the whole. The caller holds the SKU's
 /// lock and read every available balance under it, so the new available
 /// total is `available_before` less what was taken (no query for it).
-#[allow(clippy::too_many_arguments)]
 pub fn reserve(
     tx: &mut DbConn,
-    owner: SupplierId,
-    sku: SkuId,
-    sku_code: &str,
+    sku: &crate::catalog::store::SkuRow,
     takes: &[(BinId, i32)],
     available_before: i64,
     document_no: &str,
     note: &str,
 ) -> Result<(), AppError> {
+    let (owner, sku_code, sku) = (sku.supplier_id, sku.sku_code.as_str(), sku.id);
     let now = Timestamp::now();
     let mut taken = 0i64;
     let mut last = None;
