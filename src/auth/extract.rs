@@ -1,5 +1,6 @@
 //! The API's authentication: `Authorization: Bearer <key>` resolved to a
-//! [`Caller`] once per request.
+//! [`Caller`] once per request (from the database, or from the keys
+//! resolved in the last few seconds: [`super::key_cache`]).
 
 use std::future::Future;
 use std::pin::Pin;
@@ -38,9 +39,20 @@ impl FromRequest for ApiCaller {
                     detail: "Send your API key as `Authorization: Bearer <key>`.",
                 });
             };
-            let token = token.trim().to_owned();
-            let caller =
-                crate::db::run(&state.pool, move |c| super::service::authenticate_key(c, &token)).await?;
+            let hash = super::domain::hash_token(token.trim());
+            let caller = match state.api_keys.get(&hash) {
+                Some(caller) => Some(caller),
+                None => {
+                    let h = hash.clone();
+                    let caller =
+                        crate::db::run(&state.pool, move |c| super::service::authenticate_hashed(c, &h))
+                            .await?;
+                    if let Some(c) = &caller {
+                        state.api_keys.put(hash, c.clone());
+                    }
+                    caller
+                }
+            };
             match caller {
                 Some(caller) => {
                     req.extensions_mut().insert(caller.clone());

@@ -3,6 +3,7 @@
 
 pub mod domain;
 pub mod extract;
+pub mod key_cache;
 pub mod service;
 pub mod store;
 pub mod throttle;

@@ -226,7 +226,12 @@ pub fn revoke_api_key(conn: &mut DbConn, id_or_prefix: &str) -> Result<(), AppEr
 /// Resolves a bearer key to its caller; `None` for unknown or revoked keys
 /// and for keys whose supplier or user is no longer active.
 pub fn authenticate_key(conn: &mut DbConn, key: &str) -> Result<Option<Caller>, AppError> {
-    let Some(row) = store::live_key_by_hash(conn, &domain::hash_token(key))? else {
+    authenticate_hashed(conn, &domain::hash_token(key))
+}
+
+/// [`authenticate_key`] for a key already hashed with [`domain::hash_token`].
+pub fn authenticate_hashed(conn: &mut DbConn, hash: &str) -> Result<Option<Caller>, AppError> {
+    let Some(row) = store::live_key_by_hash(conn, hash)? else {
         return Ok(None);
     };
     let caller = match ApiKeyKind::from_db(&row.kind) {

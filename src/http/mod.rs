@@ -35,6 +35,8 @@ pub struct AppState {
     /// connections at once, so that a burst of orders never takes the
     /// connections the floor's scans need.
     pub intake_slots: Arc<tokio::sync::Semaphore>,
+    /// API keys resolved in the last few seconds.
+    pub api_keys: Arc<crate::auth::key_cache::KeyCache>,
 }
 
 /// Pool connections order intake leaves to everything else (scans, console).
@@ -62,6 +64,7 @@ impl AppState {
                 config.db_pool_size.saturating_sub(CONNECTIONS_KEPT_FROM_INTAKE).max(1) as usize,
             )),
             metrics: Arc::new(metrics::Metrics::default()),
+            api_keys: Arc::new(crate::auth::key_cache::KeyCache::default()),
             config,
             backend,
             relay,

@@ -109,5 +109,8 @@ pub async fn set_status(
 ) -> Result<web::Json<Supplier>, AppError> {
     caller.0.require_staff(Role::Admin)?;
     let (id, status) = (id.into_inner(), body.status);
-    Ok(web::Json(db::transact(&state.pool, move |tx| service::set_status(tx, id, status)).await?))
+    let supplier = db::transact(&state.pool, move |tx| service::set_status(tx, id, status)).await?;
+    // A suspended supplier's keys stop working now, not when the cache expires.
+    state.api_keys.forget_all();
+    Ok(web::Json(supplier))
 }

@@ -441,6 +441,21 @@ async fn an_admin_imports_bins_all_or_nothing_and_keys_are_shown_once() {
     assert!(!list.contains(key), "the plaintext is shown once only");
     let (status, _) = app.get("/api/v1/me", key).await;
     assert_eq!(status, 200, "the key works");
+
+    // Revoked in the console, the key stops at once (it was just resolved,
+    // so the server holds it in its cache of recent keys).
+    let at = list.find("/revoke\"").expect("a revoke action");
+    let id = &list[at - 36..at];
+    let r = app
+        .client
+        .post(app.url(&format!("/console/api-keys/{id}/revoke")))
+        .form(&[("csrf_token", &token)])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 303);
+    let (status, _) = app.get("/api/v1/me", key).await;
+    assert_eq!(status, 401, "a revoked key is refused at once");
 }
 
 #[actix_web::test]

@@ -221,6 +221,7 @@ pub async fn revoke(
     };
     match crate::db::transact(&state.pool, move |tx| auth::revoke_api_key(tx, &id.to_string())).await {
         Ok(()) => {
+            state.api_keys.forget_all();
             tracing::info!(user_id = %user.user_id, key_id = %id, "API key revoked from the console");
             Ok(layout::see_other("/console/api-keys?ok=key_revoked"))
         }

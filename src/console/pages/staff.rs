@@ -148,6 +148,7 @@ pub async fn set_active(
     }
     match crate::db::transact(&state.pool, move |tx| auth::set_user_active(tx, id, active)).await {
         Ok(()) => {
+            state.api_keys.forget_all();
             tracing::info!(user_id = %user.user_id, target_user_id = %id, active, "staff account status set from the console");
             Ok(layout::see_other("/console/staff?ok=staff_updated"))
         }
