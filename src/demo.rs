@@ -359,7 +359,7 @@ fn demo_orders(
                 },
             },
         };
-        crate::outbound::orders::intake(tx, &input, keys)?;
+        crate::outbound::intake::intake(tx, &input, keys)?;
     }
     Ok(())
 }

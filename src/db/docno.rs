@@ -27,12 +27,18 @@ pub fn order_no(tx: &mut DbConn) -> QueryResult<String> {
                 #[diesel(sql_type = diesel::sql_types::BigInt)]
                 n: i64,
             }
-            let day = (chrono::Utc::now() + chrono::Duration::hours(8)).format("%y%m%d").to_string();
             let next: Next = diesel::sql_query("SELECT nextval('order_no_seq') AS n").get_result(pg)?;
-            Ok(format!("SO-O-{day}-{:04}", next.n))
+            Ok(order_no_of(next.n))
         }
         DbConn::Sqlite(_) => next(tx, "SO-O"),
     }
+}
+
+/// The consumer order number of a value of PostgreSQL's `order_no_seq`
+/// (today's date, the warehouse's day, then the value).
+pub fn order_no_of(n: i64) -> String {
+    let day = (chrono::Utc::now() + chrono::Duration::hours(8)).format("%y%m%d").to_string();
+    format!("SO-O-{day}-{n:04}")
 }
 
 /// The next number of a counter that never restarts (1, 2, 3...), e.g. a

@@ -216,13 +216,50 @@ where
 /// rollback); on SQLite nothing is needed, `BEGIN IMMEDIATE` already admits
 /// one writer at a time.
 pub fn lock_key(tx: &mut DbConn, key: &str) -> diesel::QueryResult<()> {
-    if let DbConn::Pg(pg) = tx {
-        diesel::sql_query("SELECT pg_advisory_xact_lock(hashtextextended($1, 0))")
-            .bind::<diesel::sql_types::Text, _>(key)
-            .execute(pg)?;
+    lock_keys(tx, &[key.to_owned()])
+}
+
+/// [`lock_key`] for several keys, taken in the order given, in one
+/// statement. Transactions that lock more than one key must give them in
+/// one agreed order (sorted), so that they queue instead of deadlocking.
+pub fn lock_keys(tx: &mut DbConn, keys: &[String]) -> diesel::QueryResult<()> {
+    if let DbConn::Pg(pg) = tx
+        && !keys.is_empty()
+    {
+        LockKeys(keys).execute(pg)?;
     }
     Ok(())
 }
+
+/// `pg_advisory_xact_lock` over an array of keys, as a statement diesel
+/// prepares once per connection (a `sql_query` is parsed anew every time;
+/// this runs in every intake, pick and pack).
+struct LockKeys<'a>(&'a [String]);
+
+impl diesel::query_builder::QueryId for LockKeys<'_> {
+    type QueryId = LockKeys<'static>;
+    const HAS_STATIC_QUERY_ID: bool = true;
+}
+
+impl diesel::query_builder::QueryFragment<diesel::pg::Pg> for LockKeys<'_> {
+    fn walk_ast<'b>(
+        &'b self,
+        mut out: diesel::query_builder::AstPass<'_, 'b, diesel::pg::Pg>,
+    ) -> QueryResult<()> {
+        out.push_sql(LOCK_KEYS_SQL);
+        out.push_bind_param::<diesel::sql_types::Array<diesel::sql_types::Text>, _>(self.0)?;
+        out.push_sql(") AS k");
+        Ok(())
+    }
+}
+
+impl RunQueryDsl<PgConnection> for LockKeys<'_> {}
+
+/// The start of the statement that locks the keys of an array given next
+/// (in the array's order: the aggregate takes its rows as `unnest` gives
+/// them).
+pub(crate) const LOCK_KEYS_SQL: &str =
+    "SELECT count(pg_advisory_xact_lock(hashtextextended(k, 0))) AS locked FROM unnest(";
 
 /// Whether a diesel error is a unique-constraint violation (both backends).
 pub fn is_unique_violation(e: &diesel::result::Error) -> bool {

@@ -161,6 +161,9 @@ diesel::joinable!(qc_inspections -> skus (sku_id));
 diesel::joinable!(stock_balances -> skus (sku_id));
 diesel::joinable!(penalties -> penalty_rules (rule_id));
 diesel::joinable!(order_lines -> orders (order_id));
+diesel::joinable!(pick_tasks -> orders (order_id));
+diesel::joinable!(pick_tasks -> skus (sku_id));
+diesel::joinable!(pick_tasks -> bins (bin_id));
 
 /// Calls the macro `$m` with every table, so that the one list serves
 /// diesel's joins here and the schema test (which checks each table's
@@ -450,6 +453,7 @@ diesel::table! {
         bucket -> Text,
         quantity -> Integer,
         updated_at -> UtcInstant,
+        first_in_at -> Nullable<UtcInstant>,
     }
 }
 

@@ -61,66 +61,83 @@ pub fn merged(mut base: serde_json::Value, extra: serde_json::Value) -> serde_js
 /// Sequence numbers count 1, 2, 3... per aggregate; the row lock on the
 /// aggregate's counter orders concurrent changes of one document.
 pub fn record(tx: &mut DbConn, event: NewEvent) -> Result<EventId, AppError> {
-    let kind = event.event_type.aggregate;
-    let counter = event_sequences::table.find((kind, event.aggregate_id));
-    let bumped = diesel::update(counter)
-        .set(event_sequences::last_sequence.eq(event_sequences::last_sequence + 1))
-        .execute(tx)?;
-    let sequence = if bumped == 0 {
-        diesel::insert_into(event_sequences::table)
-            .values((
-                event_sequences::aggregate_kind.eq(kind),
-                event_sequences::aggregate_id.eq(event.aggregate_id),
-                event_sequences::last_sequence.eq(1i64),
-            ))
-            .execute(tx)?;
-        1
-    } else {
-        counter.select(event_sequences::last_sequence).first(tx)?
+    use diesel::upsert::excluded;
+    // The document's counter, bumped (or started at 1) and read back in one
+    // statement.
+    let bump = diesel::insert_into(event_sequences::table)
+        .values((
+            event_sequences::aggregate_kind.eq(event.event_type.aggregate),
+            event_sequences::aggregate_id.eq(event.aggregate_id),
+            event_sequences::last_sequence.eq(1i64),
+        ))
+        .on_conflict((event_sequences::aggregate_kind, event_sequences::aggregate_id))
+        .do_update()
+        .set(
+            event_sequences::last_sequence
+                .eq(event_sequences::last_sequence + excluded(event_sequences::last_sequence)),
+        )
+        .returning(event_sequences::last_sequence);
+    let sequence: i64 = match tx {
+        DbConn::Pg(c) => bump.get_result(c)?,
+        DbConn::Sqlite(c) => bump.get_result(c)?,
     };
     insert_event(tx, event, sequence)
 }
 
 fn insert_event(tx: &mut DbConn, event: NewEvent, sequence: i64) -> Result<EventId, AppError> {
-    let kind = event.event_type.aggregate;
-    let row = OutboxRow {
+    let row = outbox_row(event, sequence, Timestamp::now())?;
+    diesel::insert_into(outbox::table).values(&row).execute(tx)?;
+    Ok(row.id)
+}
+
+/// The outbox row of a new event: number `sequence` of its document,
+/// waiting for its feed position and its relay.
+pub fn outbox_row(event: NewEvent, sequence: i64, now: Timestamp) -> Result<OutboxRow, AppError> {
+    Ok(OutboxRow {
         id: EventId::generate(),
         position: None,
         event_type: event.event_type.routing_key(),
-        aggregate_kind: kind.to_owned(),
+        aggregate_kind: event.event_type.aggregate.to_owned(),
         aggregate_id: event.aggregate_id,
         document_no: event.document_no,
         owner_id: event.owner,
         sequence,
-        occurred_at: Timestamp::now(),
+        occurred_at: now,
         payload: serde_json::to_string(&event.payload).map_err(AppError::internal)?,
         published_at: None,
         attempts: 0,
         next_attempt_at: None,
         last_error: None,
         parked_at: None,
-    };
-    diesel::insert_into(outbox::table).values(&row).execute(tx)?;
-    Ok(row.id)
+    })
 }
 
-/// Records the first events of a document created in this transaction:
-/// its counter starts at their number without being read (a document that
-/// already has events is refused by the counter's key). Sequences 1, 2, 3...
-/// in the order given.
-pub fn record_first(tx: &mut DbConn, events: Vec<NewEvent>) -> Result<(), AppError> {
-    let Some(first) = events.first() else { return Ok(()) };
-    let (kind, aggregate) = (first.event_type.aggregate, first.aggregate_id);
-    diesel::insert_into(event_sequences::table)
-        .values((
-            event_sequences::aggregate_kind.eq(kind),
-            event_sequences::aggregate_id.eq(aggregate),
-            event_sequences::last_sequence.eq(events.len() as i64),
-        ))
-        .execute(tx)?;
-    for (i, event) in events.into_iter().enumerate() {
-        debug_assert_eq!((event.event_type.aggregate, event.aggregate_id), (kind, aggregate));
-        insert_event(tx, event, i as i64 + 1)?;
+/// Writes events made with [`outbox_row`] and sets their documents'
+/// counters to the last sequence each used (`counters`: kind, document,
+/// last sequence), row by row: the set-based writers call this on SQLite.
+pub fn insert_rows(
+    tx: &mut DbConn,
+    rows: &[OutboxRow],
+    counters: &[(String, AggregateId, i64)],
+) -> QueryResult<()> {
+    use diesel::upsert::excluded;
+    for row in rows {
+        diesel::insert_into(outbox::table).values(row).execute(tx)?;
+    }
+    for (kind, aggregate, last) in counters {
+        let q = diesel::insert_into(event_sequences::table)
+            .values((
+                event_sequences::aggregate_kind.eq(kind),
+                event_sequences::aggregate_id.eq(aggregate),
+                event_sequences::last_sequence.eq(last),
+            ))
+            .on_conflict((event_sequences::aggregate_kind, event_sequences::aggregate_id))
+            .do_update()
+            .set(event_sequences::last_sequence.eq(excluded(event_sequences::last_sequence)));
+        match tx {
+            DbConn::Pg(c) => q.execute(c)?,
+            DbConn::Sqlite(c) => q.execute(c)?,
+        };
     }
     Ok(())
 }

@@ -5,7 +5,8 @@ use actix_web::{HttpResponse, get, post, web};
 use serde::{Deserialize, Serialize};
 
 use super::exceptions::{self, ExceptionStatus, OutboundException, ResolveInput};
-use super::orders::{self, BatchResponse, LineCancelInput, Order, OrderInput, OrderStatus};
+use super::intake::{self, BatchResponse};
+use super::orders::{self, LineCancelInput, Order, OrderInput, OrderStatus};
 use super::packing::{self, CartonType, PackScanInput, Parcel, WeighInput};
 use super::picking::{self, PickInput, PickTask, Wave, WaveInput};
 use crate::auth::{ApiCaller, Caller, Role};
@@ -69,7 +70,7 @@ pub async fn create_order(
     let input = body.into_inner();
     let keys = state.config.pii_keys.clone();
     let _slot = state.intake_slots.acquire().await.map_err(AppError::internal)?;
-    let (order, created) = db::transact(&state.pool, move |tx| orders::intake(tx, &input, &keys)).await?;
+    let (order, created) = db::transact(&state.pool, move |tx| intake::intake(tx, &input, &keys)).await?;
     Ok(HttpResponse::build(if created { StatusCode::CREATED } else { StatusCode::OK }).json(order))
 }
 
@@ -98,7 +99,7 @@ pub async fn create_batch(
     }
     let keys = state.config.pii_keys.clone();
     let _slot = state.intake_slots.acquire().await.map_err(AppError::internal)?;
-    Ok(web::Json(db::transact(&state.pool, move |tx| orders::intake_batch(tx, &input.orders, &keys)).await?))
+    Ok(web::Json(db::transact(&state.pool, move |tx| intake::intake_batch(tx, &input.orders, &keys)).await?))
 }
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]

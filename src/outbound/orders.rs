@@ -1,4 +1,5 @@
-//! Order intake (platform key), allocation and cancellation.
+//! Orders: what every API shows of one, allocation of backorders, and
+//! cancellation. New orders come in through [`super::intake`].
 //!
 //! Allocation reserves available stock of the line's owner, first-in
 //! first-out by receipt, across bins if needed, through the ledger
@@ -8,16 +9,16 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::pii::{Buyer, Keys};
+use super::pii::Buyer;
 use super::store::{self, AllocationRow, LineRow, OrderRow};
 use crate::db::DbConn;
 use crate::db::types::Timestamp;
-use crate::error::{AppError, FieldError};
+use crate::error::AppError;
 use crate::events::{self, EventType, NewEvent, catalog};
 use crate::ids::{AggregateId, OrderId, SkuId};
 use crate::inbound::domain::string_enum;
 use crate::stock::{self, Bucket, Movement, Place, Reason};
-use crate::values::{self, Errors};
+use crate::values;
 
 /// Markets the warehouse ships to.
 pub const DESTINATIONS: &[&str] = &["US", "GB", "SA", "AE", "ID", "TH", "VN", "MY", "PH", "SG"];
@@ -116,17 +117,17 @@ pub fn get(conn: &mut DbConn, id: OrderId) -> Result<Order, AppError> {
     assemble(conn, row)
 }
 
-fn assemble(conn: &mut DbConn, r: OrderRow) -> Result<Order, AppError> {
+pub(super) fn assemble(conn: &mut DbConn, r: OrderRow) -> Result<Order, AppError> {
     let lines = store::lines(conn, r.id)?;
-    let mut codes = Vec::with_capacity(lines.len());
-    for l in &lines {
-        codes.push(crate::catalog::store::by_id(conn, l.sku_id)?.map(|s| s.sku_code).unwrap_or_default());
-    }
+    let ids: Vec<SkuId> = lines.iter().map(|l| l.sku_id).collect();
+    let codes: std::collections::HashMap<SkuId, String> =
+        crate::catalog::store::by_ids(conn, &ids)?.into_iter().map(|s| (s.id, s.sku_code)).collect();
+    let codes = lines.iter().map(|l| codes.get(&l.sku_id).cloned().unwrap_or_default()).collect();
     Ok(order_from(r, lines, codes))
 }
 
 /// An order from its rows, and its lines' SKU codes (in line order).
-fn order_from(r: OrderRow, rows: Vec<LineRow>, sku_codes: Vec<String>) -> Order {
+pub(super) fn order_from(r: OrderRow, rows: Vec<LineRow>, sku_codes: Vec<String>) -> Order {
     let mut lines = Vec::with_capacity(rows.len());
     for (l, sku_code) in rows.into_iter().zip(sku_codes) {
         lines.push(OrderLine {
@@ -163,176 +164,19 @@ fn order_from(r: OrderRow, rows: Vec<LineRow>, sku_codes: Vec<String>) -> Order 
     }
 }
 
-/// Takes an order in (idempotent on `platform_order_id`: a repeat returns
-/// the existing order and `false`) and allocates it.
-pub fn intake(tx: &mut DbConn, input: &OrderInput, keys: &Keys) -> Result<(Order, bool), AppError> {
-    let mut errs = Errors::default();
-    let platform_id = errs.take(values::code("platform_order_id", &input.platform_order_id, 64));
-    if let Some(p) = &platform_id {
-        crate::db::lock_key(tx, &format!("order\n{p}"))?;
-        if let Some(existing) = store::by_platform_id(tx, p)? {
-            return Ok((assemble(tx, existing)?, false));
-        }
-    }
-    let shop = errs.take(values::text("shop", &input.shop, 80));
-    let market = errs.take(values::code("market", &input.market, 8));
-    let dest = input.destination_country.trim().to_ascii_uppercase();
-    if !DESTINATIONS.contains(&dest.as_str()) {
-        errs.0.push(FieldError::new(
-            "destination_country",
-            "unsupported_destination",
-            format!("must be one of {}", DESTINATIONS.join(", ")),
-        ));
-    }
-    input.buyer.check("buyer", &dest, &mut errs);
-    if input.lines.is_empty() || input.lines.len() > 100 {
-        errs.0.push(FieldError::new("lines", "required", "1 to 100 lines"));
-    }
-    // The order's SKUs in one read.
-    let mut sku_ids: Vec<SkuId> = input.lines.iter().map(|l| l.sku_id).collect();
-    sku_ids.sort();
-    sku_ids.dedup();
-    let skus: std::collections::HashMap<SkuId, crate::catalog::store::SkuRow> =
-        crate::catalog::store::by_ids(tx, &sku_ids)?.into_iter().map(|s| (s.id, s)).collect();
-    let mut lines = Vec::new();
-    let id = OrderId::generate();
-    for (i, l) in input.lines.iter().enumerate() {
-        let f = format!("lines[{i}]");
-        let q = errs.take(values::positive_i32(&format!("{f}.quantity"), l.quantity, 10_000));
-        let price = errs.take(crate::values::Money::non_negative(
-            &format!("{f}.unit_price"),
-            l.unit_price.amount_minor,
-            &l.unit_price.currency,
-        ));
-        let owner = match skus.get(&l.sku_id) {
-            Some(s) if s.status == "active" => Some(s.supplier_id),
-            _ => {
-                errs.0.push(FieldError::new(
-                    &format!("{f}.sku_id"),
-                    "unknown_sku",
-                    "no active SKU has this id",
-                ));
-                None
-            }
-        };
-        if let (Some(q), Some(price), Some(owner)) = (q, price, owner) {
-            lines.push(LineRow {
-                order_id: id,
-                line_no: i as i32 + 1,
-                sku_id: l.sku_id,
-                owner_id: owner,
-                quantity: q,
-                allocated: 0,
-                cancelled: 0,
-                unit_price_minor: price.minor,
-                currency: price.currency.as_str().to_owned(),
-            });
-        }
-    }
-    errs.finish()?;
-    // Every SKU's lock, in one order, so that two orders for the same SKUs
-    // queue instead of deadlocking.
-    for sku in &sku_ids {
-        crate::db::lock_key(tx, &format!("stock\n{sku}"))?;
-    }
-    let (key_id, sealed) = keys.seal(id.0, &input.buyer)?;
-    let now = Timestamp::now();
-    let order_no = crate::db::docno::order_no(tx)?;
-    // Allocation before the order is written: the order is new, so what it
-    // needs is every line's quantity, and its rows go in once, complete.
-    let mut allocations = Vec::new();
-    let mut reserved = Vec::new();
-    for line in &mut lines {
-        let fifo = stock::store::available_fifo(tx, line.owner_id, line.sku_id)?;
-        let available_before: i64 = fifo.iter().map(|(_, q)| i64::from(*q)).sum();
-        let mut takes = Vec::new();
-        for (bin, have) in fifo {
-            let take = line.open().min(have);
-            if take == 0 {
-                break;
-            }
-            takes.push((bin, take));
-            line.allocated += take;
-        }
-        if takes.is_empty() {
-            continue;
-        }
-        let note = format!("line {}", line.line_no);
-        stock::service::reserve(tx, &skus[&line.sku_id], &takes, available_before, &order_no, &note)?;
-        for (bin, take) in takes {
-            allocations.push(AllocationRow {
-                order_id: id,
-                line_no: line.line_no,
-                bin_id: bin,
-                quantity: take,
-            });
-            reserved
-                .push(serde_json::json!({"line_no": line.line_no, "sku_id": line.sku_id, "quantity": take}));
-        }
-    }
-    let short: Vec<_> = lines
-        .iter()
-        .filter(|l| l.open() > 0)
-        .map(|l| serde_json::json!({"line_no": l.line_no, "sku_id": l.sku_id, "missing": l.open()}))
-        .collect();
-    let status = if short.is_empty() { OrderStatus::Allocated } else { OrderStatus::Backordered };
-    let row = OrderRow {
-        id,
-        order_no,
-        platform_order_id: platform_id.expect("checked"),
-        shop: shop.expect("checked"),
-        market: market.expect("checked"),
-        destination_country: dest,
-        service_level: input.service_level.as_str().into(),
-        ship_by: Timestamp::from(input.ship_by.0),
-        status: status.as_str().into(),
-        buyer_sealed: Some(sealed),
-        buyer_key_id: Some(key_id),
-        buyer_masked: input.buyer.masked(),
-        buyer_erased_at: None,
-        cancelled_at: None,
-        created_at: now,
-        updated_at: now,
-        tote: None,
-    };
-    store::insert(tx, &row, &lines)?;
-    for a in &allocations {
-        store::insert_allocation(tx, a)?;
-    }
-    let codes = lines.iter().map(|l| skus[&l.sku_id].sku_code.clone()).collect();
-    let order = order_from(row, lines, codes);
-    let summary: Vec<_> = order
-        .lines
-        .iter()
-        .map(|l| serde_json::json!({"line_no": l.line_no, "sku_id": l.sku_id, "quantity": l.quantity}))
-        .collect();
-    let received =
-        serde_json::json!({"service_level": order.service_level, "ship_by": order.ship_by, "lines": summary});
-    let (allocated_type, allocated) = if short.is_empty() {
-        (catalog::ORDER_ALLOCATED, serde_json::json!({"reserved": reserved}))
-    } else {
-        (catalog::ORDER_BACKORDERED, serde_json::json!({"reserved": reserved, "backordered": short}))
-    };
-    events::store::record_first(
-        tx,
-        vec![
-            order_event(&order, catalog::ORDER_RECEIVED, received),
-            order_event(&order, allocated_type, allocated),
-        ],
-    )?;
-    Ok((order, true))
-}
-
 /// Records an order event (the order's ids, destination and status, plus
-/// `extra`), read in the same transaction.
+/// `extra`), its row read in the same transaction.
 pub(crate) fn record_event(
     tx: &mut DbConn,
     id: OrderId,
     event_type: EventType,
     extra: serde_json::Value,
 ) -> Result<(), AppError> {
-    let order = get(tx, id)?;
-    record(tx, &order, event_type, extra)
+    let row = store::by_id(tx, id)?.ok_or(AppError::not_found("order"))?;
+    let r = &row;
+    let event = order_event_of(r.id, &r.order_no, &r.platform_order_id, &r.destination_country, status_of(r));
+    events::record(tx, event(event_type, extra))?;
+    Ok(())
 }
 
 /// Derives the order's status from its lines, tasks and reservations, and
@@ -344,11 +188,12 @@ pub(crate) fn settle(tx: &mut DbConn, id: OrderId) -> Result<OrderStatus, AppErr
     if matches!(current, OrderStatus::Packed | OrderStatus::Cancelled) {
         return Ok(current);
     }
-    let status = if store::lines(tx, id)?.iter().any(|l| l.open() > 0) {
+    let facts = store::progress(tx, id)?;
+    let status = if facts.waiting_for_stock {
         OrderStatus::Backordered
-    } else if super::picking::has_open_tasks(tx, id)? {
+    } else if facts.to_pick {
         OrderStatus::Waved
-    } else if store::allocations(tx, id)?.iter().any(|a| a.quantity > 0) {
+    } else if facts.reserved {
         OrderStatus::Allocated
     } else {
         OrderStatus::Picked
@@ -357,66 +202,6 @@ pub(crate) fn settle(tx: &mut DbConn, id: OrderId) -> Result<OrderStatus, AppErr
         store::set_status(tx, id, status.as_str(), Timestamp::now())?;
     }
     Ok(status)
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, utoipa::ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum BatchOutcome {
-    Created,
-    /// Taken in before: the existing order.
-    Existing,
-    /// Refused: see `errors`; nothing of it was written.
-    Invalid,
-}
-
-#[derive(Debug, Serialize, utoipa::ToSchema)]
-pub struct BatchResult {
-    pub platform_order_id: String,
-    pub outcome: BatchOutcome,
-    pub order: Option<Order>,
-    pub errors: Vec<FieldError>,
-}
-
-#[derive(Debug, Serialize, utoipa::ToSchema)]
-pub struct BatchResponse {
-    pub created: usize,
-    pub existing: usize,
-    pub invalid: usize,
-    /// One per order, in the request's order.
-    pub results: Vec<BatchResult>,
-}
-
-/// Takes in a batch of orders in the caller's transaction (one commit, not
-/// one per order), each order in its own savepoint: a refused order is
-/// rolled back alone and reported with its problems.
-pub fn intake_batch(tx: &mut DbConn, batch: &[OrderInput], keys: &Keys) -> Result<BatchResponse, AppError> {
-    // The batch's SKUs are locked up front, in one order, so that two
-    // batches at once queue instead of deadlocking.
-    let mut skus: Vec<SkuId> = batch.iter().flat_map(|o| o.lines.iter().map(|l| l.sku_id)).collect();
-    skus.sort();
-    skus.dedup();
-    for sku in &skus {
-        crate::db::lock_key(tx, &format!("stock\n{sku}"))?;
-    }
-    let mut results = Vec::with_capacity(batch.len());
-    for o in batch {
-        let platform_order_id = o.platform_order_id.clone();
-        let (outcome, order, errors) =
-            match diesel::Connection::transaction::<_, AppError, _>(tx, |t| intake(t, o, keys)) {
-                Ok((order, true)) => (BatchOutcome::Created, Some(order), Vec::new()),
-                Ok((order, false)) => (BatchOutcome::Existing, Some(order), Vec::new()),
-                Err(AppError::Validation { errors, .. }) => (BatchOutcome::Invalid, None, errors),
-                Err(e) => return Err(e),
-            };
-        results.push(BatchResult { platform_order_id, outcome, order, errors });
-    }
-    let count = |which: BatchOutcome| results.iter().filter(|r| r.outcome == which).count();
-    Ok(BatchResponse {
-        created: count(BatchOutcome::Created),
-        existing: count(BatchOutcome::Existing),
-        invalid: count(BatchOutcome::Invalid),
-        results,
-    })
 }
 
 fn record(
@@ -430,26 +215,38 @@ fn record(
 }
 
 /// An order event: the order's ids, destination and status, plus `extra`.
-fn order_event(o: &Order, event_type: EventType, extra: serde_json::Value) -> NewEvent {
-    let payload = events::store::merged(
-        serde_json::json!({
-            "order_id": o.id, "order_no": o.order_no, "platform_order_id": o.platform_order_id,
-            "destination_country": o.destination_country, "status": o.status,
-        }),
-        extra,
-    );
-    NewEvent {
+pub(super) fn order_event(o: &Order, event_type: EventType, extra: serde_json::Value) -> NewEvent {
+    order_event_of(o.id, &o.order_no, &o.platform_order_id, &o.destination_country, o.status)(
+        event_type, extra,
+    )
+}
+
+/// The events of one order, as a function of their type and extra fields.
+fn order_event_of<'a>(
+    id: OrderId,
+    order_no: &'a str,
+    platform_order_id: &'a str,
+    destination_country: &'a str,
+    status: OrderStatus,
+) -> impl Fn(EventType, serde_json::Value) -> NewEvent + 'a {
+    move |event_type, extra| NewEvent {
         event_type,
-        aggregate_id: AggregateId(o.id.0),
-        document_no: o.order_no.clone(),
+        aggregate_id: AggregateId(id.0),
+        document_no: order_no.to_owned(),
         owner: None,
-        payload,
+        payload: events::store::merged(
+            serde_json::json!({
+                "order_id": id, "order_no": order_no, "platform_order_id": platform_order_id,
+                "destination_country": destination_country, "status": status,
+            }),
+            extra,
+        ),
     }
 }
 
 /// Reserves what a waiting order still needs, FIFO by receipt across bins,
 /// and records `order.allocated` or `order.backordered` when it reserved
-/// something. (A new order is allocated by `intake` itself.)
+/// something. (A new order is allocated by [`super::intake`] itself.)
 pub(crate) fn allocate_order(tx: &mut DbConn, id: OrderId) -> Result<(), AppError> {
     crate::db::lock_key(tx, &format!("order-id\n{id}"))?;
     let row = store::by_id(tx, id)?.ok_or(AppError::not_found("order"))?;

@@ -18,7 +18,7 @@ use crate::db::schema::{carton_types, orders, parcel_items, parcels};
 use crate::db::types::Timestamp;
 use crate::error::AppError;
 use crate::events::{self, NewEvent, catalog};
-use crate::ids::{AggregateId, OrderId, ParcelId};
+use crate::ids::{AggregateId, OrderId, ParcelId, SkuId};
 use crate::inbound::domain::string_enum;
 use crate::stock::{Bucket, Reason};
 
@@ -181,13 +181,17 @@ fn lines_of(conn: &mut DbConn, p: &ParcelRow) -> Result<Vec<(ParcelLine, SkuRow)
         .filter(parcel_items::parcel_id.eq(p.id))
         .select((parcel_items::line_no, parcel_items::quantity))
         .load(conn)?;
+    let lines = super::store::lines(conn, p.order_id)?;
+    let ids: Vec<SkuId> = lines.iter().map(|l| l.sku_id).collect();
+    let skus: std::collections::HashMap<SkuId, SkuRow> =
+        crate::catalog::store::by_ids(conn, &ids)?.into_iter().map(|s| (s.id, s)).collect();
     let mut out = Vec::new();
-    for l in super::store::lines(conn, p.order_id)? {
+    for l in lines {
         let quantity = l.quantity - l.cancelled;
         if quantity == 0 {
             continue;
         }
-        let sku = crate::catalog::store::by_id(conn, l.sku_id)?.ok_or(AppError::not_found("sku"))?;
+        let sku = skus.get(&l.sku_id).cloned().ok_or(AppError::not_found("sku"))?;
         let done = packed.iter().find(|(n, _)| *n == l.line_no).map(|(_, q)| *q).unwrap_or(0);
         out.push((
             ParcelLine {
@@ -213,8 +217,17 @@ pub fn get(conn: &mut DbConn, id: ParcelId) -> Result<Parcel, AppError> {
 }
 
 fn assemble(conn: &mut DbConn, r: ParcelRow) -> Result<Parcel, AppError> {
-    let order = super::store::by_id(conn, r.order_id)?.ok_or(AppError::not_found("order"))?;
     let lines = lines_of(conn, &r)?;
+    assemble_with(conn, r, lines)
+}
+
+/// The parcel from its row and its lines as they are now.
+fn assemble_with(
+    conn: &mut DbConn,
+    r: ParcelRow,
+    lines: Vec<(ParcelLine, SkuRow)>,
+) -> Result<Parcel, AppError> {
+    let order = super::store::by_id(conn, r.order_id)?.ok_or(AppError::not_found("order"))?;
     let units: Vec<_> = lines.iter().map(|(l, s)| (measures(s).0, l.unit_weight_g, l.quantity)).collect();
     let catalog = cartons(conn)?;
     let suggested_carton = suggest(&catalog, &units).map(|c| c.code.clone());
@@ -332,8 +345,10 @@ pub fn scan(tx: &mut DbConn, id: ParcelId, input: &PackScanInput) -> Result<Parc
         ));
     }
     let mut q = q;
+    let mut taken: Vec<(i32, i32)> = Vec::new();
     for l in mine.into_iter().filter(|l| l.remaining > 0) {
         let take = q.min(l.remaining);
+        taken.push((l.line_no, take));
         let key = parcel_items::table.find((id, l.line_no));
         let n =
             diesel::update(key).set(parcel_items::quantity.eq(parcel_items::quantity + take)).execute(tx)?;
@@ -351,7 +366,15 @@ pub fn scan(tx: &mut DbConn, id: ParcelId, input: &PackScanInput) -> Result<Parc
             break;
         }
     }
-    assemble(tx, r)
+    // The lines as they are now, without reading them again.
+    let mut lines = lines;
+    for (l, _) in &mut lines {
+        if let Some((_, take)) = taken.iter().find(|(n, _)| *n == l.line_no) {
+            l.packed += take;
+            l.remaining -= take;
+        }
+    }
+    assemble_with(tx, r, lines)
 }
 
 #[derive(Debug, Clone, Deserialize, Serialize, utoipa::ToSchema)]

@@ -15,7 +15,9 @@ use serde::{Deserialize, Serialize};
 use super::exceptions::{self, ExceptionKind};
 use super::orders::{OrderStatus, ServiceLevel};
 use crate::db::DbConn;
-use crate::db::schema::{bins, order_allocations, order_lines, orders, pick_tasks, stock_balances, waves};
+use crate::db::schema::{
+    bins, order_allocations, order_lines, orders, pick_tasks, skus, stock_balances, waves,
+};
 use crate::db::types::Timestamp;
 use crate::error::AppError;
 use crate::events::{self, NewEvent, catalog};
@@ -73,27 +75,77 @@ pub struct PickTask {
     pub claimed_by: Option<String>,
 }
 
-fn to_task(conn: &mut DbConn, r: TaskRow) -> Result<PickTask, AppError> {
-    let sku = crate::catalog::store::by_id(conn, r.sku_id)?.ok_or(AppError::not_found("sku"))?;
-    let bin_code = crate::warehouse::service::by_id(conn, r.bin_id)?.code;
-    let order = super::store::by_id(conn, r.order_id)?.ok_or(AppError::not_found("order"))?;
-    Ok(PickTask {
-        id: r.id,
-        wave_id: r.wave_id,
-        order_id: r.order_id,
-        order_no: order.order_no,
-        line_no: r.line_no,
-        sku_id: r.sku_id,
-        sku_code: sku.sku_code,
-        sku_name: sku.name_en,
-        barcode: sku.barcode,
-        bin_code,
-        tote: r.tote.or(order.tote),
-        quantity: r.quantity,
-        picked: r.picked,
-        status: TaskStatus::from_db(&r.status).unwrap_or(TaskStatus::Cancelled),
-        claimed_by: r.claimed_by,
-    })
+impl TaskStatus {
+    /// The statuses of a task still to pick.
+    pub const TO_PICK: [TaskStatus; 2] = [TaskStatus::Open, TaskStatus::Claimed];
+}
+
+/// Which tasks to read.
+enum Which<'a> {
+    Id(PickTaskId),
+    Wave(WaveId),
+    /// The task a picker holds.
+    ClaimedBy(&'a str),
+}
+
+/// A task's row, the task as pickers see it, and its order's tote.
+struct Viewed {
+    row: TaskRow,
+    task: PickTask,
+    order_tote: Option<String>,
+}
+
+/// Tasks with their SKU, bin and order, in walk order: one query.
+fn viewed(conn: &mut DbConn, which: Which<'_>) -> Result<Vec<Viewed>, AppError> {
+    let mut q = pick_tasks::table
+        .inner_join(skus::table)
+        .inner_join(bins::table)
+        .inner_join(orders::table)
+        .select((
+            TaskRow::as_select(),
+            (skus::sku_code, skus::name_en, skus::barcode),
+            bins::code,
+            (orders::order_no, orders::tote),
+        ))
+        .order((pick_tasks::walk_order, pick_tasks::id))
+        .into_boxed();
+    q = match which {
+        Which::Id(id) => q.filter(pick_tasks::id.eq(id)),
+        Which::Wave(wave) => q.filter(pick_tasks::wave_id.eq(wave)),
+        Which::ClaimedBy(picker) => q
+            .filter(pick_tasks::status.eq(TaskStatus::Claimed.as_str()))
+            .filter(pick_tasks::claimed_by.eq(picker.to_owned())),
+    };
+    type Row = (TaskRow, (String, String, String), String, (String, Option<String>));
+    let rows: Vec<Row> = q.load(conn)?;
+    Ok(rows
+        .into_iter()
+        .map(|(r, (sku_code, sku_name, barcode), bin_code, (order_no, order_tote))| Viewed {
+            task: PickTask {
+                id: r.id,
+                wave_id: r.wave_id,
+                order_id: r.order_id,
+                order_no,
+                line_no: r.line_no,
+                sku_id: r.sku_id,
+                sku_code,
+                sku_name,
+                barcode,
+                bin_code,
+                tote: r.tote.clone().or(order_tote.clone()),
+                quantity: r.quantity,
+                picked: r.picked,
+                status: TaskStatus::from_db(&r.status).unwrap_or(TaskStatus::Cancelled),
+                claimed_by: r.claimed_by.clone(),
+            },
+            row: r,
+            order_tote,
+        })
+        .collect())
+}
+
+fn one(conn: &mut DbConn, which: Which<'_>) -> Result<Option<Viewed>, AppError> {
+    Ok(viewed(conn, which)?.into_iter().next())
 }
 
 #[derive(Debug, Clone, Default, Deserialize, Serialize, utoipa::ToSchema)]
@@ -193,12 +245,7 @@ pub fn release_wave(tx: &mut DbConn, input: &WaveInput, actor: &str) -> Result<W
             payload: serde_json::json!({"wave_id": wave, "wave_no": wave_no, "orders": ids, "tasks": count}),
         },
     )?;
-    let rows: Vec<TaskRow> = pick_tasks::table
-        .filter(pick_tasks::wave_id.eq(wave))
-        .order((pick_tasks::walk_order, pick_tasks::id))
-        .select(TaskRow::as_select())
-        .load(tx)?;
-    let tasks = rows.into_iter().map(|r| to_task(tx, r)).collect::<Result<_, _>>()?;
+    let tasks = viewed(tx, Which::Wave(wave))?.into_iter().map(|v| v.task).collect();
     Ok(Wave { id: wave, wave_no, orders: ids, tasks })
 }
 
@@ -208,7 +255,7 @@ fn add_tasks(tx: &mut DbConn, wave: WaveId, order: OrderId) -> Result<usize, App
     let lines = super::store::lines(tx, order)?;
     let outstanding: Vec<(i32, BinId, i32, i32)> = pick_tasks::table
         .filter(pick_tasks::order_id.eq(order))
-        .filter(pick_tasks::status.eq_any([TaskStatus::Open.as_str(), TaskStatus::Claimed.as_str()]))
+        .filter(pick_tasks::status.eq_any(TaskStatus::TO_PICK.map(|s| s.as_str())))
         .select((pick_tasks::line_no, pick_tasks::bin_id, pick_tasks::quantity, pick_tasks::picked))
         .load(tx)?;
     let mut count = 0;
@@ -274,19 +321,12 @@ pub fn claim(tx: &mut DbConn, picker: &str) -> Result<Option<PickTask>, AppError
     if n == 0 {
         return Err(AppError::conflict("task_taken", "Another picker took this task; ask for the next one."));
     }
-    let row = pick_tasks::table.find(id).select(TaskRow::as_select()).first(tx)?;
-    Ok(Some(to_task(tx, row)?))
+    Ok(one(tx, Which::Id(id))?.map(|v| v.task))
 }
 
 /// The task `picker` holds, if any.
 pub fn current(conn: &mut DbConn, picker: &str) -> Result<Option<PickTask>, AppError> {
-    let mine: Option<TaskRow> = pick_tasks::table
-        .filter(pick_tasks::status.eq(TaskStatus::Claimed.as_str()))
-        .filter(pick_tasks::claimed_by.eq(picker))
-        .select(TaskRow::as_select())
-        .first(conn)
-        .optional()?;
-    mine.map(|r| to_task(conn, r)).transpose()
+    Ok(one(conn, Which::ClaimedBy(picker))?.map(|v| v.task))
 }
 
 string_enum!(
@@ -349,13 +389,11 @@ pub fn confirm(
         .ok_or(AppError::not_found("pick task"))?;
     // The order's lock first, as cancelling takes it: a pick and a
     // cancellation of one order queue.
-    crate::db::lock_key(tx, &format!("order-id\n{order_id}"))?;
-    crate::db::lock_key(tx, &format!("pick\n{id}"))?;
-    let row: TaskRow = pick_tasks::table.find(id).select(TaskRow::as_select()).first(tx)?;
+    crate::db::lock_keys(tx, &[format!("order-id\n{order_id}"), format!("pick\n{id}")])?;
+    let Viewed { row, task, order_tote } = one(tx, Which::Id(id))?.ok_or(AppError::not_found("pick task"))?;
     if row.status != TaskStatus::Claimed.as_str() || row.claimed_by.as_deref() != Some(picker) {
         return Err(AppError::conflict("task_not_yours", "Claim the task before picking it."));
     }
-    let task = to_task(tx, row.clone())?;
     if !input.bin.trim().eq_ignore_ascii_case(&task.bin_code) {
         return Err(AppError::invalid("bin", "wrong_bin", format!("This task is in bin {}.", task.bin_code)));
     }
@@ -387,9 +425,8 @@ pub fn confirm(
             format!("{short} unit(s) short: say whether they are missing or damaged."),
         ));
     }
-    let order = super::store::by_id(tx, row.order_id)?.ok_or(AppError::not_found("order"))?;
     let tote = tote_code(&input.tote)?;
-    match &order.tote {
+    match &order_tote {
         Some(t) if *t != tote => {
             return Err(AppError::invalid("tote", "wrong_tote", format!("This order is in tote {t}.")));
         }
@@ -397,7 +434,7 @@ pub fn confirm(
         None => {
             let busy: Option<String> = orders::table
                 .filter(orders::tote.eq(&tote))
-                .filter(orders::id.ne(order.id))
+                .filter(orders::id.ne(row.order_id))
                 .select(orders::order_no)
                 .first(tx)
                 .optional()?;
@@ -407,7 +444,7 @@ pub fn confirm(
                     format!("Tote {tote} holds order {other}; take an empty tote."),
                 ));
             }
-            diesel::update(orders::table.find(order.id)).set(orders::tote.eq(Some(&tote))).execute(tx)?;
+            diesel::update(orders::table.find(row.order_id)).set(orders::tote.eq(Some(&tote))).execute(tx)?;
         }
     }
     let movement = |quantity, to: Place, reason| Movement {
@@ -417,7 +454,7 @@ pub fn confirm(
         from: Some(Place::at(Bucket::Reserved, row.bin_id)),
         to: Some(to),
         reason,
-        document_no: order.order_no.clone(),
+        document_no: task.order_no.clone(),
         note: format!("line {}", row.line_no),
         actor: picker.into(),
     };
@@ -437,7 +474,7 @@ pub fn confirm(
         ))
         .execute(tx)?;
     if let Some(reason) = input.short.filter(|_| short > 0) {
-        short_pick(tx, &row, &order, short, reason, picker, &movement)?;
+        short_pick(tx, &row, &task.order_no, short, reason, picker, &movement)?;
     }
     let status = super::orders::settle(tx, row.order_id)?;
     if status == OrderStatus::Picked {
@@ -459,7 +496,7 @@ pub fn confirm(
 fn short_pick(
     tx: &mut DbConn,
     row: &TaskRow,
-    order: &super::store::OrderRow,
+    order_no: &str,
     short: i32,
     reason: ShortReason,
     picker: &str,
@@ -536,10 +573,10 @@ fn short_pick(
         NewEvent {
             event_type: catalog::PICK_SHORT,
             aggregate_id: AggregateId(row.id.0),
-            document_no: order.order_no.clone(),
+            document_no: order_no.to_owned(),
             owner: Some(row.owner_id),
             payload: serde_json::json!({
-                "order_id": row.order_id, "order_no": order.order_no, "task_id": row.id, "line_no": row.line_no,
+                "order_id": row.order_id, "order_no": order_no, "task_id": row.id, "line_no": row.line_no,
                 "sku_id": row.sku_id, "bin": bin_code, "short": short, "reason": reason,
                 "reallocated": short - still_short, "backordered": still_short, "new_tasks": added,
                 "exception_id": exception,
@@ -554,20 +591,10 @@ pub fn cancel_tasks(tx: &mut DbConn, order: OrderId) -> QueryResult<usize> {
     diesel::update(
         pick_tasks::table
             .filter(pick_tasks::order_id.eq(order))
-            .filter(pick_tasks::status.eq_any([TaskStatus::Open.as_str(), TaskStatus::Claimed.as_str()])),
+            .filter(pick_tasks::status.eq_any(TaskStatus::TO_PICK.map(|s| s.as_str()))),
     )
     .set(pick_tasks::status.eq(TaskStatus::Cancelled.as_str()))
     .execute(tx)
-}
-
-/// Whether the order has tasks still to pick.
-pub fn has_open_tasks(conn: &mut DbConn, order: OrderId) -> QueryResult<bool> {
-    let n: i64 = pick_tasks::table
-        .filter(pick_tasks::order_id.eq(order))
-        .filter(pick_tasks::status.eq_any([TaskStatus::Open.as_str(), TaskStatus::Claimed.as_str()]))
-        .count()
-        .get_result(conn)?;
-    Ok(n > 0)
 }
 
 /// Units of each line of the order already picked (in its tote).

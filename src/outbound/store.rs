@@ -3,7 +3,9 @@
 use diesel::prelude::*;
 
 use crate::db::DbConn;
-use crate::db::schema::{order_allocations, order_lines, orders};
+use crate::db::schema::{
+    event_sequences, order_allocations, order_lines, orders, pick_tasks, skus, stock_balances,
+};
 use crate::db::types::Timestamp;
 use crate::ids::{BinId, OrderId, SkuId, SupplierId};
 
@@ -59,12 +61,73 @@ pub struct AllocationRow {
     pub quantity: i32,
 }
 
-pub fn insert(tx: &mut DbConn, row: &OrderRow, lines: &[LineRow]) -> QueryResult<()> {
-    diesel::insert_into(orders::table).values(row).execute(tx)?;
+/// New orders with their lines and allocations, row by row (the SQLite
+/// side of intake's set-based write).
+pub fn insert_all(
+    tx: &mut DbConn,
+    rows: &[OrderRow],
+    lines: &[LineRow],
+    allocations: &[AllocationRow],
+) -> QueryResult<()> {
+    for row in rows {
+        diesel::insert_into(orders::table).values(row).execute(tx)?;
+    }
     for l in lines {
         diesel::insert_into(order_lines::table).values(l).execute(tx)?;
     }
+    for a in allocations {
+        diesel::insert_into(order_allocations::table).values(a).execute(tx)?;
+    }
     Ok(())
+}
+
+/// Orders already taken in under any of these platform ids.
+pub fn by_platform_ids(conn: &mut DbConn, platform_ids: &[String]) -> QueryResult<Vec<OrderRow>> {
+    if platform_ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    orders::table
+        .filter(orders::platform_order_id.eq_any(platform_ids))
+        .select(OrderRow::as_select())
+        .load(conn)
+}
+
+/// One available balance of a SKU's owner: bin, units, when they first came in.
+pub type AvailableBin = (BinId, i32, Option<Timestamp>);
+
+/// A SKU, one of its available balances, its inventory events' last sequence.
+pub type SnapshotRow = (crate::catalog::store::SkuRow, Option<AvailableBin>, Option<i64>);
+
+/// What intake reads of its SKUs in one query, under their stock locks:
+/// each SKU with each of its owner's non-empty available balances (one row
+/// per balance, or one row with none), and the last sequence number of the
+/// SKU's inventory events (none before its first). The counter is a
+/// subquery, one key lookup per row whatever the table's statistics say (as
+/// a join, stale statistics once planned it as a scan of every counter).
+pub fn intake_snapshot(
+    conn: &mut DbConn,
+    ids: &[SkuId],
+    inventory_kind: &'static str,
+) -> QueryResult<Vec<SnapshotRow>> {
+    skus::table
+        .left_join(
+            stock_balances::table.on(stock_balances::sku_id
+                .eq(skus::id)
+                .and(stock_balances::owner_id.eq(skus::supplier_id))
+                .and(stock_balances::bucket.eq("available"))
+                .and(stock_balances::quantity.gt(0))),
+        )
+        .filter(skus::id.eq_any(ids))
+        .select((
+            crate::catalog::store::SkuRow::as_select(),
+            (stock_balances::bin_id, stock_balances::quantity, stock_balances::first_in_at).nullable(),
+            event_sequences::table
+                .filter(event_sequences::aggregate_kind.eq(inventory_kind))
+                .filter(event_sequences::aggregate_id.eq(skus::id))
+                .select(event_sequences::last_sequence)
+                .single_value(),
+        ))
+        .load(conn)
 }
 
 pub fn by_id(conn: &mut DbConn, id: OrderId) -> QueryResult<Option<OrderRow>> {
@@ -106,11 +169,6 @@ pub fn add_allocation(tx: &mut DbConn, row: &AllocationRow) -> QueryResult<()> {
     Ok(())
 }
 
-/// A new order's allocation row.
-pub fn insert_allocation(tx: &mut DbConn, row: &AllocationRow) -> QueryResult<()> {
-    diesel::insert_into(order_allocations::table).values(row).execute(tx).map(drop)
-}
-
 pub fn clear_allocations(tx: &mut DbConn, id: OrderId, line_no: i32) -> QueryResult<usize> {
     diesel::delete(
         order_allocations::table
@@ -143,6 +201,41 @@ pub fn close(tx: &mut DbConn, id: OrderId, now: Timestamp) -> QueryResult<usize>
     diesel::update(orders::table.find(id))
         .set((orders::cancelled_at.eq(Some(now)), orders::tote.eq(None::<String>)))
         .execute(tx)
+}
+
+/// Where an order's units are, as its status is derived from them.
+#[derive(Debug, Clone, Copy)]
+pub struct Progress {
+    /// Some units are neither reserved nor cancelled.
+    pub waiting_for_stock: bool,
+    /// Some pick tasks are open or claimed.
+    pub to_pick: bool,
+    /// Some units are still reserved in bins.
+    pub reserved: bool,
+}
+
+/// The three facts [`Progress`] holds, in one query.
+pub fn progress(conn: &mut DbConn, id: OrderId) -> QueryResult<Progress> {
+    use diesel::dsl::exists;
+    let (waiting_for_stock, to_pick, reserved) = diesel::select((
+        exists(
+            order_lines::table
+                .filter(order_lines::order_id.eq(id))
+                .filter((order_lines::allocated + order_lines::cancelled).lt(order_lines::quantity)),
+        ),
+        exists(
+            pick_tasks::table
+                .filter(pick_tasks::order_id.eq(id))
+                .filter(pick_tasks::status.eq_any(super::picking::TaskStatus::TO_PICK.map(|s| s.as_str()))),
+        ),
+        exists(
+            order_allocations::table
+                .filter(order_allocations::order_id.eq(id))
+                .filter(order_allocations::quantity.gt(0)),
+        ),
+    ))
+    .get_result(conn)?;
+    Ok(Progress { waiting_for_stock, to_pick, reserved })
 }
 
 /// Orders waiting for stock of `sku`, oldest first.

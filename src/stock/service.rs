@@ -41,47 +41,6 @@ pub fn apply(tx: &mut DbConn, m: &Movement) -> Result<MovementId, AppError> {
     Ok(id)
 }
 
-/// Reserves units of one SKU for a document from several bins at once
-/// (`takes`, first-in first-out, as `available_fifo` gave them): per bin
-/// the guarded move from available to reserved and its ledger row, then one
-/// `inventory.available_changed` for the whole. The caller holds the SKU's
-/// lock and read every available balance under it, so the new available
-/// total is `available_before` less what was taken (no query for it).
-pub fn reserve(
-    tx: &mut DbConn,
-    sku: &crate::catalog::store::SkuRow,
-    takes: &[(BinId, i32)],
-    available_before: i64,
-    document_no: &str,
-    note: &str,
-) -> Result<(), AppError> {
-    let (owner, sku_code, sku) = (sku.supplier_id, sku.sku_code.as_str(), sku.id);
-    let now = Timestamp::now();
-    let mut taken = 0i64;
-    let mut last = None;
-    for &(bin, quantity) in takes {
-        let m = Movement {
-            owner,
-            sku,
-            quantity,
-            from: Some(Place::at(Bucket::Available, bin)),
-            to: Some(Place::at(Bucket::Reserved, bin)),
-            reason: Reason::Reserved,
-            document_no: document_no.to_owned(),
-            note: note.to_owned(),
-            actor: "allocation".into(),
-        };
-        m.check()?;
-        move_units(tx, &m, now)?;
-        taken += i64::from(quantity);
-        last = Some(m);
-    }
-    if let Some(m) = last {
-        available_changed(tx, &m, sku_code, available_before - taken, -taken)?;
-    }
-    Ok(())
-}
-
 fn available_changed(
     tx: &mut DbConn,
     m: &Movement,
@@ -89,20 +48,33 @@ fn available_changed(
     available: i64,
     change: i64,
 ) -> Result<(), AppError> {
-    events::record(
-        tx,
-        NewEvent {
-            event_type: catalog::INVENTORY_AVAILABLE_CHANGED,
-            aggregate_id: AggregateId(m.sku.0),
-            document_no: sku_code.to_owned(),
-            owner: Some(m.owner),
-            payload: serde_json::json!({
-                "sku_id": m.sku, "supplier_id": m.owner, "available": available,
-                "change": change, "reason": m.reason, "document_no": m.document_no,
-            }),
-        },
-    )?;
+    let event =
+        available_changed_event(m.owner, m.sku, sku_code, available, change, m.reason, &m.document_no);
+    events::record(tx, event)?;
     Ok(())
+}
+
+/// `inventory.available_changed`: the owner's new available total of a SKU
+/// (`available`), by how much it changed, why, and for which document.
+pub(crate) fn available_changed_event(
+    owner: SupplierId,
+    sku: SkuId,
+    sku_code: &str,
+    available: i64,
+    change: i64,
+    reason: Reason,
+    document_no: &str,
+) -> NewEvent {
+    NewEvent {
+        event_type: catalog::INVENTORY_AVAILABLE_CHANGED,
+        aggregate_id: AggregateId(sku.0),
+        document_no: sku_code.to_owned(),
+        owner: Some(owner),
+        payload: serde_json::json!({
+            "sku_id": sku, "supplier_id": owner, "available": available,
+            "change": change, "reason": reason, "document_no": document_no,
+        }),
+    }
 }
 
 /// The balances and the ledger row of one movement (the SKU's lock held).
@@ -133,6 +105,7 @@ fn move_units(tx: &mut DbConn, m: &Movement, now: Timestamp) -> Result<MovementI
                 bucket: to.bucket.as_str().to_owned(),
                 quantity: m.quantity,
                 updated_at: now,
+                first_in_at: Some(now),
             },
         )?;
     }

@@ -16,6 +16,9 @@ pub struct BalanceRow {
     pub bucket: String,
     pub quantity: i32,
     pub updated_at: Timestamp,
+    /// When units first came into the balance (kept by later additions):
+    /// available stock is allocated first in, first out by this.
+    pub first_in_at: Option<Timestamp>,
 }
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
@@ -191,30 +194,24 @@ pub fn totals_by_sku(
     Ok(rows.into_iter().map(|(s, b, q)| ((s, b), q.unwrap_or(0))).collect())
 }
 
-/// An owner's available units of a SKU per bin, first-in first-out: the
-/// bin whose stock was put away earliest first (then walk order by id).
+/// An owner's available units of a SKU per bin, first in, first out: the
+/// bin whose stock came in earliest first (then by bin id).
 pub fn available_fifo(conn: &mut DbConn, owner: SupplierId, sku: SkuId) -> QueryResult<Vec<(BinId, i32)>> {
-    let rows: Vec<(BinId, i32)> = stock_balances::table
+    let mut rows: Vec<(BinId, i32, Option<Timestamp>)> = stock_balances::table
         .filter(stock_balances::owner_id.eq(owner))
         .filter(stock_balances::sku_id.eq(sku))
         .filter(stock_balances::bucket.eq("available"))
         .filter(stock_balances::quantity.gt(0))
-        .select((stock_balances::bin_id, stock_balances::quantity))
+        .select((stock_balances::bin_id, stock_balances::quantity, stock_balances::first_in_at))
         .load(conn)?;
-    let mut keyed = Vec::with_capacity(rows.len());
-    for (bin, q) in rows {
-        // Movement ids are UUID v7: the smallest is the earliest.
-        let first: Option<MovementId> = stock_movements::table
-            .filter(stock_movements::owner_id.eq(owner))
-            .filter(stock_movements::sku_id.eq(sku))
-            .filter(stock_movements::to_bin.eq(bin))
-            .filter(stock_movements::to_bucket.eq("available"))
-            .order(stock_movements::id)
-            .select(stock_movements::id)
-            .first(conn)
-            .optional()?;
-        keyed.push((first, bin, q));
-    }
-    keyed.sort_by_key(|(first, bin, _)| (*first, *bin));
-    Ok(keyed.into_iter().map(|(_, b, q)| (b, q)).collect())
+    rows.sort_by_key(|&(bin, _, first_in)| fifo_key(first_in, bin));
+    Ok(rows.into_iter().map(|(bin, q, _)| (bin, q)).collect())
+}
+
+/// The order in which available balances are allocated: earliest first in,
+/// then bin id; a balance that does not know when its units came in (one
+/// written by hand) first. The same on both backends, which sort NULLs
+/// differently.
+pub fn fifo_key(first_in_at: Option<Timestamp>, bin: BinId) -> (Option<Timestamp>, BinId) {
+    (first_in_at, bin)
 }

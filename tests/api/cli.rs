@@ -115,8 +115,8 @@ fn stock_verify_reports_a_whole_ledger_and_catches_a_tampered_balance() {
     let mut conn = custody::db::connect(&db.url, 1).unwrap().get().unwrap();
     diesel::RunQueryDsl::execute(
         diesel::sql_query(format!(
-            "INSERT INTO stock_balances SELECT supplier_id, id, {nil}, 'available', 5, '2026-11-23T00:00:00.000000Z' \
-             FROM skus LIMIT 1"
+            "INSERT INTO stock_balances (owner_id, sku_id, bin_id, bucket, quantity, updated_at) \
+             SELECT supplier_id, id, {nil}, 'available', 5, '2026-11-23T00:00:00.000000Z' FROM skus LIMIT 1"
         )),
         &mut *conn,
     )

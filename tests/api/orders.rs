@@ -176,6 +176,52 @@ async fn a_batch_takes_good_orders_in_and_reports_bad_ones() {
 }
 
 #[actix_web::test]
+async fn orders_of_one_batch_share_the_stock_first_in_first_out() {
+    let app = spawn_app().await;
+    let w = world(&app).await;
+    stock(&app, &w, "A-01-01-02", 0, 3).await; // received first
+    stock(&app, &w, "A-01-01-01", 0, 4).await;
+    let sku = w.skus[0].0.to_string();
+    // The SKU's stock events (its catalog events share its id).
+    let stock_events = |events: Vec<(String, i64, Value)>| -> Vec<(String, i64, Value)> {
+        events.into_iter().filter(|(t, _, _)| t == "inventory.available_changed").collect()
+    };
+    let before = stock_events(crate::inbound::events_of(&app, &w.supervisor, &sku).await);
+    let orders =
+        [order(&w, "Q-1", 0, 2), order(&w, "Q-2", 0, 4), order(&w, "Q-3", 0, 3), order(&w, "q-1 ", 0, 2)];
+    let (s, r) = app.post("/api/v1/orders/batch", &w.platform, &json!({"orders": orders})).await;
+    assert_eq!(s, 200, "{r}");
+    assert_eq!((r["created"].as_i64(), r["existing"].as_i64()), (Some(3), Some(1)), "{r}");
+    let status: Vec<&str> = (0..4).map(|i| r["results"][i]["order"]["status"].as_str().unwrap()).collect();
+    assert_eq!(status, ["allocated", "allocated", "backordered", "allocated"]);
+    assert_eq!(
+        r["results"][3]["order"]["id"], r["results"][0]["order"]["id"],
+        "the repeat is the first order"
+    );
+    assert_eq!(r["results"][2]["order"]["lines"][0]["backordered"], 2);
+    // Q-1 takes 2 of the older bin's 3, Q-2 its last unit and 3 of the
+    // newer bin's 4, Q-3 the last one.
+    assert_eq!(reserved_in(&app, "A-01-01-02"), 1);
+    assert_eq!(app.count("stock_balances WHERE bucket = 'available' AND quantity > 0"), 0);
+    assert_eq!(app.count("order_allocations"), 4);
+    let (_, check) = app.get("/api/v1/stock/verify", &w.supervisor).await;
+    assert_eq!(check["mismatches"], json!([]), "the ledger agrees");
+    // One available_changed per line, numbered on from the SKU's earlier
+    // events, each with the total left.
+    let after = stock_events(crate::inbound::events_of(&app, &w.supervisor, &sku).await);
+    let new: Vec<(i64, i64, i64)> = after[before.len()..]
+        .iter()
+        .map(|(_, seq, data)| (*seq, data["available"].as_i64().unwrap(), data["change"].as_i64().unwrap()))
+        .collect();
+    let n = before.len() as i64;
+    assert_eq!(new, [(n + 1, 5, -2), (n + 2, 1, -4), (n + 3, 0, -1)]);
+    let q3 = r["results"][2]["order"]["id"].as_str().unwrap();
+    let events = crate::inbound::events_of(&app, &w.supervisor, q3).await;
+    let types: Vec<(&str, i64)> = events.iter().map(|(t, seq, _)| (t.as_str(), *seq)).collect();
+    assert_eq!(types, [("order.received", 1), ("order.backordered", 2)]);
+}
+
+#[actix_web::test]
 async fn sixty_four_concurrent_orders_for_ten_units_reserve_exactly_ten() {
     let app = spawn_app().await;
     let w = world(&app).await;

@@ -1,0 +1,1 @@
+ALTER TABLE stock_balances DROP COLUMN first_in_at;

@@ -1,0 +1,439 @@
+//! Order intake (platform key): one order, or a batch of up to 500, taken in
+//! and allocated in the caller's transaction with the same few statements
+//! whatever the number of orders:
+//!
+//! 1. **Locks and numbers** (one statement): each platform order id's lock,
+//!    so that two requests with the same order queue and the second finds
+//!    the first; then each SKU's stock lock, all in one agreed order, so that
+//!    intakes of the same SKUs queue instead of deadlocking; then, on
+//!    PostgreSQL, one order number per order
+//!    ([`write::lock_then_order_nos`]).
+//! 2. **Two reads under the locks**: the orders already taken in, and the
+//!    SKUs with their owner's available balances (first in, first out) and
+//!    the SKUs' event counters.
+//! 3. **Allocation in memory**, order after order in the request's order:
+//!    each line reserves, oldest stock first across bins, what the SKU's
+//!    balances still hold after the orders before it. A bad order is
+//!    refused with its problems and takes nothing.
+//! 4. **One write** ([`write`]): orders, lines, allocations, the
+//!    reservation (available -> reserved per balance, guarded so that no
+//!    balance goes below zero, and a ledger row per line and bin), the events
+//!    and their counters.
+//!
+//! The locks make the reads the truth until commit, so the reservation is
+//! exactly what was read; the guard in the write is the last line of
+//! defence against a writer that did not take the SKU's lock.
+
+mod write;
+
+use std::collections::HashMap;
+
+use serde::Serialize;
+
+use super::orders::{self, DESTINATIONS, Order, OrderInput, OrderStatus};
+use super::pii::Keys;
+use super::store::{self, AllocationRow, LineRow, OrderRow};
+use crate::catalog::store::SkuRow;
+use crate::db::DbConn;
+use crate::db::types::Timestamp;
+use crate::error::{AppError, FieldError};
+use crate::events::catalog;
+use crate::ids::{AggregateId, BinId, MovementId, OrderId, SkuId};
+use crate::stock::store::MovementRow;
+use crate::stock::{Bucket, Reason};
+use crate::values::{self, Errors};
+use write::Writes;
+
+/// What became of one order of a request.
+#[derive(Debug)]
+pub enum Outcome {
+    Created(Order),
+    /// Taken in before, or earlier in the same batch: that order.
+    Existing(Order),
+    /// Refused with its problems; nothing of it was written.
+    Invalid(Vec<FieldError>),
+}
+
+/// Takes one order in (idempotent on `platform_order_id`: a repeat returns
+/// the existing order and `false`) and allocates it.
+pub fn intake(tx: &mut DbConn, input: &OrderInput, keys: &Keys) -> Result<(Order, bool), AppError> {
+    match take_in(tx, std::slice::from_ref(input), keys)?.pop() {
+        Some(Outcome::Created(order)) => Ok((order, true)),
+        Some(Outcome::Existing(order)) => Ok((order, false)),
+        Some(Outcome::Invalid(errors)) => Err(AppError::validation(errors)),
+        None => Err(AppError::internal(anyhow::anyhow!("intake gave no outcome for its order"))),
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum BatchOutcome {
+    Created,
+    /// Taken in before: the existing order.
+    Existing,
+    /// Refused: see `errors`; nothing of it was written.
+    Invalid,
+}
+
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct BatchResult {
+    pub platform_order_id: String,
+    pub outcome: BatchOutcome,
+    pub order: Option<Order>,
+    pub errors: Vec<FieldError>,
+}
+
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct BatchResponse {
+    pub created: usize,
+    pub existing: usize,
+    pub invalid: usize,
+    /// One per order, in the request's order.
+    pub results: Vec<BatchResult>,
+}
+
+/// Takes in a batch of orders in one transaction: each order stands alone
+/// (a refused one is reported with its problems and the others go in).
+pub fn intake_batch(tx: &mut DbConn, batch: &[OrderInput], keys: &Keys) -> Result<BatchResponse, AppError> {
+    let outcomes = take_in(tx, batch, keys)?;
+    let results: Vec<BatchResult> = batch
+        .iter()
+        .zip(outcomes)
+        .map(|(input, outcome)| {
+            let platform_order_id = input.platform_order_id.clone();
+            let (outcome, order, errors) = match outcome {
+                Outcome::Created(order) => (BatchOutcome::Created, Some(order), Vec::new()),
+                Outcome::Existing(order) => (BatchOutcome::Existing, Some(order), Vec::new()),
+                Outcome::Invalid(errors) => (BatchOutcome::Invalid, None, errors),
+            };
+            BatchResult { platform_order_id, outcome, order, errors }
+        })
+        .collect();
+    let count = |which: BatchOutcome| results.iter().filter(|r| r.outcome == which).count();
+    Ok(BatchResponse {
+        created: count(BatchOutcome::Created),
+        existing: count(BatchOutcome::Existing),
+        invalid: count(BatchOutcome::Invalid),
+        results,
+    })
+}
+
+/// Takes orders in and allocates them (see the module's steps); one
+/// outcome per input, in order.
+pub fn take_in(tx: &mut DbConn, inputs: &[OrderInput], keys: &Keys) -> Result<Vec<Outcome>, AppError> {
+    // The platform ids as they are stored, where they are valid at all.
+    let platform_ids: Vec<Option<String>> =
+        inputs.iter().map(|o| values::code("platform_order_id", &o.platform_order_id, 64).ok()).collect();
+    let mut known: Vec<String> = platform_ids.iter().flatten().cloned().collect();
+    known.sort();
+    known.dedup();
+    let mut sku_ids: Vec<SkuId> = inputs.iter().flat_map(|o| o.lines.iter().map(|l| l.sku_id)).collect();
+    sku_ids.sort();
+    sku_ids.dedup();
+    let locks: Vec<String> = known
+        .iter()
+        .map(|p| format!("order\n{p}"))
+        .chain(sku_ids.iter().map(|s| format!("stock\n{s}")))
+        .collect();
+    let mut numbers = write::lock_then_order_nos(tx, &locks, inputs.len())?.into_iter();
+    let existing: HashMap<String, OrderRow> =
+        store::by_platform_ids(tx, &known)?.into_iter().map(|r| (r.platform_order_id.clone(), r)).collect();
+    let mut stock = Stock::read(tx, &sku_ids)?;
+
+    let now = Timestamp::now();
+    let mut writes = Writes::default();
+    let mut outcomes: Vec<Outcome> = Vec::with_capacity(inputs.len());
+    // Platform id -> the outcome of the order created with it in this request.
+    let mut created: HashMap<String, usize> = HashMap::new();
+    for (input, platform_id) in inputs.iter().zip(&platform_ids) {
+        if let Some(p) = platform_id {
+            let earlier = created.get(p).and_then(|&i| match &outcomes[i] {
+                Outcome::Created(order) => Some(order.clone()),
+                _ => None,
+            });
+            if let Some(order) = earlier {
+                outcomes.push(Outcome::Existing(order));
+                continue;
+            }
+            if let Some(row) = existing.get(p) {
+                outcomes.push(Outcome::Existing(orders::assemble(tx, row.clone())?));
+                continue;
+            }
+        }
+        let checked = match check(input, &stock) {
+            Ok(checked) => checked,
+            Err(errors) => {
+                outcomes.push(Outcome::Invalid(errors));
+                continue;
+            }
+        };
+        let order_no = match numbers.next() {
+            Some(n) => n,
+            None => crate::db::docno::order_no(tx)?,
+        };
+        let order = stock.allocate(checked, order_no, keys, now, &mut writes)?;
+        created.insert(order.platform_order_id.clone(), outcomes.len());
+        outcomes.push(Outcome::Created(order));
+    }
+    writes.counters.extend(stock.counters());
+    write::write(tx, &writes, now)?;
+    Ok(outcomes)
+}
+
+/// An order that passed its checks: its row but for the number, status and
+/// buyer, and its lines (nothing allocated yet).
+struct Checked<'a> {
+    input: &'a OrderInput,
+    id: OrderId,
+    platform_order_id: String,
+    shop: String,
+    market: String,
+    destination_country: String,
+    lines: Vec<LineRow>,
+}
+
+/// Checks one order on its own: fields, buyer, destination, and lines of
+/// known, active SKUs. Every problem is reported, not only the first.
+fn check<'a>(input: &'a OrderInput, stock: &Stock) -> Result<Checked<'a>, Vec<FieldError>> {
+    let mut errs = Errors::default();
+    let platform_id = errs.take(values::code("platform_order_id", &input.platform_order_id, 64));
+    let shop = errs.take(values::text("shop", &input.shop, 80));
+    let market = errs.take(values::code("market", &input.market, 8));
+    let dest = input.destination_country.trim().to_ascii_uppercase();
+    if !DESTINATIONS.contains(&dest.as_str()) {
+        errs.0.push(FieldError::new(
+            "destination_country",
+            "unsupported_destination",
+            format!("must be one of {}", DESTINATIONS.join(", ")),
+        ));
+    }
+    input.buyer.check("buyer", &dest, &mut errs);
+    if input.lines.is_empty() || input.lines.len() > 100 {
+        errs.0.push(FieldError::new("lines", "required", "1 to 100 lines"));
+    }
+    let id = OrderId::generate();
+    let mut lines = Vec::with_capacity(input.lines.len());
+    for (i, l) in input.lines.iter().enumerate() {
+        let f = format!("lines[{i}]");
+        let q = errs.take(values::positive_i32(&format!("{f}.quantity"), l.quantity, 10_000));
+        let price = errs.take(values::Money::non_negative(
+            &format!("{f}.unit_price"),
+            l.unit_price.amount_minor,
+            &l.unit_price.currency,
+        ));
+        let owner = match stock.skus.get(&l.sku_id) {
+            Some(s) if s.row.status == "active" => Some(s.row.supplier_id),
+            _ => {
+                errs.0.push(FieldError::new(
+                    &format!("{f}.sku_id"),
+                    "unknown_sku",
+                    "no active SKU has this id",
+                ));
+                None
+            }
+        };
+        if let (Some(q), Some(price), Some(owner)) = (q, price, owner) {
+            lines.push(LineRow {
+                order_id: id,
+                line_no: i as i32 + 1,
+                sku_id: l.sku_id,
+                owner_id: owner,
+                quantity: q,
+                allocated: 0,
+                cancelled: 0,
+                unit_price_minor: price.minor,
+                currency: price.currency.as_str().to_owned(),
+            });
+        }
+    }
+    match (platform_id, shop, market) {
+        (Some(platform_order_id), Some(shop), Some(market)) if errs.0.is_empty() => {
+            Ok(Checked { input, id, platform_order_id, shop, market, destination_country: dest, lines })
+        }
+        _ => Err(errs.0),
+    }
+}
+
+/// One SKU as intake sees it under its lock.
+struct SkuStock {
+    row: SkuRow,
+    /// The owner's available balances, first in first: (bin, units left).
+    bins: Vec<(BinId, i32)>,
+    /// The owner's available units in all, as they go down.
+    available: i64,
+    /// The last sequence number of the SKU's inventory events.
+    last_sequence: i64,
+    /// Whether this intake recorded an inventory event of the SKU.
+    changed: bool,
+}
+
+/// The SKUs of a request, read once and allocated from in memory.
+struct Stock {
+    skus: HashMap<SkuId, SkuStock>,
+}
+
+impl Stock {
+    fn read(tx: &mut DbConn, ids: &[SkuId]) -> Result<Self, AppError> {
+        let inventory = catalog::INVENTORY_AVAILABLE_CHANGED.aggregate;
+        let mut skus: HashMap<SkuId, SkuStock> = HashMap::new();
+        let mut first_in: HashMap<SkuId, Vec<(Option<Timestamp>, BinId, i32)>> = HashMap::new();
+        for (row, balance, last_sequence) in store::intake_snapshot(tx, ids, inventory)? {
+            if let Some((bin, quantity, first_in_at)) = balance {
+                first_in.entry(row.id).or_default().push((first_in_at, bin, quantity));
+            }
+            skus.entry(row.id).or_insert_with(|| SkuStock {
+                row,
+                bins: Vec::new(),
+                available: 0,
+                last_sequence: last_sequence.unwrap_or(0),
+                changed: false,
+            });
+        }
+        for (sku, mut balances) in first_in {
+            balances.sort_by_key(|&(first_in_at, bin, _)| crate::stock::store::fifo_key(first_in_at, bin));
+            if let Some(s) = skus.get_mut(&sku) {
+                s.available = balances.iter().map(|&(_, _, q)| i64::from(q)).sum();
+                s.bins = balances.into_iter().map(|(_, bin, q)| (bin, q)).collect();
+            }
+        }
+        Ok(Self { skus })
+    }
+
+    /// Allocates a checked order from what is left, oldest stock first, and
+    /// adds its rows and events to `w`; returns the order as created.
+    fn allocate(
+        &mut self,
+        c: Checked<'_>,
+        order_no: String,
+        keys: &Keys,
+        now: Timestamp,
+        w: &mut Writes,
+    ) -> Result<Order, AppError> {
+        let mut lines = c.lines;
+        let mut reserved = Vec::new();
+        for line in &mut lines {
+            let sku = self.skus.get_mut(&line.sku_id).ok_or(AppError::not_found("sku"))?;
+            let mut taken = 0;
+            for (bin, have) in sku.bins.iter_mut() {
+                let take = line.open().min(*have);
+                if take == 0 {
+                    if line.open() == 0 {
+                        break;
+                    }
+                    continue;
+                }
+                *have -= take;
+                line.allocated += take;
+                taken += take;
+                w.reserve(line, *bin, take, &order_no, now);
+                reserved.push(
+                    serde_json::json!({"line_no": line.line_no, "sku_id": line.sku_id, "quantity": take}),
+                );
+            }
+            if taken > 0 {
+                sku.available -= i64::from(taken);
+                sku.last_sequence += 1;
+                sku.changed = true;
+                let event = crate::stock::service::available_changed_event(
+                    line.owner_id,
+                    line.sku_id,
+                    &sku.row.sku_code,
+                    sku.available,
+                    -i64::from(taken),
+                    Reason::Reserved,
+                    &order_no,
+                );
+                w.events.push(crate::events::store::outbox_row(event, sku.last_sequence, now)?);
+            }
+        }
+        let short: Vec<_> = lines
+            .iter()
+            .filter(|l| l.open() > 0)
+            .map(|l| serde_json::json!({"line_no": l.line_no, "sku_id": l.sku_id, "missing": l.open()}))
+            .collect();
+        let status = if short.is_empty() { OrderStatus::Allocated } else { OrderStatus::Backordered };
+        let (key_id, sealed) = keys.seal(c.id.0, &c.input.buyer)?;
+        let row = OrderRow {
+            id: c.id,
+            order_no,
+            platform_order_id: c.platform_order_id,
+            shop: c.shop,
+            market: c.market,
+            destination_country: c.destination_country,
+            service_level: c.input.service_level.as_str().into(),
+            ship_by: Timestamp::from(c.input.ship_by.0),
+            status: status.as_str().into(),
+            buyer_sealed: Some(sealed),
+            buyer_key_id: Some(key_id),
+            buyer_masked: c.input.buyer.masked(),
+            buyer_erased_at: None,
+            cancelled_at: None,
+            created_at: now,
+            updated_at: now,
+            tote: None,
+        };
+        let codes = lines.iter().map(|l| self.skus[&l.sku_id].row.sku_code.clone()).collect();
+        w.orders.push(row.clone());
+        w.lines.extend(lines.iter().cloned());
+        let order = orders::order_from(row, lines, codes);
+        let summary: Vec<_> = order
+            .lines
+            .iter()
+            .map(|l| serde_json::json!({"line_no": l.line_no, "sku_id": l.sku_id, "quantity": l.quantity}))
+            .collect();
+        let received = serde_json::json!({"service_level": order.service_level, "ship_by": order.ship_by, "lines": summary});
+        let (allocated_type, allocated) = if short.is_empty() {
+            (catalog::ORDER_ALLOCATED, serde_json::json!({"reserved": reserved}))
+        } else {
+            (catalog::ORDER_BACKORDERED, serde_json::json!({"reserved": reserved, "backordered": short}))
+        };
+        let first = [
+            orders::order_event(&order, catalog::ORDER_RECEIVED, received),
+            orders::order_event(&order, allocated_type, allocated),
+        ];
+        for (i, event) in first.into_iter().enumerate() {
+            w.events.push(crate::events::store::outbox_row(event, i as i64 + 1, now)?);
+        }
+        w.counters.push((catalog::ORDER_RECEIVED.aggregate.to_owned(), AggregateId(order.id.0), 2));
+        Ok(order)
+    }
+
+    /// The new last sequence numbers of the SKUs whose inventory events
+    /// this intake recorded.
+    fn counters(&self) -> impl Iterator<Item = (String, AggregateId, i64)> + '_ {
+        let kind = catalog::INVENTORY_AVAILABLE_CHANGED.aggregate;
+        self.skus
+            .values()
+            .filter(|s| s.changed)
+            .map(move |s| (kind.to_owned(), AggregateId(s.row.id.0), s.last_sequence))
+    }
+}
+
+impl Writes {
+    /// `take` units of a line from a bin: the allocation, the balance's
+    /// move from available to reserved, and its ledger row.
+    fn reserve(&mut self, line: &LineRow, bin: BinId, take: i32, order_no: &str, now: Timestamp) {
+        self.allocations.push(AllocationRow {
+            order_id: line.order_id,
+            line_no: line.line_no,
+            bin_id: bin,
+            quantity: take,
+        });
+        *self.reserved.entry((line.owner_id, line.sku_id, bin)).or_default() += take;
+        self.movements.push(MovementRow {
+            id: MovementId::generate(),
+            owner_id: line.owner_id,
+            sku_id: line.sku_id,
+            quantity: take,
+            from_bucket: Some(Bucket::Available.as_str().to_owned()),
+            from_bin: Some(bin),
+            to_bucket: Some(Bucket::Reserved.as_str().to_owned()),
+            to_bin: Some(bin),
+            reason: Reason::Reserved.as_str().to_owned(),
+            document_no: order_no.to_owned(),
+            note: format!("line {}", line.line_no),
+            actor: "allocation".into(),
+            created_at: now,
+        });
+    }
+}
