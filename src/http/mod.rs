@@ -40,7 +40,7 @@ pub struct AppState {
 }
 
 /// Pool connections order intake leaves to everything else (scans, console).
-pub const CONNECTIONS_KEPT_FROM_INTAKE: u32 = 3;
+pub const CONNECTIONS_KEPT_FROM_INTAKE: u32 = 6;
 
 impl AppState {
     /// State with no relay running in this process.
