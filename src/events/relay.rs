@@ -300,6 +300,8 @@ struct Relay {
 /// Events given positions per sequencing transaction: twice a part at the
 /// default batch, so that sequencing keeps ahead of publishing.
 const SEQUENCE_CHUNK: i64 = 1000;
+/// Events sequenced per statement when no broker is configured.
+const NO_BROKER_CHUNK: i64 = 5000;
 
 /// Parts of a batch published before the oldest one's confirms are awaited:
 /// the database work of one part overlaps the broker's work on the other.
@@ -486,9 +488,13 @@ impl Relay {
             }
         }
         if self.cfg.amqp_url.is_none() {
+            // Only the feed to keep up: sequence what came in since the
+            // last poll in one statement, and go on at once only while
+            // there is a backlog (a statement per few events, in a tight
+            // loop, cost order intake a tenth of its rate).
             self.status.set(BrokerState::Disabled);
-            let sequenced = blocking(&self.pool, |c| sequence(c, 5000)).await?;
-            return Ok(sequenced > 0);
+            let sequenced = blocking(&self.pool, |c| sequence(c, NO_BROKER_CHUNK)).await?;
+            return Ok(sequenced as i64 == NO_BROKER_CHUNK);
         }
         if !self.connected().await {
             self.abandon_in_flight();
