@@ -105,7 +105,7 @@ pub(super) fn write(tx: &mut DbConn, w: &Writes, now: Timestamp) -> Result<(), A
         DbConn::Pg(pg) => {
             // Planned once per connection, not once per request: with arrays
             // of a few rows PostgreSQL would judge a fresh plan of the
-            // eight-table statement cheaper every time (planning was a sixth
+            // eight-table statement cheaper every time (planning was 15%
             // of the machine's time at full load). Its generic plan is key
             // lookups and inserts, whatever the arrays hold.
             pg.batch_execute("SET LOCAL plan_cache_mode = force_generic_plan")?;
