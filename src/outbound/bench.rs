@@ -37,7 +37,7 @@ use crate::db::{self, DatabaseUrl, DbConn, Pool};
 use crate::error::AppError;
 use crate::events::relay;
 use crate::http::{self, AppState};
-use crate::ids::{BinId, MovementId, SkuId, SupplierId};
+use crate::ids::{BinId, SkuId, SupplierId};
 use crate::stock::store::{BalanceRow, MovementRow};
 use crate::stock::{Bucket, Movement, Place, Reason};
 use crate::suppliers::domain::SupplierInput;
@@ -397,27 +397,8 @@ fn load(pool: &Pool, args: &BenchArgs, tag: &str) -> anyhow::Result<Warehouse> {
                 first_in_at: Some(now),
             })
             .collect();
-        let ledger: Vec<MovementRow> = chunk
-            .iter()
-            .map(|p| {
-                let m = movement(p);
-                MovementRow {
-                    id: MovementId::generate(),
-                    owner_id: m.owner,
-                    sku_id: m.sku,
-                    quantity: m.quantity,
-                    from_bucket: None,
-                    from_bin: None,
-                    to_bucket: m.to.map(|p| p.bucket.as_str().to_owned()),
-                    to_bin: m.to.map(|p| p.bin),
-                    reason: m.reason.as_str().into(),
-                    document_no: m.document_no,
-                    note: m.note,
-                    actor: m.actor,
-                    created_at: now,
-                }
-            })
-            .collect();
+        let ledger: Vec<MovementRow> =
+            chunk.iter().map(|p| crate::stock::service::ledger_row(&movement(p), now)).collect();
         db::write_tx(conn, |tx| -> QueryResult<()> {
             match tx {
                 DbConn::Pg(c) => {

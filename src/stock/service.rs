@@ -109,26 +109,28 @@ fn move_units(tx: &mut DbConn, m: &Movement, now: Timestamp) -> Result<MovementI
             },
         )?;
     }
-    let id = MovementId::generate();
-    store::insert_movement(
-        tx,
-        &MovementRow {
-            id,
-            owner_id: m.owner,
-            sku_id: m.sku,
-            quantity: m.quantity,
-            from_bucket: m.from.map(|p| p.bucket.as_str().to_owned()),
-            from_bin: m.from.map(|p| p.bin),
-            to_bucket: m.to.map(|p| p.bucket.as_str().to_owned()),
-            to_bin: m.to.map(|p| p.bin),
-            reason: m.reason.as_str().to_owned(),
-            document_no: m.document_no.clone(),
-            note: m.note.clone(),
-            actor: m.actor.clone(),
-            created_at: now,
-        },
-    )?;
-    Ok(id)
+    let row = ledger_row(m, now);
+    store::insert_movement(tx, &row)?;
+    Ok(row.id)
+}
+
+/// The ledger row of a movement, with a new id.
+pub(crate) fn ledger_row(m: &Movement, now: Timestamp) -> MovementRow {
+    MovementRow {
+        id: MovementId::generate(),
+        owner_id: m.owner,
+        sku_id: m.sku,
+        quantity: m.quantity,
+        from_bucket: m.from.map(|p| p.bucket.as_str().to_owned()),
+        from_bin: m.from.map(|p| p.bin),
+        to_bucket: m.to.map(|p| p.bucket.as_str().to_owned()),
+        to_bin: m.to.map(|p| p.bin),
+        reason: m.reason.as_str().to_owned(),
+        document_no: m.document_no.clone(),
+        note: m.note.clone(),
+        actor: m.actor.clone(),
+        created_at: now,
+    }
 }
 
 fn sku_code(conn: &mut DbConn, sku: SkuId) -> Result<String, AppError> {

@@ -38,9 +38,8 @@ use crate::db::DbConn;
 use crate::db::types::Timestamp;
 use crate::error::{AppError, FieldError};
 use crate::events::catalog;
-use crate::ids::{AggregateId, BinId, MovementId, OrderId, SkuId};
-use crate::stock::store::MovementRow;
-use crate::stock::{Bucket, Reason};
+use crate::ids::{AggregateId, BinId, OrderId, SkuId};
+use crate::stock::{Bucket, Movement, Place, Reason};
 use crate::values::{self, Errors};
 use write::Writes;
 
@@ -420,20 +419,17 @@ impl Writes {
             quantity: take,
         });
         *self.reserved.entry((line.owner_id, line.sku_id, bin)).or_default() += take;
-        self.movements.push(MovementRow {
-            id: MovementId::generate(),
-            owner_id: line.owner_id,
-            sku_id: line.sku_id,
+        let reservation = Movement {
+            owner: line.owner_id,
+            sku: line.sku_id,
             quantity: take,
-            from_bucket: Some(Bucket::Available.as_str().to_owned()),
-            from_bin: Some(bin),
-            to_bucket: Some(Bucket::Reserved.as_str().to_owned()),
-            to_bin: Some(bin),
-            reason: Reason::Reserved.as_str().to_owned(),
+            from: Some(Place::at(Bucket::Available, bin)),
+            to: Some(Place::at(Bucket::Reserved, bin)),
+            reason: Reason::Reserved,
             document_no: order_no.to_owned(),
             note: format!("line {}", line.line_no),
             actor: "allocation".into(),
-            created_at: now,
-        });
+        };
+        self.movements.push(crate::stock::service::ledger_row(&reservation, now));
     }
 }
