@@ -195,20 +195,26 @@ where
     F: Fn(&mut DbConn) -> Result<T, AppError> + Send + 'static,
     T: Send + 'static,
 {
-    run(pool, move |conn| {
-        let mut attempt = 0u64;
-        loop {
-            match write_tx(conn, &f) {
-                Err(e) if attempt < 3 && e.is_deadlock() => {
-                    attempt += 1;
-                    tracing::warn!(attempt, "deadlock victim; running the transaction again");
-                    std::thread::sleep(std::time::Duration::from_millis(5 * attempt));
-                }
-                result => return result,
+    run(pool, move |conn| transact_blocking(conn, &f)).await
+}
+
+/// [`transact`] on a connection the caller holds, on a thread that may
+/// block (not the async executor).
+pub fn transact_blocking<T, F>(conn: &mut DbConn, f: F) -> Result<T, AppError>
+where
+    F: Fn(&mut DbConn) -> Result<T, AppError>,
+{
+    let mut attempt = 0u64;
+    loop {
+        match write_tx(conn, &f) {
+            Err(e) if attempt < 3 && e.is_deadlock() => {
+                attempt += 1;
+                tracing::warn!(attempt, "deadlock victim; running the transaction again");
+                std::thread::sleep(std::time::Duration::from_millis(5 * attempt));
             }
+            result => return result,
         }
-    })
-    .await
+    }
 }
 
 /// Serialises transactions that touch the same thing: on PostgreSQL a

@@ -53,6 +53,7 @@ pub async fn readyz(state: web::Data<AppState>) -> HttpResponse {
 pub async fn metrics(state: web::Data<AppState>) -> HttpResponse {
     let mut body = state.metrics.render(&state.pool);
     state.relay.render(&mut body);
+    state.intake.stats.render(&mut body);
     if let Ok((count, oldest)) = crate::db::run(&state.pool, |c| Ok(crate::events::store::backlog(c)?)).await
     {
         use std::fmt::Write;

@@ -31,10 +31,11 @@ pub struct AppState {
     pub backend: &'static str,
     /// The in-process event relay's state and counters (if one runs here).
     pub relay: Arc<crate::events::relay::RelayStatus>,
-    /// Order intake (single and batch) runs on at most this many pool
-    /// connections at once, so that a burst of orders never takes the
-    /// connections the floor's scans need.
-    pub intake_slots: Arc<tokio::sync::Semaphore>,
+    /// Order intake (single and batch): requests wait here and are written
+    /// in groups by a few writers, at most one pool connection each, so
+    /// that a burst of orders never takes the connections the floor's scans
+    /// need.
+    pub intake: crate::outbound::intake::queue::IntakeQueue,
     /// API keys resolved in the last few seconds.
     pub api_keys: Arc<crate::auth::key_cache::KeyCache>,
 }
@@ -54,15 +55,18 @@ impl AppState {
         let backend = crate::db::DatabaseUrl::parse(&config.database_url)
             .map(|u| u.backend_name())
             .unwrap_or("unknown");
+        let intake = crate::outbound::intake::queue::IntakeQueue::start(
+            pool.clone(),
+            config.pii_keys.clone(),
+            config.db_pool_size.saturating_sub(CONNECTIONS_KEPT_FROM_INTAKE).max(1) as usize,
+        );
         Self {
             login_throttle: LoginThrottle::new(
                 config.login_max_failures,
                 Duration::from_secs(config.login_lockout_secs),
             ),
             pool,
-            intake_slots: Arc::new(tokio::sync::Semaphore::new(
-                config.db_pool_size.saturating_sub(CONNECTIONS_KEPT_FROM_INTAKE).max(1) as usize,
-            )),
+            intake,
             metrics: Arc::new(metrics::Metrics::default()),
             api_keys: Arc::new(crate::auth::key_cache::KeyCache::default()),
             config,

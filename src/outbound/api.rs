@@ -68,9 +68,7 @@ pub async fn create_order(
 ) -> Result<HttpResponse, AppError> {
     platform_only(&caller.0)?;
     let input = body.into_inner();
-    let keys = state.config.pii_keys.clone();
-    let _slot = state.intake_slots.acquire().await.map_err(AppError::internal)?;
-    let (order, created) = db::transact(&state.pool, move |tx| intake::intake(tx, &input, &keys)).await?;
+    let (order, created) = intake::single(state.intake.take_in(vec![input]).await?)?;
     Ok(HttpResponse::build(if created { StatusCode::CREATED } else { StatusCode::OK }).json(order))
 }
 
@@ -97,9 +95,9 @@ pub async fn create_batch(
     if input.orders.is_empty() || input.orders.len() > MAX_BATCH {
         return Err(AppError::invalid("orders", "batch_size", format!("1 to {MAX_BATCH} orders per batch")));
     }
-    let keys = state.config.pii_keys.clone();
-    let _slot = state.intake_slots.acquire().await.map_err(AppError::internal)?;
-    Ok(web::Json(db::transact(&state.pool, move |tx| intake::intake_batch(tx, &input.orders, &keys)).await?))
+    let platform_ids = input.orders.iter().map(|o| o.platform_order_id.clone()).collect();
+    let outcomes = state.intake.take_in(input.orders).await?;
+    Ok(web::Json(intake::batch_response(platform_ids, outcomes)))
 }
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]

@@ -18,8 +18,8 @@ use std::collections::{HashMap, VecDeque};
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{SocketAddr, TcpStream};
 use std::process::Command;
-use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use diesel::prelude::*;
@@ -27,6 +27,7 @@ use rand::rngs::SmallRng;
 use rand::{Rng, SeedableRng};
 use serde_json::{Value, json};
 
+use super::intake::queue::GroupStats;
 use super::orders::DESTINATIONS;
 use crate::auth::service::{self as auth, KeyOwner, NewUser};
 use crate::catalog::domain::{Measures, MoneyDto, NewSku, SkuInput};
@@ -151,7 +152,7 @@ pub fn run(config: &Config, pool: Pool, args: BenchArgs) -> anyhow::Result<()> {
     let mut cfg = config.clone();
     cfg.max_body_bytes = cfg.max_body_bytes.max(16 << 20);
     let server = Server::start(pool.clone(), cfg)?;
-    let outcome = drive(server.addr, &w, &args, &tag);
+    let outcome = drive(&server, &w, &args, &tag);
     server.stop()?;
     let figures = outcome?;
     let pg_after = pg.as_ref().map(|p| p.run(&args)).transpose()?;
@@ -163,7 +164,8 @@ pub fn run(config: &Config, pool: Pool, args: BenchArgs) -> anyhow::Result<()> {
 
 /// The three HTTP runs: single orders alone, single orders beside picking
 /// and packing, batches.
-fn drive(addr: SocketAddr, w: &Warehouse, args: &BenchArgs, tag: &str) -> anyhow::Result<Figures> {
+fn drive(server: &Server, w: &Warehouse, args: &BenchArgs, tag: &str) -> anyhow::Result<Figures> {
+    let addr = server.addr;
     let ship_by =
         (chrono::Utc::now() + chrono::Duration::days(2)).to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
     let mut rng = SmallRng::seed_from_u64(0xC057_0D1E);
@@ -189,6 +191,7 @@ fn drive(addr: SocketAddr, w: &Warehouse, args: &BenchArgs, tag: &str) -> anyhow
         orders_per_request: 1,
         deadline,
         check: backordered_in_order,
+        groups: &server.intake,
     };
     // 1. Single orders alone.
     let bodies = to_bodies(orders(&mut rng, args.orders));
@@ -218,6 +221,7 @@ fn drive(addr: SocketAddr, w: &Warehouse, args: &BenchArgs, tag: &str) -> anyhow
         orders_per_request: args.batch_size,
         deadline: Instant::now() + seconds,
         check: backordered_in_batch,
+        groups: &server.intake,
     }
     .run(&batches)?;
     Ok(Figures { alone, mixed, scans, batch })
@@ -473,6 +477,8 @@ fn order_json(rng: &mut SmallRng, skus: &[String], platform_id: &str, ship_by: &
 
 struct Server {
     addr: SocketAddr,
+    /// The intake's group counters.
+    intake: Arc<GroupStats>,
     handle: actix_web::dev::ServerHandle,
     thread: std::thread::JoinHandle<std::io::Result<()>>,
     relay: Option<relay::RelayHandle>,
@@ -487,16 +493,17 @@ impl Server {
         let addr = listener.local_addr()?;
         let (status, relay) = relay::start_in_process(pool.clone(), &config);
         let (tx, rx) = std::sync::mpsc::channel();
+        let state = actix_web::web::Data::new(AppState::with_relay(pool, config, status));
+        let intake = state.intake.stats.clone();
         let thread = std::thread::Builder::new().name("bench-server".into()).spawn(move || {
             actix_web::rt::System::new().block_on(async move {
-                let state = actix_web::web::Data::new(AppState::with_relay(pool, config, status));
                 let server = http::start(listener, state)?;
                 let _ = tx.send(server.handle());
                 server.await
             })
         })?;
         let handle = rx.recv().map_err(|_| anyhow::anyhow!("the server did not start"))?;
-        Ok(Self { addr, handle, thread, relay })
+        Ok(Self { addr, intake, handle, thread, relay })
     }
 
     fn stop(self) -> anyhow::Result<()> {
@@ -664,6 +671,8 @@ struct Rate {
     seconds: f64,
     latencies: Latencies,
     backordered: usize,
+    /// Intake transactions the server ran for them.
+    transactions: u64,
 }
 
 impl Rate {
@@ -684,12 +693,14 @@ struct Intake<'a> {
     orders_per_request: usize,
     deadline: Instant,
     check: fn(&[u8]) -> anyhow::Result<usize>,
+    groups: &'a GroupStats,
 }
 
 impl Intake<'_> {
     fn run(&self, bodies: &[Vec<u8>]) -> anyhow::Result<Rate> {
         let next = AtomicUsize::new(0);
         let failed = AtomicBool::new(false);
+        let transactions = self.groups.read().0;
         let t = Instant::now();
         let client = || -> anyhow::Result<(Vec<f64>, usize)> {
             let mut c = Client::new(self.addr, self.key);
@@ -728,6 +739,7 @@ impl Intake<'_> {
             seconds,
             latencies: Latencies(all).sorted(),
             backordered,
+            transactions: self.groups.read().0 - transactions,
         })
     }
 }
@@ -1081,15 +1093,16 @@ fn report(
 ) {
     println!();
     println!(
-        "{:<44} {:>8} {:>9} {:>9} {:>8} {:>8} {:>8}",
-        "", "requests", "orders", "orders/s", "p50 ms", "p99 ms", "max ms"
+        "{:<44} {:>8} {:>9} {:>9} {:>8} {:>8} {:>8} {:>8}",
+        "", "requests", "orders", "orders/s", "per txn", "p50 ms", "p99 ms", "max ms"
     );
     let row = |name: String, r: &Rate| {
         println!(
-            "{name:<44} {:>8} {:>9} {:>9.0} {:>8.1} {:>8.1} {:>8.1}",
+            "{name:<44} {:>8} {:>9} {:>9.0} {:>8.1} {:>8.1} {:>8.1} {:>8.1}",
             r.requests,
             r.orders,
             r.per_second(),
+            r.orders as f64 / r.transactions.max(1) as f64,
             r.latencies.pct(0.5),
             r.latencies.pct(0.99),
             r.latencies.max()

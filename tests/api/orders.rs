@@ -246,6 +246,69 @@ async fn sixty_four_concurrent_orders_for_ten_units_reserve_exactly_ten() {
     assert_eq!(app.count("stock_balances WHERE quantity < 0"), 0);
 }
 
+/// Requests that arrive together are written in shared transactions
+/// (`intake::queue`); each still gets the answer it would have had alone.
+#[actix_web::test]
+async fn orders_sent_together_are_answered_each_as_if_alone() {
+    let app = spawn_app().await;
+    let w = world(&app).await;
+    stock(&app, &w, "A-01-01-01", 1, 100).await;
+    let mut bodies: Vec<Value> = (0..12).map(|i| order(&w, &format!("TOG-{i}"), 1, 1)).collect();
+    bodies.extend((0..6).map(|_| order(&w, "TOG-SAME", 1, 2)));
+    bodies.extend((0..4).map(|i| {
+        let mut o = order(&w, &format!("TOG-BAD-{i}"), 1, 1);
+        o["lines"][0]["sku_id"] = json!(uuid::Uuid::now_v7());
+        o
+    }));
+    let mut batch: Vec<Value> = (0..5).map(|i| order(&w, &format!("TOG-B-{i}"), 1, 1)).collect();
+    batch.push(order(&w, "TOG-SAME", 1, 2));
+    let batch = json!({ "orders": batch });
+    let (singles, (bs, br)) = tokio::join!(
+        join_all(bodies.iter().map(|body| app.post("/api/v1/orders", &w.platform, body))),
+        app.post("/api/v1/orders/batch", &w.platform, &batch)
+    );
+    for (i, (s, r)) in singles[..12].iter().enumerate() {
+        assert_eq!((*s, r["platform_order_id"].as_str()), (201, Some(format!("TOG-{i}").as_str())), "{r}");
+        assert_eq!(r["status"], "allocated");
+    }
+    // The same platform order id six times (and once more in the batch):
+    // one order, created once.
+    let same: Vec<&(u16, Value)> = singles[12..18].iter().collect();
+    let created_in_batch = br["results"][5]["outcome"] == "created";
+    assert_eq!(
+        same.iter().filter(|(s, _)| *s == 201).count() + usize::from(created_in_batch),
+        1,
+        "{same:?} {br}"
+    );
+    assert!(same.iter().all(|(s, r)| (*s == 201 || *s == 200) && r["id"] == same[0].1["id"]));
+    assert_eq!(br["results"][5]["order"]["id"], same[0].1["id"]);
+    for (s, r) in &singles[18..] {
+        assert_eq!((*s, r["errors"][0]["code"].as_str()), (422, Some("unknown_sku")), "{r}");
+    }
+    assert_eq!(bs, 200, "{br}");
+    assert_eq!(
+        (br["created"].as_i64(), br["invalid"].as_i64()),
+        (Some(5 + i64::from(created_in_batch)), Some(0))
+    );
+    assert_eq!(app.count("orders"), 12 + 1 + 5);
+    assert_eq!(app.count("order_lines WHERE allocated = quantity"), 18);
+    let (_, check) = app.get("/api/v1/stock/verify", &w.supervisor).await;
+    assert_eq!(check["mismatches"], json!([]), "the ledger agrees");
+    // Every request was written, in fewer transactions than requests or
+    // as many (how they group depends on timing).
+    let metrics = app.client.get(app.url("/metrics")).send().await.unwrap().text().await.unwrap();
+    let counter = |name: &str| -> u64 {
+        metrics
+            .lines()
+            .find_map(|l| l.strip_prefix(name).and_then(|v| v.trim().parse().ok()))
+            .unwrap_or_else(|| panic!("{name} in {metrics}"))
+    };
+    assert_eq!(counter("custody_intake_requests_total "), 23);
+    assert_eq!(counter("custody_intake_orders_total "), 28);
+    assert!((1..=23).contains(&counter("custody_intake_transactions_total ")));
+    assert_eq!(counter("custody_intake_split_groups_total "), 0);
+}
+
 #[actix_web::test]
 async fn a_wave_is_picked_along_the_walk_and_no_task_goes_to_two_pickers() {
     let app = spawn_app().await;

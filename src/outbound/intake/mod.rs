@@ -24,6 +24,7 @@
 //! exactly what was read; the guard in the write is the last line of
 //! defence against a writer that did not take the SKU's lock.
 
+pub mod queue;
 mod write;
 
 use std::collections::HashMap;
@@ -56,7 +57,13 @@ pub enum Outcome {
 /// Takes one order in (idempotent on `platform_order_id`: a repeat returns
 /// the existing order and `false`) and allocates it.
 pub fn intake(tx: &mut DbConn, input: &OrderInput, keys: &Keys) -> Result<(Order, bool), AppError> {
-    match take_in(tx, std::slice::from_ref(input), keys)?.pop() {
+    single(take_in(tx, std::slice::from_ref(input), keys)?)
+}
+
+/// The answer to a request of one order: the order and whether it is new,
+/// or its problems as a validation error.
+pub fn single(mut outcomes: Vec<Outcome>) -> Result<(Order, bool), AppError> {
+    match outcomes.pop() {
         Some(Outcome::Created(order)) => Ok((order, true)),
         Some(Outcome::Existing(order)) => Ok((order, false)),
         Some(Outcome::Invalid(errors)) => Err(AppError::validation(errors)),
@@ -91,15 +98,14 @@ pub struct BatchResponse {
     pub results: Vec<BatchResult>,
 }
 
-/// Takes in a batch of orders in one transaction: each order stands alone
-/// (a refused one is reported with its problems and the others go in).
-pub fn intake_batch(tx: &mut DbConn, batch: &[OrderInput], keys: &Keys) -> Result<BatchResponse, AppError> {
-    let outcomes = take_in(tx, batch, keys)?;
-    let results: Vec<BatchResult> = batch
-        .iter()
+/// The answer to a batch: each order stands alone (a refused one is
+/// reported with its problems and the others went in). `platform_ids` are
+/// the batch's, in order, as sent.
+pub fn batch_response(platform_ids: Vec<String>, outcomes: Vec<Outcome>) -> BatchResponse {
+    let results: Vec<BatchResult> = platform_ids
+        .into_iter()
         .zip(outcomes)
-        .map(|(input, outcome)| {
-            let platform_order_id = input.platform_order_id.clone();
+        .map(|(platform_order_id, outcome)| {
             let (outcome, order, errors) = match outcome {
                 Outcome::Created(order) => (BatchOutcome::Created, Some(order), Vec::new()),
                 Outcome::Existing(order) => (BatchOutcome::Existing, Some(order), Vec::new()),
@@ -109,12 +115,12 @@ pub fn intake_batch(tx: &mut DbConn, batch: &[OrderInput], keys: &Keys) -> Resul
         })
         .collect();
     let count = |which: BatchOutcome| results.iter().filter(|r| r.outcome == which).count();
-    Ok(BatchResponse {
+    BatchResponse {
         created: count(BatchOutcome::Created),
         existing: count(BatchOutcome::Existing),
         invalid: count(BatchOutcome::Invalid),
         results,
-    })
+    }
 }
 
 /// Takes orders in and allocates them (see the module's steps); one

@@ -1,0 +1,348 @@
+//! Group commit for order intake: requests that arrive while others are
+//! being written wait in one queue, and a writer takes everything waiting
+//! (up to [`GROUP_ORDERS`] orders) into **one transaction** of
+//! [`take_in`](super::take_in).
+//!
+//! At peak the platform's order system sends many single orders at once.
+//! Each in its own transaction paid the fixed costs of one: the round trips
+//! (`BEGIN`, locks, two reads, the write, `COMMIT`), a plan of the write and
+//! a flush of the write-ahead log at commit. A group pays them once for all
+//! its orders. Nobody waits for a group to fill: a writer takes what is
+//! there when it is free, so a lone request goes in alone and at once, and
+//! groups grow only while the writers are busy.
+//!
+//! Every request still gets its own answer, as if it had been alone: orders
+//! are allocated in the order they arrived, a refused order is refused on
+//! its own, and a platform order id sent twice in one group is taken in
+//! once (the second request finds the first's order, as it would have after
+//! waiting for its lock). If a group's transaction fails as a whole (the
+//! database, or an order that `take_in` cannot handle), nothing of it was
+//! written, and each request of the group is run again alone, so that one
+//! request's failure never becomes another's.
+//!
+//! The writers are plain threads (they block on the pool and the database,
+//! never on the async executor); there are as many as the intake may hold
+//! connections at once (see [`crate::http::CONNECTIONS_KEPT_FROM_INTAKE`]).
+//! They stop when the queue is dropped.
+
+use std::panic::AssertUnwindSafe;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, mpsc};
+
+use tokio::sync::oneshot;
+
+use super::Outcome;
+use crate::db::{self, DbConn, Pool};
+use crate::error::AppError;
+use crate::outbound::orders::OrderInput;
+use crate::outbound::pii::Keys;
+
+/// A writer stops taking more requests into its group once it holds this
+/// many orders (a group is at most this plus the last request taken: one
+/// batch of 500 is never split).
+pub const GROUP_ORDERS: usize = 500;
+
+/// What a group's transaction does with the orders of all its requests.
+type Run = dyn Fn(&mut DbConn, &[OrderInput]) -> Result<Vec<Outcome>, AppError> + Send + Sync;
+
+struct Job {
+    inputs: Vec<OrderInput>,
+    reply: oneshot::Sender<Result<Vec<Outcome>, AppError>>,
+}
+
+/// Groups and orders written so far (for `/metrics` and the benchmark).
+#[derive(Debug, Default)]
+pub struct GroupStats {
+    groups: AtomicU64,
+    requests: AtomicU64,
+    orders: AtomicU64,
+    /// Groups whose transaction failed and whose requests were run alone.
+    split: AtomicU64,
+}
+
+impl GroupStats {
+    /// (transactions, requests, orders, split groups) so far.
+    pub fn read(&self) -> (u64, u64, u64, u64) {
+        (
+            self.groups.load(Ordering::Relaxed),
+            self.requests.load(Ordering::Relaxed),
+            self.orders.load(Ordering::Relaxed),
+            self.split.load(Ordering::Relaxed),
+        )
+    }
+
+    pub fn render(&self, out: &mut String) {
+        use std::fmt::Write;
+        let (groups, requests, orders, split) = self.read();
+        let _ = write!(
+            out,
+            "# HELP custody_intake_transactions_total Order intake transactions (each a group of requests).\n\
+             # TYPE custody_intake_transactions_total counter\ncustody_intake_transactions_total {groups}\n\
+             # HELP custody_intake_requests_total Order intake requests written.\n\
+             # TYPE custody_intake_requests_total counter\ncustody_intake_requests_total {requests}\n\
+             # HELP custody_intake_orders_total Orders in those requests.\n\
+             # TYPE custody_intake_orders_total counter\ncustody_intake_orders_total {orders}\n\
+             # HELP custody_intake_split_groups_total Groups that failed as a whole and were run again request by request.\n\
+             # TYPE custody_intake_split_groups_total counter\ncustody_intake_split_groups_total {split}\n"
+        );
+    }
+}
+
+/// The queue in front of the intake writers.
+pub struct IntakeQueue {
+    sender: mpsc::Sender<Job>,
+    jobs: Arc<Mutex<mpsc::Receiver<Job>>>,
+    pub stats: Arc<GroupStats>,
+}
+
+impl IntakeQueue {
+    /// A queue with `writers` threads taking orders in with `take_in`.
+    pub fn start(pool: Pool, keys: Keys, writers: usize) -> Self {
+        let run: Arc<Run> =
+            Arc::new(move |tx: &mut DbConn, inputs: &[OrderInput]| super::take_in(tx, inputs, &keys));
+        let queue = Self::idle();
+        for _ in 0..writers.max(1) {
+            queue.add_writer(pool.clone(), run.clone());
+        }
+        queue
+    }
+
+    /// A queue with no writer yet: requests wait until one is added.
+    fn idle() -> Self {
+        let (sender, receiver) = mpsc::channel();
+        Self { sender, jobs: Arc::new(Mutex::new(receiver)), stats: Arc::default() }
+    }
+
+    fn add_writer(&self, pool: Pool, run: Arc<Run>) {
+        let jobs = self.jobs.clone();
+        let stats = self.stats.clone();
+        let spawned = std::thread::Builder::new()
+            .name("intake-writer".into())
+            .spawn(move || writer(&pool, &jobs, &*run, &stats));
+        if let Err(e) = spawned {
+            tracing::error!(error = %e, "could not start an intake writer");
+        }
+    }
+
+    /// Puts a request's orders in the queue; its outcomes (one per order,
+    /// in order) come from [`Pending::outcomes`].
+    pub fn submit(&self, inputs: Vec<OrderInput>) -> Result<Pending, AppError> {
+        let (reply, answer) = oneshot::channel();
+        self.sender
+            .send(Job { inputs, reply })
+            .map_err(|_| AppError::internal(anyhow::anyhow!("the order intake writers have stopped")))?;
+        Ok(Pending(answer))
+    }
+
+    /// Submits and waits.
+    pub async fn take_in(&self, inputs: Vec<OrderInput>) -> Result<Vec<Outcome>, AppError> {
+        self.submit(inputs)?.outcomes().await
+    }
+}
+
+/// A request in the queue.
+pub struct Pending(oneshot::Receiver<Result<Vec<Outcome>, AppError>>);
+
+impl Pending {
+    pub async fn outcomes(self) -> Result<Vec<Outcome>, AppError> {
+        self.0.await.map_err(|_| AppError::internal(anyhow::anyhow!("the order intake writer failed")))?
+    }
+}
+
+/// One writer: takes what waits, writes it as one group, answers, again;
+/// until the queue is dropped.
+fn writer(pool: &Pool, jobs: &Mutex<mpsc::Receiver<Job>>, run: &Run, stats: &GroupStats) {
+    loop {
+        let group = {
+            // One writer at a time waits for the next request and takes
+            // what else is waiting; the others wait for it to finish taking.
+            let receiver = jobs.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+            let Ok(first) = receiver.recv() else { return };
+            let mut orders = first.inputs.len();
+            let mut group = vec![first];
+            while orders < GROUP_ORDERS {
+                match receiver.try_recv() {
+                    Ok(job) => {
+                        orders += job.inputs.len();
+                        group.push(job);
+                    }
+                    Err(_) => break,
+                }
+            }
+            group
+        };
+        // A panic drops the group's replies (each request gets an internal
+        // error) but not the writer.
+        let survived = std::panic::catch_unwind(AssertUnwindSafe(|| write_group(pool, run, stats, group)));
+        if survived.is_err() {
+            tracing::error!("an intake writer panicked; its requests were answered with an internal error");
+        }
+    }
+}
+
+/// Writes a group in one transaction and answers each request; if the
+/// transaction fails, runs each request again alone.
+fn write_group(pool: &Pool, run: &Run, stats: &GroupStats, group: Vec<Job>) {
+    let sizes: Vec<usize> = group.iter().map(|j| j.inputs.len()).collect();
+    let (inputs, replies): (Vec<Vec<OrderInput>>, Vec<_>) =
+        group.into_iter().map(|j| (j.inputs, j.reply)).unzip();
+    let all: Vec<OrderInput> = inputs.into_iter().flatten().collect();
+    let span = tracing::info_span!("intake_group", requests = sizes.len(), orders = all.len());
+    let _entered = span.enter();
+    match transaction(pool, run, &all) {
+        Ok(outcomes) => {
+            count(stats, sizes.len(), all.len());
+            let mut outcomes = outcomes.into_iter();
+            for (size, reply) in sizes.iter().zip(replies) {
+                let _ = reply.send(Ok(outcomes.by_ref().take(*size).collect()));
+            }
+        }
+        Err(e) if replies.len() == 1 => {
+            let _ = replies.into_iter().next().map(|reply| reply.send(Err(e)));
+        }
+        Err(e) => {
+            tracing::warn!(error = %e, "an intake group failed; running its requests one by one");
+            stats.split.fetch_add(1, Ordering::Relaxed);
+            let mut all = all.into_iter();
+            for (size, reply) in sizes.iter().zip(replies) {
+                let alone: Vec<OrderInput> = all.by_ref().take(*size).collect();
+                let result = transaction(pool, run, &alone);
+                if result.is_ok() {
+                    count(stats, 1, alone.len());
+                }
+                let _ = reply.send(result);
+            }
+        }
+    }
+}
+
+fn transaction(pool: &Pool, run: &Run, inputs: &[OrderInput]) -> Result<Vec<Outcome>, AppError> {
+    let mut conn = pool.get().map_err(AppError::pool)?;
+    let outcomes = db::transact_blocking(&mut conn, |tx| run(tx, inputs))?;
+    if outcomes.len() != inputs.len() {
+        return Err(AppError::internal(anyhow::anyhow!(
+            "intake gave {} outcomes for {} orders",
+            outcomes.len(),
+            inputs.len()
+        )));
+    }
+    Ok(outcomes)
+}
+
+fn count(stats: &GroupStats, requests: usize, orders: usize) {
+    stats.groups.fetch_add(1, Ordering::Relaxed);
+    stats.requests.fetch_add(requests as u64, Ordering::Relaxed);
+    stats.orders.fetch_add(orders as u64, Ordering::Relaxed);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::error::FieldError;
+
+    /// A SQLite file of its own (the writers need real transactions; the
+    /// stand-in for `take_in` below writes nothing).
+    fn pool() -> (Pool, std::path::PathBuf) {
+        let dir = std::env::temp_dir().join("custody-tests");
+        std::fs::create_dir_all(&dir).expect("temp dir");
+        let path = dir.join(format!("queue_{}.db", uuid::Uuid::now_v7().simple()));
+        let pool = db::connect(&format!("sqlite://{}", path.display()), 2).expect("pool");
+        (pool, path)
+    }
+
+    fn order(platform_id: &str) -> OrderInput {
+        serde_json::from_value(serde_json::json!({
+            "platform_order_id": platform_id, "shop": "s", "market": "US", "destination_country": "US",
+            "service_level": "standard", "ship_by": "2026-12-01T00:00:00Z",
+            "lines": [], "buyer": {"name": "n", "phone": "1",
+                "address": {"line1": "l", "city": "c", "postal_code": "1", "country": "US"}}
+        }))
+        .expect("order input")
+    }
+
+    /// Stands in for `take_in`: fails the whole call if any order is
+    /// `poison`, else refuses every order naming its platform id; records
+    /// the size of every call.
+    fn stand_in(calls: Arc<Mutex<Vec<usize>>>) -> Arc<Run> {
+        Arc::new(move |_tx: &mut DbConn, inputs: &[OrderInput]| {
+            calls.lock().unwrap().push(inputs.len());
+            if inputs.iter().any(|o| o.platform_order_id == "poison") {
+                return Err(AppError::internal(anyhow::anyhow!("poisoned group")));
+            }
+            Ok(inputs
+                .iter()
+                .map(|o| {
+                    Outcome::Invalid(vec![FieldError::new("platform_order_id", "seen", &o.platform_order_id)])
+                })
+                .collect())
+        })
+    }
+
+    fn seen(outcomes: Vec<Outcome>) -> Vec<String> {
+        outcomes
+            .into_iter()
+            .map(|o| match o {
+                Outcome::Invalid(errors) => errors[0].message.clone(),
+                other => panic!("unexpected {other:?}"),
+            })
+            .collect()
+    }
+
+    #[tokio::test]
+    async fn waiting_requests_go_in_as_one_group_and_each_gets_its_own_outcomes() {
+        let (pool, path) = pool();
+        let calls = Arc::new(Mutex::new(Vec::new()));
+        let queue = IntakeQueue::idle();
+        let a = queue.submit(vec![order("a1")]).unwrap();
+        let b = queue.submit(vec![order("b1"), order("b2"), order("b3")]).unwrap();
+        let c = queue.submit(vec![order("c1")]).unwrap();
+        queue.add_writer(pool.clone(), stand_in(calls.clone()));
+        assert_eq!(seen(a.outcomes().await.unwrap()), ["a1"]);
+        assert_eq!(seen(b.outcomes().await.unwrap()), ["b1", "b2", "b3"]);
+        assert_eq!(seen(c.outcomes().await.unwrap()), ["c1"]);
+        assert_eq!(*calls.lock().unwrap(), [5], "one transaction for the three requests");
+        assert_eq!(queue.stats.read(), (1, 3, 5, 0));
+        // Alone, a request is its own group.
+        assert_eq!(seen(queue.take_in(vec![order("d1")]).await.unwrap()), ["d1"]);
+        assert_eq!(queue.stats.read(), (2, 4, 6, 0));
+        drop(queue);
+        let _ = std::fs::remove_file(path);
+    }
+
+    #[tokio::test]
+    async fn a_failed_group_is_run_again_request_by_request() {
+        let (pool, path) = pool();
+        let calls = Arc::new(Mutex::new(Vec::new()));
+        let queue = IntakeQueue::idle();
+        let a = queue.submit(vec![order("a1"), order("a2")]).unwrap();
+        let bad = queue.submit(vec![order("poison")]).unwrap();
+        let c = queue.submit(vec![order("c1")]).unwrap();
+        queue.add_writer(pool.clone(), stand_in(calls.clone()));
+        assert_eq!(seen(a.outcomes().await.unwrap()), ["a1", "a2"]);
+        let err = bad.outcomes().await.unwrap_err();
+        assert!(err.to_string().contains("internal") || format!("{err:?}").contains("poisoned"), "{err:?}");
+        assert_eq!(seen(c.outcomes().await.unwrap()), ["c1"]);
+        assert_eq!(*calls.lock().unwrap(), [4, 2, 1, 1], "the group, then each request alone");
+        assert_eq!(queue.stats.read(), (2, 2, 3, 1));
+        drop(queue);
+        let _ = std::fs::remove_file(path);
+    }
+
+    #[tokio::test]
+    async fn a_group_stops_growing_at_the_group_size() {
+        let (pool, path) = pool();
+        let calls = Arc::new(Mutex::new(Vec::new()));
+        let queue = IntakeQueue::idle();
+        let batch = |p: &str| (0..300).map(|i| order(&format!("{p}{i}"))).collect::<Vec<_>>();
+        let pending: Vec<Pending> = ["a", "b", "c"].iter().map(|p| queue.submit(batch(p)).unwrap()).collect();
+        queue.add_writer(pool.clone(), stand_in(calls.clone()));
+        for (p, pending) in ["a", "b", "c"].iter().zip(pending) {
+            let outcomes = seen(pending.outcomes().await.unwrap());
+            assert_eq!(outcomes.len(), 300);
+            assert_eq!(outcomes[299], format!("{p}299"));
+        }
+        assert_eq!(*calls.lock().unwrap(), [600, 300]);
+        drop(queue);
+        let _ = std::fs::remove_file(path);
+    }
+}
