@@ -1,21 +1,26 @@
 //! Order intake (platform key): one order, or a batch of up to 500, taken in
 //! and allocated in the caller's transaction with the same few statements
-//! whatever the number of orders:
+//! whatever the number of orders. Requests arriving together are written
+//! together ([`queue`]: group commit).
 //!
-//! 1. **Locks and numbers** (one statement): each platform order id's lock,
-//!    so that two requests with the same order queue and the second finds
-//!    the first; then each SKU's stock lock, all in one agreed order, so that
-//!    intakes of the same SKUs queue instead of deadlocking; then, on
-//!    PostgreSQL, one order number per order
-//!    ([`write::lock_then_order_nos`]).
-//! 2. **Two reads under the locks**: the orders already taken in, and the
-//!    SKUs with their owner's available balances (first in, first out) and
-//!    the SKUs' event counters.
-//! 3. **Allocation in memory**, order after order in the request's order:
+//! 1. **Order ids locked, numbers drawn** (one statement): each platform
+//!    order id's lock, so that two requests with the same order queue and
+//!    the second finds the first; then, on PostgreSQL, one order number per
+//!    order ([`write::lock_then_order_nos`]).
+//! 2. **Each order on its own**, before any stock is locked: the orders
+//!    already taken in and the SKUs are read; a repeat is found, a bad order
+//!    is refused with its problems (and takes nothing), a good one has its
+//!    buyer sealed.
+//! 3. **Stock locked, then read**: the stock lock of each SKU the new
+//!    orders take, all in one agreed order, so that intakes of the same SKUs
+//!    queue instead of deadlocking; then those SKUs' available balances of
+//!    their own supplier (first in, first out) and their event counters.
+//!    Intakes that share a SKU run this step and the next ones one after
+//!    the other, so everything that can be done before it is.
+//! 4. **Allocation in memory**, order after order in the request's order:
 //!    each line reserves, oldest stock first across bins, what the SKU's
-//!    balances still hold after the orders before it. A bad order is
-//!    refused with its problems and takes nothing.
-//! 4. **One write** ([`write`]): orders, lines, allocations, the
+//!    balances still hold after the orders before it.
+//! 5. **One write** ([`write`]): orders, lines, allocations, the
 //!    reservation (available -> reserved per balance, guarded so that no
 //!    balance goes below zero, and a ledger row per line and bin), the events
 //!    and their counters.
@@ -132,57 +137,99 @@ pub fn take_in(tx: &mut DbConn, inputs: &[OrderInput], keys: &Keys) -> Result<Ve
     let mut known: Vec<String> = platform_ids.iter().flatten().cloned().collect();
     known.sort();
     known.dedup();
+    let order_locks: Vec<String> = known.iter().map(|p| format!("order\n{p}")).collect();
+    let mut numbers = write::lock_then_order_nos(tx, &order_locks, inputs.len())?.into_iter();
+    let existing: HashMap<String, OrderRow> =
+        store::by_platform_ids(tx, &known)?.into_iter().map(|r| (r.platform_order_id.clone(), r)).collect();
     let mut sku_ids: Vec<SkuId> = inputs.iter().flat_map(|o| o.lines.iter().map(|l| l.sku_id)).collect();
     sku_ids.sort();
     sku_ids.dedup();
-    let locks: Vec<String> = known
-        .iter()
-        .map(|p| format!("order\n{p}"))
-        .chain(sku_ids.iter().map(|s| format!("stock\n{s}")))
-        .collect();
-    let mut numbers = write::lock_then_order_nos(tx, &locks, inputs.len())?.into_iter();
-    let existing: HashMap<String, OrderRow> =
-        store::by_platform_ids(tx, &known)?.into_iter().map(|r| (r.platform_order_id.clone(), r)).collect();
-    let mut stock = Stock::read(tx, &sku_ids)?;
+    let sku_rows: HashMap<SkuId, SkuRow> =
+        crate::catalog::store::by_ids(tx, &sku_ids)?.into_iter().map(|r| (r.id, r)).collect();
 
-    let now = Timestamp::now();
-    let mut writes = Writes::default();
-    let mut outcomes: Vec<Outcome> = Vec::with_capacity(inputs.len());
-    // Platform id -> the outcome of the order created with it in this request.
-    let mut created: HashMap<String, usize> = HashMap::new();
+    // Each order on its own, before any stock is locked: repeats, checks,
+    // the buyer sealed.
+    let mut plans: Vec<Plan> = Vec::with_capacity(inputs.len());
+    // Platform id -> the plan that creates its order in this request.
+    let mut creating: HashMap<&str, usize> = HashMap::new();
     for (input, platform_id) in inputs.iter().zip(&platform_ids) {
         if let Some(p) = platform_id {
-            let earlier = created.get(p).and_then(|&i| match &outcomes[i] {
-                Outcome::Created(order) => Some(order.clone()),
-                _ => None,
-            });
-            if let Some(order) = earlier {
-                outcomes.push(Outcome::Existing(order));
+            if let Some(&first) = creating.get(p.as_str()) {
+                plans.push(Plan::Repeat(first));
                 continue;
             }
             if let Some(row) = existing.get(p) {
-                outcomes.push(Outcome::Existing(orders::assemble(tx, row.clone())?));
+                plans.push(Plan::Existing(Box::new(row.clone())));
                 continue;
             }
         }
-        let checked = match check(input, &stock) {
-            Ok(checked) => checked,
-            Err(errors) => {
-                outcomes.push(Outcome::Invalid(errors));
-                continue;
+        match check(input, &sku_rows) {
+            Ok(checked) => {
+                if let Some(p) = platform_id {
+                    creating.insert(p.as_str(), plans.len());
+                }
+                let sealed = keys.seal(checked.id.0, &input.buyer)?;
+                plans.push(Plan::Create(Box::new(checked), sealed));
             }
+            Err(errors) => plans.push(Plan::Invalid(errors)),
+        }
+    }
+
+    // The stock of the SKUs the new orders take, locked, then read.
+    let mut to_lock: Vec<SkuId> = plans
+        .iter()
+        .filter_map(|p| match p {
+            Plan::Create(c, _) => Some(c.lines.iter().map(|l| l.sku_id)),
+            _ => None,
+        })
+        .flatten()
+        .collect();
+    to_lock.sort();
+    to_lock.dedup();
+    let stock_locks: Vec<String> = to_lock.iter().map(|s| format!("stock\n{s}")).collect();
+    crate::db::lock_keys(tx, &stock_locks)?;
+    let mut stock = Stock::read(tx, &to_lock, &sku_rows)?;
+
+    // Allocation, order after order, and the one write.
+    let now = Timestamp::now();
+    let mut writes = Writes::default();
+    let mut outcomes: Vec<Outcome> = Vec::with_capacity(inputs.len());
+    for plan in plans {
+        let outcome = match plan {
+            Plan::Create(checked, sealed) => {
+                let order_no = match numbers.next() {
+                    Some(n) => n,
+                    None => crate::db::docno::order_no(tx)?,
+                };
+                Outcome::Created(stock.allocate(*checked, sealed, order_no, now, &mut writes)?)
+            }
+            Plan::Repeat(first) => match &outcomes[first] {
+                Outcome::Created(order) => Outcome::Existing(order.clone()),
+                _ => {
+                    return Err(AppError::internal(anyhow::anyhow!("a repeat's first order was not created")));
+                }
+            },
+            Plan::Existing(row) => Outcome::Existing(orders::assemble(tx, *row)?),
+            Plan::Invalid(errors) => Outcome::Invalid(errors),
         };
-        let order_no = match numbers.next() {
-            Some(n) => n,
-            None => crate::db::docno::order_no(tx)?,
-        };
-        let order = stock.allocate(checked, order_no, keys, now, &mut writes)?;
-        created.insert(order.platform_order_id.clone(), outcomes.len());
-        outcomes.push(Outcome::Created(order));
+        outcomes.push(outcome);
     }
     writes.counters.extend(stock.counters());
     write::write(tx, &writes, now)?;
     Ok(outcomes)
+}
+
+/// What becomes of one order of a request, decided before the stock is
+/// locked.
+enum Plan<'a> {
+    /// New and valid: allocated after the locks, with its buyer sealed
+    /// (key id, sealed bytes).
+    Create(Box<Checked<'a>>, (String, Vec<u8>)),
+    /// The same platform id as an earlier order of the request (its index).
+    Repeat(usize),
+    /// Taken in before.
+    Existing(Box<OrderRow>),
+    Invalid(Vec<FieldError>),
 }
 
 /// An order that passed its checks: its row but for the number, status and
@@ -199,7 +246,10 @@ struct Checked<'a> {
 
 /// Checks one order on its own: fields, buyer, destination, and lines of
 /// known, active SKUs. Every problem is reported, not only the first.
-fn check<'a>(input: &'a OrderInput, stock: &Stock) -> Result<Checked<'a>, Vec<FieldError>> {
+fn check<'a>(
+    input: &'a OrderInput,
+    sku_rows: &HashMap<SkuId, SkuRow>,
+) -> Result<Checked<'a>, Vec<FieldError>> {
     let mut errs = Errors::default();
     let platform_id = errs.take(values::code("platform_order_id", &input.platform_order_id, 64));
     let shop = errs.take(values::text("shop", &input.shop, 80));
@@ -226,8 +276,8 @@ fn check<'a>(input: &'a OrderInput, stock: &Stock) -> Result<Checked<'a>, Vec<Fi
             l.unit_price.amount_minor,
             &l.unit_price.currency,
         ));
-        let owner = match stock.skus.get(&l.sku_id) {
-            Some(s) if s.row.status == "active" => Some(s.row.supplier_id),
+        let owner = match sku_rows.get(&l.sku_id) {
+            Some(s) if s.status == "active" => Some(s.supplier_id),
             _ => {
                 errs.0.push(FieldError::new(
                     &format!("{f}.sku_id"),
@@ -278,21 +328,36 @@ struct Stock {
 }
 
 impl Stock {
-    fn read(tx: &mut DbConn, ids: &[SkuId]) -> Result<Self, AppError> {
-        let inventory = catalog::INVENTORY_AVAILABLE_CHANGED.aggregate;
-        let mut skus: HashMap<SkuId, SkuStock> = HashMap::new();
+    /// The SKUs' stock (their own supplier's available balances, oldest
+    /// first) and their inventory events' last sequence numbers.
+    fn read(tx: &mut DbConn, ids: &[SkuId], sku_rows: &HashMap<SkuId, SkuRow>) -> Result<Self, AppError> {
+        if ids.is_empty() {
+            return Ok(Self { skus: HashMap::new() });
+        }
+        let last: HashMap<SkuId, i64> =
+            store::sku_sequences(tx, catalog::INVENTORY_AVAILABLE_CHANGED.aggregate, ids)?
+                .into_iter()
+                .filter_map(|(sku, last)| Some((sku, last?)))
+                .collect();
+        let mut skus: HashMap<SkuId, SkuStock> = ids
+            .iter()
+            .filter_map(|id| sku_rows.get(id))
+            .map(|row| {
+                let stock = SkuStock {
+                    row: row.clone(),
+                    bins: Vec::new(),
+                    available: 0,
+                    last_sequence: last.get(&row.id).copied().unwrap_or(0),
+                    changed: false,
+                };
+                (row.id, stock)
+            })
+            .collect();
         let mut first_in: HashMap<SkuId, Vec<(Option<Timestamp>, BinId, i32)>> = HashMap::new();
-        for (row, balance, last_sequence) in store::intake_snapshot(tx, ids, inventory)? {
-            if let Some((bin, quantity, first_in_at)) = balance {
-                first_in.entry(row.id).or_default().push((first_in_at, bin, quantity));
+        for (sku, owner, bin, quantity, first_in_at) in store::available_of(tx, ids)? {
+            if skus.get(&sku).is_some_and(|s| s.row.supplier_id == owner) {
+                first_in.entry(sku).or_default().push((first_in_at, bin, quantity));
             }
-            skus.entry(row.id).or_insert_with(|| SkuStock {
-                row,
-                bins: Vec::new(),
-                available: 0,
-                last_sequence: last_sequence.unwrap_or(0),
-                changed: false,
-            });
         }
         for (sku, mut balances) in first_in {
             balances.sort_by_key(|&(first_in_at, bin, _)| crate::stock::store::fifo_key(first_in_at, bin));
@@ -309,8 +374,8 @@ impl Stock {
     fn allocate(
         &mut self,
         c: Checked<'_>,
+        (key_id, sealed): (String, Vec<u8>),
         order_no: String,
-        keys: &Keys,
         now: Timestamp,
         w: &mut Writes,
     ) -> Result<Order, AppError> {
@@ -357,7 +422,6 @@ impl Stock {
             .map(|l| serde_json::json!({"line_no": l.line_no, "sku_id": l.sku_id, "missing": l.open()}))
             .collect();
         let status = if short.is_empty() { OrderStatus::Allocated } else { OrderStatus::Backordered };
-        let (key_id, sealed) = keys.seal(c.id.0, &c.input.buyer)?;
         let row = OrderRow {
             id: c.id,
             order_no,

@@ -34,8 +34,9 @@ use crate::stock::Bucket;
 use crate::stock::store::{BalanceRow, MovementRow};
 
 /// Intake's first statement on PostgreSQL: takes the advisory locks of
-/// `keys` (in the order given, as [`crate::db::lock_keys`]), then draws `n`
-/// order numbers from the sequence, in one round trip. On SQLite nothing
+/// `keys` (the platform order ids', in the order given, as
+/// [`crate::db::lock_keys`]), then draws `n` order numbers from the
+/// sequence, in one round trip. On SQLite nothing
 /// needs locking and no number is drawn here: each order takes one from the
 /// day's counter when it is created, so that the day's numbers have no
 /// gaps.
