@@ -433,3 +433,47 @@ async fn no_sequence_of_movements_breaks_the_ledger() {
         .unwrap();
     verify(&app, &w.supervisor).await;
 }
+
+/// Stock, the ledger and order lines belong to the SKU's own supplier: the
+/// database itself refuses a row that names another owner (one foreign key
+/// on the pair), and takes the right one.
+#[actix_web::test]
+async fn the_database_refuses_stock_owned_by_anyone_but_the_skus_supplier() {
+    use custody::ids::{BinId, MovementId, SkuId};
+    use custody::stock::store::{BalanceRow, MovementRow, increment, insert_movement};
+    let app = spawn_app().await;
+    let w = world(&app).await;
+    let (other, _) = app.supplier("OTHER");
+    let own: custody::ids::SupplierId = w.supplier_id.parse().unwrap();
+    let sku: SkuId = w.skus[0].0.parse().unwrap();
+    let now = custody::db::types::Timestamp::now();
+    let balance = |owner| BalanceRow {
+        owner_id: owner,
+        sku_id: sku,
+        bin_id: BinId::generate(),
+        bucket: "available".into(),
+        quantity: 1,
+        updated_at: now,
+        first_in_at: Some(now),
+    };
+    let movement = |owner| MovementRow {
+        id: MovementId::generate(),
+        owner_id: owner,
+        sku_id: sku,
+        quantity: 1,
+        from_bucket: None,
+        from_bin: None,
+        to_bucket: Some("available".into()),
+        to_bin: None,
+        reason: "found".into(),
+        document_no: "TEST".into(),
+        note: String::new(),
+        actor: "test".into(),
+        created_at: now,
+    };
+    let mut conn = app.pool.get().unwrap();
+    assert!(increment(&mut conn, &balance(other)).is_err(), "a balance of another supplier");
+    assert!(insert_movement(&mut conn, &movement(other)).is_err(), "a ledger row of another supplier");
+    assert!(increment(&mut conn, &balance(own)).is_ok());
+    assert!(insert_movement(&mut conn, &movement(own)).is_ok());
+}
