@@ -188,6 +188,7 @@ pub fn take_in(tx: &mut DbConn, inputs: &[OrderInput], keys: &Keys) -> Result<Ve
     to_lock.dedup();
     let stock_locks: Vec<String> = to_lock.iter().map(|s| format!("stock\n{s}")).collect();
     crate::db::lock_keys(tx, &stock_locks)?;
+    write::plan_generically(tx)?;
     let mut stock = Stock::read(tx, &to_lock, &sku_rows)?;
 
     // Allocation, order after order, and the one write.
@@ -206,7 +207,9 @@ pub fn take_in(tx: &mut DbConn, inputs: &[OrderInput], keys: &Keys) -> Result<Ve
             Plan::Repeat(first) => match &outcomes[first] {
                 Outcome::Created(order) => Outcome::Existing(order.clone()),
                 _ => {
-                    return Err(AppError::internal(anyhow::anyhow!("a repeat's first order was not created")));
+                    return Err(AppError::internal(anyhow::anyhow!(
+                        "a repeat's first order was not created"
+                    )));
                 }
             },
             Plan::Existing(row) => Outcome::Existing(orders::assemble(tx, *row)?),
