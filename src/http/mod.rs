@@ -43,6 +43,14 @@ pub struct AppState {
 /// Pool connections order intake leaves to everything else (scans, console).
 pub const CONNECTIONS_KEPT_FROM_INTAKE: u32 = 6;
 
+/// Order intake's writer threads (fewer if the pool leaves fewer
+/// connections to intake). Intakes that share a SKU run one after another
+/// whatever their number, so more writers only add transactions: with two,
+/// one writes under its stock locks while the other prepares its group, and
+/// groups grow larger: more orders a second than with four, single or in
+/// batches (docs/BENCHMARKS.md).
+pub const INTAKE_WRITERS: usize = 2;
+
 impl AppState {
     /// State with no relay running in this process.
     pub fn new(pool: Pool, config: Config) -> Self {
@@ -58,7 +66,8 @@ impl AppState {
         let intake = crate::outbound::intake::queue::IntakeQueue::start(
             pool.clone(),
             config.pii_keys.clone(),
-            config.db_pool_size.saturating_sub(CONNECTIONS_KEPT_FROM_INTAKE).max(1) as usize,
+            (config.db_pool_size.saturating_sub(CONNECTIONS_KEPT_FROM_INTAKE).max(1) as usize)
+                .min(INTAKE_WRITERS),
         );
         Self {
             login_throttle: LoginThrottle::new(

@@ -21,9 +21,10 @@
 //! request's failure never becomes another's.
 //!
 //! The writers are plain threads (they block on the pool and the database,
-//! never on the async executor); there are as many as the intake may hold
-//! connections at once (see [`crate::http::CONNECTIONS_KEPT_FROM_INTAKE`]).
-//! They stop when the queue is dropped.
+//! never on the async executor), [`crate::http::INTAKE_WRITERS`] of them,
+//! fewer if the pool leaves fewer connections to intake (see
+//! [`crate::http::CONNECTIONS_KEPT_FROM_INTAKE`]). They stop when the queue
+//! is dropped.
 
 use std::panic::AssertUnwindSafe;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -38,9 +39,11 @@ use crate::outbound::orders::OrderInput;
 use crate::outbound::pii::Keys;
 
 /// A writer stops taking more requests into its group once it holds this
-/// many orders (a group is at most this plus the last request taken: one
-/// batch of 500 is never split).
-pub const GROUP_ORDERS: usize = 500;
+/// many orders (a group is at most this plus the last request taken: a
+/// batch is never split). Two batches of 500 fit: transactions that share
+/// SKUs run one after another, so one of 1,000 orders instead of two of 500
+/// pays its commit and round trips once.
+pub const GROUP_ORDERS: usize = 1000;
 
 /// What a group's transaction does with the orders of all its requests.
 type Run = dyn Fn(&mut DbConn, &[OrderInput]) -> Result<Vec<Outcome>, AppError> + Send + Sync;
@@ -333,15 +336,17 @@ mod tests {
         let (pool, path) = pool();
         let calls = Arc::new(Mutex::new(Vec::new()));
         let queue = IntakeQueue::idle();
-        let batch = |p: &str| (0..300).map(|i| order(&format!("{p}{i}"))).collect::<Vec<_>>();
-        let pending: Vec<Pending> = ["a", "b", "c"].iter().map(|p| queue.submit(batch(p)).unwrap()).collect();
+        let batch = |p: &str| (0..400).map(|i| order(&format!("{p}{i}"))).collect::<Vec<_>>();
+        let names = ["a", "b", "c", "d"];
+        let pending: Vec<Pending> = names.iter().map(|p| queue.submit(batch(p)).unwrap()).collect();
         queue.add_writer(pool.clone(), stand_in(calls.clone()));
-        for (p, pending) in ["a", "b", "c"].iter().zip(pending) {
+        for (p, pending) in names.iter().zip(pending) {
             let outcomes = seen(pending.outcomes().await.unwrap());
-            assert_eq!(outcomes.len(), 300);
-            assert_eq!(outcomes[299], format!("{p}299"));
+            assert_eq!(outcomes.len(), 400);
+            assert_eq!(outcomes[399], format!("{p}399"));
         }
-        assert_eq!(*calls.lock().unwrap(), [600, 300]);
+        // 400, 800: room for more; 1,200: full. The last batch goes alone.
+        assert_eq!(*calls.lock().unwrap(), [1200, 400]);
         drop(queue);
         let _ = std::fs::remove_file(path);
     }
