@@ -1,0 +1,2 @@
+ALTER TABLE event_sequences RESET (fillfactor);
+ALTER TABLE stock_balances RESET (fillfactor);
