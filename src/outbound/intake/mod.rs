@@ -8,9 +8,9 @@
 //!    the second finds the first; then, on PostgreSQL, one order number per
 //!    order ([`write::lock_then_order_nos`]).
 //! 2. **Each order on its own**, before any stock is locked: the orders
-//!    already taken in and the SKUs are read; a repeat is found, a bad order
-//!    is refused with its problems (and takes nothing), a good one has its
-//!    buyer sealed.
+//!    already taken in and the SKUs are read; a repeat is found (and read
+//!    in full), a bad order is refused with its problems (and takes
+//!    nothing), a good one has its buyer sealed.
 //! 3. **Stock locked, then read**: the stock lock of each SKU the new
 //!    orders take, all in one agreed order, so that intakes of the same SKUs
 //!    queue instead of deadlocking; then those SKUs' available balances of
@@ -159,7 +159,7 @@ pub fn take_in(tx: &mut DbConn, inputs: &[OrderInput], keys: &Keys) -> Result<Ve
                 continue;
             }
             if let Some(row) = existing.get(p) {
-                plans.push(Plan::Existing(Box::new(row.clone())));
+                plans.push(Plan::Existing(Box::new(orders::assemble(tx, row.clone())?)));
                 continue;
             }
         }
@@ -212,7 +212,7 @@ pub fn take_in(tx: &mut DbConn, inputs: &[OrderInput], keys: &Keys) -> Result<Ve
                     )));
                 }
             },
-            Plan::Existing(row) => Outcome::Existing(orders::assemble(tx, *row)?),
+            Plan::Existing(order) => Outcome::Existing(*order),
             Plan::Invalid(errors) => Outcome::Invalid(errors),
         };
         outcomes.push(outcome);
@@ -230,8 +230,8 @@ enum Plan<'a> {
     Create(Box<Checked<'a>>, (String, Vec<u8>)),
     /// The same platform id as an earlier order of the request (its index).
     Repeat(usize),
-    /// Taken in before.
-    Existing(Box<OrderRow>),
+    /// Taken in before: that order.
+    Existing(Box<Order>),
     Invalid(Vec<FieldError>),
 }
 
