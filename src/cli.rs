@@ -383,9 +383,14 @@ fn serve(config: Config, demo: bool) -> anyhow::Result<()> {
     eprintln!("Custody is serving on http://{addr}/ (console at /console, API docs at /api/docs)");
     let (status, relay_handle) = relay::start_in_process(pool.clone(), &config);
     let state = actix_web::web::Data::new(AppState::with_relay(pool, config, status));
+    let kept = state.clone();
     actix_web::rt::System::new().block_on(async move { http::start(listener, state)?.await })?;
     if let Some(h) = relay_handle {
         h.stop();
+    }
+    // Intake writers finish and connections close before the process exits.
+    if !http::let_go(kept, Duration::from_secs(15)) {
+        tracing::warn!("the server's workers still held the application state 15 s after it stopped");
     }
     Ok(())
 }

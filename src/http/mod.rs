@@ -147,6 +147,57 @@ pub fn start(listener: TcpListener, state: web::Data<AppState>) -> std::io::Resu
     Ok(server)
 }
 
+/// The server on a thread of its own, with its own actix system: for the
+/// benchmark and the tests, which stop it and wait until it is gone.
+pub struct ServerThread {
+    handle: actix_web::dev::ServerHandle,
+    thread: std::thread::JoinHandle<std::io::Result<()>>,
+}
+
+impl ServerThread {
+    pub fn start(listener: TcpListener, state: web::Data<AppState>) -> std::io::Result<Self> {
+        let (tx, rx) = std::sync::mpsc::channel();
+        let thread = std::thread::Builder::new().name("http-server".into()).spawn(move || {
+            actix_web::rt::System::new().block_on(async move {
+                let server = start(listener, state)?;
+                let _ = tx.send(server.handle());
+                server.await
+            })
+        })?;
+        match rx.recv() {
+            Ok(handle) => Ok(Self { handle, thread }),
+            Err(_) => Err(match thread.join() {
+                Ok(Err(e)) => e,
+                _ => std::io::Error::other("the server thread ended before the server started"),
+            }),
+        }
+    }
+
+    /// Stops the server and waits for its thread. `graceful` lets requests
+    /// in flight finish (within the shutdown timeout); otherwise the workers
+    /// drop their connections at once. Either way the workers end on their
+    /// own threads a moment later, and with them their share of the state.
+    pub fn stop(self, graceful: bool) -> std::io::Result<()> {
+        // The command is sent at once; the thread's end is what is waited for.
+        drop(self.handle.stop(graceful));
+        self.thread.join().map_err(|_| std::io::Error::other("the server thread panicked"))?
+    }
+}
+
+/// Waits (up to `patience`) until `state` is the last handle on the
+/// application state (a stopped server's workers let go of theirs as their
+/// threads end), then drops it: the intake writers finish and the pool
+/// closes its connections here, not while the process exits. Returns
+/// whether it was the last handle.
+pub fn let_go(state: web::Data<AppState>, patience: Duration) -> bool {
+    let state = state.into_inner();
+    let deadline = std::time::Instant::now() + patience;
+    while Arc::strong_count(&state) > 1 && std::time::Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    Arc::strong_count(&state) == 1
+}
+
 async fn not_found() -> Result<actix_web::HttpResponse, AppError> {
     Err(AppError::not_found("resource"))
 }

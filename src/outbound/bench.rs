@@ -496,8 +496,7 @@ struct Server {
     addr: SocketAddr,
     /// The intake's group counters.
     intake: Arc<GroupStats>,
-    handle: actix_web::dev::ServerHandle,
-    thread: std::thread::JoinHandle<std::io::Result<()>>,
+    server: http::ServerThread,
     relay: Option<relay::RelayHandle>,
 }
 
@@ -509,24 +508,14 @@ impl Server {
         let listener = std::net::TcpListener::bind("127.0.0.1:0")?;
         let addr = listener.local_addr()?;
         let (status, relay) = relay::start_in_process(pool.clone(), &config);
-        let (tx, rx) = std::sync::mpsc::channel();
         let state = actix_web::web::Data::new(AppState::with_relay(pool, config, status));
         let intake = state.intake.stats.clone();
-        let thread = std::thread::Builder::new().name("bench-server".into()).spawn(move || {
-            actix_web::rt::System::new().block_on(async move {
-                let server = http::start(listener, state)?;
-                let _ = tx.send(server.handle());
-                server.await
-            })
-        })?;
-        let handle = rx.recv().map_err(|_| anyhow::anyhow!("the server did not start"))?;
-        Ok(Self { addr, intake, handle, thread, relay })
+        let server = http::ServerThread::start(listener, state)?;
+        Ok(Self { addr, intake, server, relay })
     }
 
     fn stop(self) -> anyhow::Result<()> {
-        let rt = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
-        rt.block_on(self.handle.stop(true));
-        self.thread.join().map_err(|_| anyhow::anyhow!("the server thread panicked"))??;
+        self.server.stop(true)?;
         if let Some(r) = self.relay {
             r.stop();
         }

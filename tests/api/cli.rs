@@ -203,8 +203,18 @@ async fn buyer_data_never_reaches_the_logs() {
         .text()
         .await
         .unwrap();
-    server.kill().unwrap();
-    server.wait().unwrap();
+    // An orderly stop, as on a deploy: SIGTERM, requests finished, intake
+    // writers and connections let go, exit 0.
+    drop(http);
+    let term = Command::new("kill").args(["-TERM", &server.id().to_string()]).status().unwrap();
+    assert!(term.success());
+    let stopped = loop {
+        if let Some(status) = server.try_wait().unwrap() {
+            break status;
+        }
+        assert!(started.elapsed().as_secs() < 90, "the server did not stop on SIGTERM");
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    };
     let logs = std::fs::read_to_string(&log_path).unwrap();
     std::fs::remove_file(&log_path).ok();
     assert!(logs.contains("/api/v1/orders"), "the requests were logged: {logs}");
@@ -212,4 +222,5 @@ async fn buyer_data_never_reaches_the_logs() {
         assert!(!logs.contains(secret), "{secret} is in the logs");
         assert!(!list.contains(secret), "{secret} is in the order list");
     }
+    assert!(stopped.success(), "serve stops cleanly on SIGTERM ({stopped}): {logs}");
 }

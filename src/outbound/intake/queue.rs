@@ -23,8 +23,9 @@
 //! The writers are plain threads (they block on the pool and the database,
 //! never on the async executor), [`crate::http::INTAKE_WRITERS`] of them,
 //! fewer if the pool leaves fewer connections to intake (see
-//! [`crate::http::CONNECTIONS_KEPT_FROM_INTAKE`]). They stop when the queue
-//! is dropped.
+//! [`crate::http::CONNECTIONS_KEPT_FROM_INTAKE`]). When the queue is
+//! dropped they finish the group in hand and stop, and the drop waits for
+//! them: once it returns, no writer holds a connection.
 
 use std::panic::AssertUnwindSafe;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -93,8 +94,10 @@ impl GroupStats {
 
 /// The queue in front of the intake writers.
 pub struct IntakeQueue {
-    sender: mpsc::Sender<Job>,
+    /// `None` only while the queue is dropped.
+    sender: Option<mpsc::Sender<Job>>,
     jobs: Arc<Mutex<mpsc::Receiver<Job>>>,
+    writers: Mutex<Vec<std::thread::JoinHandle<()>>>,
     pub stats: Arc<GroupStats>,
 }
 
@@ -113,7 +116,12 @@ impl IntakeQueue {
     /// A queue with no writer yet: requests wait until one is added.
     fn idle() -> Self {
         let (sender, receiver) = mpsc::channel();
-        Self { sender, jobs: Arc::new(Mutex::new(receiver)), stats: Arc::default() }
+        Self {
+            sender: Some(sender),
+            jobs: Arc::new(Mutex::new(receiver)),
+            writers: Mutex::default(),
+            stats: Arc::default(),
+        }
     }
 
     fn add_writer(&self, pool: Pool, run: Arc<Run>) {
@@ -122,8 +130,9 @@ impl IntakeQueue {
         let spawned = std::thread::Builder::new()
             .name("intake-writer".into())
             .spawn(move || writer(&pool, &jobs, &*run, &stats));
-        if let Err(e) = spawned {
-            tracing::error!(error = %e, "could not start an intake writer");
+        match spawned {
+            Ok(writer) => self.writers.lock().unwrap_or_else(|p| p.into_inner()).push(writer),
+            Err(e) => tracing::error!(error = %e, "could not start an intake writer"),
         }
     }
 
@@ -131,15 +140,28 @@ impl IntakeQueue {
     /// in order) come from [`Pending::outcomes`].
     pub fn submit(&self, inputs: Vec<OrderInput>) -> Result<Pending, AppError> {
         let (reply, answer) = oneshot::channel();
-        self.sender
-            .send(Job { inputs, reply })
-            .map_err(|_| AppError::internal(anyhow::anyhow!("the order intake writers have stopped")))?;
+        let stopped = || AppError::internal(anyhow::anyhow!("the order intake writers have stopped"));
+        self.sender.as_ref().ok_or_else(stopped)?.send(Job { inputs, reply }).map_err(|_| stopped())?;
         Ok(Pending(answer))
     }
 
     /// Submits and waits.
     pub async fn take_in(&self, inputs: Vec<OrderInput>) -> Result<Vec<Outcome>, AppError> {
         self.submit(inputs)?.outcomes().await
+    }
+}
+
+impl Drop for IntakeQueue {
+    /// Closes the queue (each writer's next wait ends) and waits for the
+    /// writers to finish what they hold.
+    fn drop(&mut self) {
+        self.sender = None;
+        let writers = std::mem::take(self.writers.get_mut().unwrap_or_else(|p| p.into_inner()));
+        for writer in writers {
+            if writer.join().is_err() {
+                tracing::error!("an intake writer ended in a panic");
+            }
+        }
     }
 }
 
@@ -331,6 +353,20 @@ mod tests {
         assert_eq!(*calls.lock().unwrap(), [4, 2, 1, 1], "the group, then each request alone");
         assert_eq!(queue.stats.read(), (2, 2, 3, 1));
         drop(queue);
+        let _ = std::fs::remove_file(path);
+    }
+
+    #[tokio::test]
+    async fn dropping_the_queue_waits_for_its_writers_to_let_go() {
+        let (pool, path) = pool();
+        let run = stand_in(Arc::default());
+        let queue = IntakeQueue::idle();
+        queue.add_writer(pool.clone(), run.clone());
+        queue.add_writer(pool.clone(), run.clone());
+        assert_eq!(seen(queue.take_in(vec![order("a1")]).await.unwrap()), ["a1"]);
+        assert_eq!(Arc::strong_count(&run), 3, "each writer holds the run (and a pool)");
+        drop(queue);
+        assert_eq!(Arc::strong_count(&run), 1, "the writers are gone once the drop returns");
         let _ = std::fs::remove_file(path);
     }
 
