@@ -8,6 +8,7 @@
 use std::collections::HashMap;
 use std::net::TcpListener;
 use std::path::PathBuf;
+use std::time::Duration;
 
 use actix_web::web;
 use custody::auth::service::{self as auth, KeyOwner, NewUser};
@@ -101,9 +102,36 @@ pub struct TestApp {
     pub exchange: String,
     pub pool: Pool,
     pub client: reqwest::Client,
-    pub server: actix_web::dev::ServerHandle,
+    /// The server, on a thread of its own; `None` once stopped.
+    server: Option<http::ServerThread>,
+    /// The state the server's workers share (its intake writers hold
+    /// connections); `None` once let go.
+    state: Option<web::Data<AppState>>,
     // Dropped last: the server and pool must let go of the database first.
     pub db: FreshDb,
+}
+
+impl Drop for TestApp {
+    /// Everything that holds the database stops here, before the database
+    /// goes: the server, the state its workers shared (with it the intake
+    /// writers), the relay. Nothing of a test is left running when the test
+    /// binary exits: a pool closing its connections while the process exits
+    /// can crash it (libpq tearing down TLS under it).
+    fn drop(&mut self) {
+        if let Some(server) = self.server.take()
+            && let Err(e) = server.stop(false)
+        {
+            eprintln!("the test server did not stop cleanly: {e}");
+        }
+        if let Some(state) = self.state.take()
+            && !http::let_go(state, Duration::from_secs(10))
+        {
+            eprintln!("the test server's workers still held the application state after 10 s");
+        }
+        if let Some(relay) = self.relay.take() {
+            relay.stop();
+        }
+    }
 }
 
 /// Starts the application on a random port with a fresh, migrated database.
@@ -152,15 +180,22 @@ async fn spawn(with_relay: bool) -> TestApp {
         (AppState::new(pool.clone(), config), None)
     };
     let state = web::Data::new(state);
-    let server = http::start(listener, state).expect("start server");
-    let handle = server.handle();
-    actix_web::rt::spawn(server);
+    let server = http::ServerThread::start(listener, state.clone()).expect("start server");
     let client = reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
         .cookie_store(true)
         .build()
         .unwrap();
-    TestApp { base: format!("http://127.0.0.1:{port}"), relay, exchange, pool, client, server: handle, db }
+    TestApp {
+        base: format!("http://127.0.0.1:{port}"),
+        relay,
+        exchange,
+        pool,
+        client,
+        server: Some(server),
+        state: Some(state),
+        db,
+    }
 }
 
 impl TestApp {
