@@ -52,7 +52,7 @@ impl LineRow {
     }
 }
 
-#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[derive(Debug, Clone, PartialEq, Eq, Queryable, Selectable, Insertable)]
 #[diesel(table_name = order_allocations)]
 pub struct AllocationRow {
     pub order_id: OrderId,

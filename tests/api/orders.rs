@@ -246,6 +246,82 @@ async fn sixty_four_concurrent_orders_for_ten_units_reserve_exactly_ten() {
     assert_eq!(app.count("stock_balances WHERE quantity < 0"), 0);
 }
 
+/// On PostgreSQL an intake allocates from the stock as last committed and
+/// writes its orders before it takes the stock locks. If another intake
+/// took that stock meanwhile, what it wrote is rolled back and the order is
+/// allocated again under the locks: here it ends backordered, with no
+/// allocation, no reservation and no `order.allocated` event left behind.
+/// On SQLite the second intake waits for the first from its first statement.
+#[actix_web::test]
+async fn an_intake_whose_stock_went_while_it_waited_for_the_locks_allocates_again() {
+    use custody::outbound::intake::{self, Outcome};
+    use custody::outbound::orders::{OrderInput, OrderStatus};
+    use std::sync::atomic::Ordering::Relaxed;
+
+    let app = spawn_app().await;
+    let w = world(&app).await;
+    stock(&app, &w, "A-01-01-01", 0, 1).await;
+    let input = |id: &str| -> OrderInput { serde_json::from_value(order(&w, id, 0, 1)).unwrap() };
+    let (first, second) = ([input("AHEAD-1")], [input("AHEAD-2")]);
+    let keys = custody::outbound::pii::Keys::ephemeral();
+    let reallocated = intake::REALLOCATED.load(Relaxed);
+    let status = |outcome: Result<Vec<Outcome>, custody::error::AppError>| match outcome.unwrap().pop() {
+        Some(Outcome::Created(order)) => order.status,
+        other => panic!("{other:?}"),
+    };
+    let (held_tx, held) = std::sync::mpsc::channel::<()>();
+    let (commit_tx, commit) = std::sync::mpsc::channel::<()>();
+    let (app, first, second, keys) = (&app, &first, &second, &keys);
+    let (a, b) = std::thread::scope(|s| {
+        // The first intake takes the unit and holds its locks until told.
+        let a = s.spawn(move || {
+            let mut conn = app.pool.get().unwrap();
+            custody::db::write_tx(&mut conn, |tx| {
+                let out = intake::take_in(tx, first, keys)?;
+                held_tx.send(()).unwrap();
+                commit.recv().unwrap();
+                Ok(out)
+            })
+        });
+        held.recv().unwrap();
+        // The second still sees the unit: it allocates it, then waits.
+        let b = s.spawn(move || {
+            let mut conn = app.pool.get().unwrap();
+            custody::db::write_tx(&mut conn, |tx| intake::take_in(tx, second, keys))
+        });
+        if app.db.is_postgres() {
+            let started = std::time::Instant::now();
+            while app.count("pg_locks WHERE locktype = 'advisory' AND NOT granted") == 0 {
+                assert!(
+                    started.elapsed().as_secs() < 15,
+                    "the second intake never waited for the stock lock"
+                );
+                std::thread::sleep(std::time::Duration::from_millis(5));
+            }
+        } else {
+            std::thread::sleep(std::time::Duration::from_millis(200));
+        }
+        commit_tx.send(()).unwrap();
+        (a.join().unwrap(), b.join().unwrap())
+    });
+    assert_eq!(status(a), OrderStatus::Allocated);
+    assert_eq!(status(b), OrderStatus::Backordered);
+    if app.db.is_postgres() {
+        assert!(intake::REALLOCATED.load(Relaxed) > reallocated, "the second allocated again");
+    }
+    let of_second = "JOIN orders o ON o.id = x.order_id WHERE o.platform_order_id = 'AHEAD-2'";
+    assert_eq!(app.count(&format!("order_allocations x {of_second}")), 0);
+    assert_eq!(app.count(&format!("order_lines x {of_second} AND x.allocated = 0")), 1);
+    assert_eq!(app.count("orders WHERE platform_order_id = 'AHEAD-2' AND status = 'backordered'"), 1);
+    let events = "outbox e JOIN orders o ON o.id = e.aggregate_id WHERE o.platform_order_id = 'AHEAD-2'";
+    assert_eq!(app.count(&format!("{events} AND e.event_type = 'order.allocated'")), 0);
+    assert_eq!(app.count(&format!("{events} AND e.event_type = 'order.backordered'")), 1);
+    assert_eq!(app.count("stock_movements WHERE reason = 'reserved'"), 1);
+    assert_eq!(reserved_in(app, "A-01-01-01"), 1);
+    let (_, check) = app.get("/api/v1/stock/verify", &w.supervisor).await;
+    assert_eq!(check["mismatches"], json!([]), "the ledger agrees");
+}
+
 /// Requests that arrive together are written in shared transactions
 /// (`intake::queue`); each still gets the answer it would have had alone.
 #[actix_web::test]

@@ -11,19 +11,29 @@
 //!    already taken in and the SKUs are read; a repeat is found (and read
 //!    in full), a bad order is refused with its problems (and takes
 //!    nothing), a good one has its buyer sealed.
-//! 3. **Stock locked, then read**: the stock lock of each SKU the new
+//! 3. **Allocated ahead** (PostgreSQL): the SKUs' available balances as
+//!    last committed are read, the orders allocated from them in memory
+//!    (step 5), and the orders' part of the write (step 6) goes in, after
+//!    a savepoint, before any stock lock is taken.
+//! 4. **Stock locked, then read**: the stock lock of each SKU the new
 //!    orders take, all in one agreed order, so that intakes of the same SKUs
 //!    queue instead of deadlocking; then those SKUs' available balances of
 //!    their own supplier (first in, first out) and their event counters.
 //!    Intakes that share a SKU run this step and the next ones one after
 //!    the other, so everything that can be done before it is.
-//! 4. **Allocation in memory**, order after order in the request's order:
+//! 5. **Allocation in memory**, order after order in the request's order:
 //!    each line reserves, oldest stock first across bins, what the SKU's
-//!    balances still hold after the orders before it.
-//! 5. **One write** ([`write`]): orders, lines, allocations, the
-//!    reservation (available -> reserved per balance, guarded so that no
-//!    balance goes below zero, and a ledger row per line and bin), the events
-//!    and their counters.
+//!    balances still hold after the orders before it. If it comes out as
+//!    it did ahead of the locks (the usual case: stock another intake took
+//!    meanwhile still left enough in the same bins), only the stock's part
+//!    is left to write; otherwise the savepoint undoes step 3 and both
+//!    parts are written from this allocation (`custody_intake_reallocated_total`).
+//! 6. **The write** ([`write`]), in two parts. The orders' part: orders,
+//!    lines, allocations, a ledger row per line and bin, the orders' events
+//!    and counters. The stock's part: each balance's units from available
+//!    to reserved (guarded so that no balance goes below zero), the SKUs'
+//!    events (each carries the SKU's available figure and next sequence
+//!    number) and counters.
 //!
 //! The locks make the reads the truth until commit, so the reservation is
 //! exactly what was read; the guard in the write is the last line of
@@ -175,7 +185,7 @@ pub fn take_in(tx: &mut DbConn, inputs: &[OrderInput], keys: &Keys) -> Result<Ve
         }
     }
 
-    // The stock of the SKUs the new orders take, locked, then read.
+    // The stock of the SKUs the new orders take.
     let mut to_lock: Vec<SkuId> = plans
         .iter()
         .filter_map(|p| match p {
@@ -187,24 +197,107 @@ pub fn take_in(tx: &mut DbConn, inputs: &[OrderInput], keys: &Keys) -> Result<Ve
     to_lock.sort();
     to_lock.dedup();
     let stock_locks: Vec<String> = to_lock.iter().map(|s| format!("stock\n{s}")).collect();
-    crate::db::lock_keys(tx, &stock_locks)?;
+    // PostgreSQL drew a number for every order; SQLite draws them as orders
+    // are created.
+    let order_nos: Vec<Option<String>> =
+        plans.iter().map(|p| if matches!(p, Plan::Create(..)) { numbers.next() } else { None }).collect();
     write::plan_generically(tx)?;
-    let mut stock = Stock::read(tx, &to_lock, &sku_rows)?;
-
-    // Allocation, order after order, and the one write.
     let now = Timestamp::now();
-    let mut writes = Writes::default();
-    let mut outcomes: Vec<Outcome> = Vec::with_capacity(inputs.len());
-    for plan in plans {
+
+    // Ahead of the locks (PostgreSQL; on SQLite the transaction is the only
+    // writer from its first statement): allocate from the stock as last
+    // committed and write what follows from that allocation alone. Then,
+    // under the locks, allocate again from what the balances hold now: if
+    // every order takes the same units from the same bins (the usual case:
+    // another intake only holds the locks of SKUs both take, and there was
+    // stock for both), only the stock's part is left to write. Otherwise
+    // the written part is rolled back and written anew from the new
+    // allocation.
+    let ahead = matches!(tx, DbConn::Pg(_)) && !to_lock.is_empty();
+    if ahead {
+        let committed = Stock::read(tx, &to_lock, &sku_rows, false)?;
+        let guess = allocate_all(tx, &plans, &order_nos, committed, now, Part::Orders)?;
+        write::savepoint(tx)?;
+        write::orders(tx, &guess.writes)?;
+        crate::db::lock_keys(tx, &stock_locks)?;
+        let held = Stock::read(tx, &to_lock, &sku_rows, true)?;
+        let now_held = allocate_all(tx, &plans, &order_nos, held, now, Part::Stock)?;
+        if now_held.writes.allocations == guess.writes.allocations {
+            write::stock(tx, &now_held.writes, now)?;
+            return Ok(guess.outcomes);
+        }
+        REALLOCATED.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        tracing::debug!(
+            orders = inputs.len(),
+            "the stock changed before its locks were taken; allocating again"
+        );
+        write::back_to_savepoint(tx)?;
+    }
+
+    // Under the locks: read, allocate, write both parts.
+    crate::db::lock_keys(tx, &stock_locks)?;
+    let held = Stock::read(tx, &to_lock, &sku_rows, true)?;
+    let done = allocate_all(tx, &plans, &order_nos, held, now, Part::Both)?;
+    write::orders(tx, &done.writes)?;
+    write::stock(tx, &done.writes, now)?;
+    Ok(done.outcomes)
+}
+
+/// Intakes whose allocation ahead of the stock locks no longer held once
+/// the locks were taken, and were written again (since the process started;
+/// `custody_intake_reallocated_total` in `/metrics`).
+pub static REALLOCATED: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+
+/// A request's allocation: its writes and each order's outcome.
+struct Allocated {
+    writes: Writes,
+    outcomes: Vec<Outcome>,
+}
+
+/// Which part of the write an allocation is for: the events of the other
+/// part are not built (an allocation ahead of the locks writes only the
+/// orders' part, the one under them, when it agrees, only the stock's).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub(super) enum Part {
+    Orders,
+    Stock,
+    #[default]
+    Both,
+}
+
+impl Part {
+    fn orders(self) -> bool {
+        self != Part::Stock
+    }
+
+    fn stock(self) -> bool {
+        self != Part::Orders
+    }
+}
+
+/// Allocates every new order of `plans` from `stock`, order after order
+/// (`order_nos`: each plan's number, if drawn already), building the
+/// events of `part`.
+fn allocate_all(
+    tx: &mut DbConn,
+    plans: &[Plan<'_>],
+    order_nos: &[Option<String>],
+    mut stock: Stock,
+    now: Timestamp,
+    part: Part,
+) -> Result<Allocated, AppError> {
+    let mut writes = Writes { part, ..Writes::default() };
+    let mut outcomes: Vec<Outcome> = Vec::with_capacity(plans.len());
+    for (plan, order_no) in plans.iter().zip(order_nos) {
         let outcome = match plan {
             Plan::Create(checked, sealed) => {
-                let order_no = match numbers.next() {
-                    Some(n) => n,
+                let order_no = match order_no {
+                    Some(n) => n.clone(),
                     None => crate::db::docno::order_no(tx)?,
                 };
-                Outcome::Created(stock.allocate(*checked, sealed, order_no, now, &mut writes)?)
+                Outcome::Created(stock.allocate(checked, sealed, order_no, now, &mut writes)?)
             }
-            Plan::Repeat(first) => match &outcomes[first] {
+            Plan::Repeat(first) => match &outcomes[*first] {
                 Outcome::Created(order) => Outcome::Existing(order.clone()),
                 _ => {
                     return Err(AppError::internal(anyhow::anyhow!(
@@ -212,14 +305,13 @@ pub fn take_in(tx: &mut DbConn, inputs: &[OrderInput], keys: &Keys) -> Result<Ve
                     )));
                 }
             },
-            Plan::Existing(order) => Outcome::Existing(*order),
-            Plan::Invalid(errors) => Outcome::Invalid(errors),
+            Plan::Existing(order) => Outcome::Existing((**order).clone()),
+            Plan::Invalid(errors) => Outcome::Invalid(errors.clone()),
         };
         outcomes.push(outcome);
     }
-    writes.counters.extend(stock.counters());
-    write::write(tx, &writes, now)?;
-    Ok(outcomes)
+    writes.stock_counters.extend(stock.counters());
+    Ok(Allocated { writes, outcomes })
 }
 
 /// What becomes of one order of a request, decided before the stock is
@@ -333,15 +425,25 @@ struct Stock {
 impl Stock {
     /// The SKUs' stock (their own supplier's available balances, oldest
     /// first) and their inventory events' last sequence numbers.
-    fn read(tx: &mut DbConn, ids: &[SkuId], sku_rows: &HashMap<SkuId, SkuRow>) -> Result<Self, AppError> {
+    /// Without `counters` the sequence numbers are left at 0 (an allocation
+    /// whose events are not written).
+    fn read(
+        tx: &mut DbConn,
+        ids: &[SkuId],
+        sku_rows: &HashMap<SkuId, SkuRow>,
+        counters: bool,
+    ) -> Result<Self, AppError> {
         if ids.is_empty() {
             return Ok(Self { skus: HashMap::new() });
         }
-        let last: HashMap<SkuId, i64> =
+        let last: HashMap<SkuId, i64> = if counters {
             store::sku_sequences(tx, catalog::INVENTORY_AVAILABLE_CHANGED.aggregate, ids)?
                 .into_iter()
                 .filter_map(|(sku, last)| Some((sku, last?)))
-                .collect();
+                .collect()
+        } else {
+            HashMap::new()
+        };
         let mut skus: HashMap<SkuId, SkuStock> = ids
             .iter()
             .filter_map(|id| sku_rows.get(id))
@@ -376,13 +478,13 @@ impl Stock {
     /// adds its rows and events to `w`; returns the order as created.
     fn allocate(
         &mut self,
-        c: Checked<'_>,
-        (key_id, sealed): (String, Vec<u8>),
+        c: &Checked<'_>,
+        (key_id, sealed): &(String, Vec<u8>),
         order_no: String,
         now: Timestamp,
         w: &mut Writes,
     ) -> Result<Order, AppError> {
-        let mut lines = c.lines;
+        let mut lines = c.lines.clone();
         let mut reserved = Vec::new();
         for line in &mut lines {
             let sku = self.skus.get_mut(&line.sku_id).ok_or(AppError::not_found("sku"))?;
@@ -399,14 +501,18 @@ impl Stock {
                 line.allocated += take;
                 taken += take;
                 w.reserve(line, *bin, take, &order_no, now);
-                reserved.push(
-                    serde_json::json!({"line_no": line.line_no, "sku_id": line.sku_id, "quantity": take}),
-                );
+                if w.part.orders() {
+                    reserved.push(
+                        serde_json::json!({"line_no": line.line_no, "sku_id": line.sku_id, "quantity": take}),
+                    );
+                }
             }
             if taken > 0 {
                 sku.available -= i64::from(taken);
                 sku.last_sequence += 1;
                 sku.changed = true;
+            }
+            if taken > 0 && w.part.stock() {
                 let event = crate::stock::service::available_changed_event(
                     line.owner_id,
                     line.sku_id,
@@ -416,7 +522,7 @@ impl Stock {
                     Reason::Reserved,
                     &order_no,
                 );
-                w.events.push(crate::events::store::outbox_row(event, sku.last_sequence, now)?);
+                w.stock_events.push(crate::events::store::outbox_row(event, sku.last_sequence, now)?);
             }
         }
         let short: Vec<_> = lines
@@ -428,15 +534,15 @@ impl Stock {
         let row = OrderRow {
             id: c.id,
             order_no,
-            platform_order_id: c.platform_order_id,
-            shop: c.shop,
-            market: c.market,
-            destination_country: c.destination_country,
+            platform_order_id: c.platform_order_id.clone(),
+            shop: c.shop.clone(),
+            market: c.market.clone(),
+            destination_country: c.destination_country.clone(),
             service_level: c.input.service_level.as_str().into(),
             ship_by: Timestamp::from(c.input.ship_by.0),
             status: status.as_str().into(),
-            buyer_sealed: Some(sealed),
-            buyer_key_id: Some(key_id),
+            buyer_sealed: Some(sealed.clone()),
+            buyer_key_id: Some(key_id.clone()),
             buyer_masked: c.input.buyer.masked(),
             buyer_erased_at: None,
             cancelled_at: None,
@@ -445,9 +551,14 @@ impl Stock {
             tote: None,
         };
         let codes = lines.iter().map(|l| self.skus[&l.sku_id].row.sku_code.clone()).collect();
-        w.orders.push(row.clone());
-        w.lines.extend(lines.iter().cloned());
+        if w.part.orders() {
+            w.orders.push(row.clone());
+            w.lines.extend(lines.iter().cloned());
+        }
         let order = orders::order_from(row, lines, codes);
+        if !w.part.orders() {
+            return Ok(order);
+        }
         let summary: Vec<_> = order
             .lines
             .iter()
@@ -464,9 +575,9 @@ impl Stock {
             orders::order_event(&order, allocated_type, allocated),
         ];
         for (i, event) in first.into_iter().enumerate() {
-            w.events.push(crate::events::store::outbox_row(event, i as i64 + 1, now)?);
+            w.order_events.push(crate::events::store::outbox_row(event, i as i64 + 1, now)?);
         }
-        w.counters.push((catalog::ORDER_RECEIVED.aggregate.to_owned(), AggregateId(order.id.0), 2));
+        w.order_counters.push((catalog::ORDER_RECEIVED.aggregate.to_owned(), AggregateId(order.id.0), 2));
         Ok(order)
     }
 
@@ -492,6 +603,9 @@ impl Writes {
             quantity: take,
         });
         *self.reserved.entry((line.owner_id, line.sku_id, bin)).or_default() += take;
+        if !self.part.orders() {
+            return;
+        }
         let reservation = Movement {
             owner: line.owner_id,
             sku: line.sku_id,

@@ -78,6 +78,7 @@ impl GroupStats {
     pub fn render(&self, out: &mut String) {
         use std::fmt::Write;
         let (groups, requests, orders, split) = self.read();
+        let reallocated = super::REALLOCATED.load(Ordering::Relaxed);
         let _ = write!(
             out,
             "# HELP custody_intake_transactions_total Order intake transactions (each a group of requests).\n\
@@ -87,7 +88,9 @@ impl GroupStats {
              # HELP custody_intake_orders_total Orders in those requests.\n\
              # TYPE custody_intake_orders_total counter\ncustody_intake_orders_total {orders}\n\
              # HELP custody_intake_split_groups_total Groups that failed as a whole and were run again request by request.\n\
-             # TYPE custody_intake_split_groups_total counter\ncustody_intake_split_groups_total {split}\n"
+             # TYPE custody_intake_split_groups_total counter\ncustody_intake_split_groups_total {split}\n\
+             # HELP custody_intake_reallocated_total Intake transactions whose allocation made ahead of the stock locks no longer held under them, and that allocated again.\n\
+             # TYPE custody_intake_reallocated_total counter\ncustody_intake_reallocated_total {reallocated}\n"
         );
     }
 }

@@ -1,13 +1,14 @@
 //! Intake's statements on PostgreSQL: the first (locks, order numbers)
-//! and the one write of every order taken in by a request, both prepared
-//! once per connection; and the same write on SQLite.
+//! and the write of every order taken in by a request, in two parts (the
+//! orders', which can go in ahead of the stock locks, and the stock's),
+//! each prepared once per connection; and the same writes on SQLite.
 //!
-//! On PostgreSQL everything goes in as **one statement**: each table's rows
+//! On PostgreSQL each part goes in as **one statement**: each table's rows
 //! are bound as one array per column and inserted with `unnest`, in
-//! data-modifying CTEs, and the statement itself is the guarded decrement
-//! of the available balances. The statement text never changes, so diesel
-//! prepares it once per connection. It writes exactly the rows that
-//! `stock::service` (balances, ledger) and `events::store` (outbox,
+//! data-modifying CTEs; the stock's statement is itself the guarded
+//! decrement of the available balances. The statement texts never change,
+//! so diesel prepares them once per connection. They write exactly the rows
+//! that `stock::service` (balances, ledger) and `events::store` (outbox,
 //! counters) write one by one; the whole-flow and ledger tests run on both
 //! backends to keep the two in step.
 //!
@@ -97,32 +98,76 @@ pub(super) fn plan_generically(tx: &mut DbConn) -> QueryResult<()> {
     }
 }
 
-/// Everything a request's new orders write.
+/// `unnest($1, $2, ...)` of the given columns, each bound as an array.
+macro_rules! unnest {
+    ($out:ident; $first_ty:ty => $first:expr $(, $ty:ty => $col:expr)* $(,)?) => {
+        $out.push_sql("unnest(");
+        $out.push_bind_param::<Array<$first_ty>, _>(&$first)?;
+        $(
+            $out.push_sql(", ");
+            $out.push_bind_param::<Array<$ty>, _>(&$col)?;
+        )*
+        $out.push_sql(")");
+    };
+}
+
+/// Everything a request's new orders write, in two parts: what follows
+/// from the allocation alone ([`orders`]) and what needs the stock locks
+/// ([`stock`]).
 #[derive(Debug, Default)]
 pub(super) struct Writes {
     pub orders: Vec<OrderRow>,
     pub lines: Vec<LineRow>,
     pub allocations: Vec<AllocationRow>,
-    /// Units moved from available to reserved, per balance (owner, SKU, bin).
-    pub reserved: BTreeMap<(SupplierId, SkuId, BinId), i32>,
     /// One ledger row per line and bin reserved from.
     pub movements: Vec<MovementRow>,
-    pub events: Vec<OutboxRow>,
-    /// The documents' event counters: (kind, document, last sequence).
-    pub counters: Vec<(String, AggregateId, i64)>,
+    /// Each new order's own events (received; allocated or backordered).
+    pub order_events: Vec<OutboxRow>,
+    /// The new orders' event counters: (kind, document, last sequence).
+    pub order_counters: Vec<(String, AggregateId, i64)>,
+    /// Units moved from available to reserved, per balance (owner, SKU, bin).
+    pub reserved: BTreeMap<(SupplierId, SkuId, BinId), i32>,
+    /// The SKUs' inventory events (each carries the SKU's available figure
+    /// and its next sequence number: both need the stock locks).
+    pub stock_events: Vec<OutboxRow>,
+    /// The SKUs' event counters' new values.
+    pub stock_counters: Vec<(String, AggregateId, i64)>,
+    /// The part whose events the allocation builds.
+    pub part: super::Part,
 }
 
-/// Writes `w` in the caller's transaction. Fails (and the caller rolls
-/// back) if an available balance holds fewer units than were reserved
-/// from it.
-pub(super) fn write(tx: &mut DbConn, w: &Writes, now: Timestamp) -> Result<(), AppError> {
+/// Writes the orders' part of `w` in the caller's transaction: orders,
+/// lines, allocations, ledger rows, the orders' events and counters.
+pub(super) fn orders(tx: &mut DbConn, w: &Writes) -> Result<(), AppError> {
     if w.orders.is_empty() {
         return Ok(());
     }
-    let decremented = match tx {
-        DbConn::Pg(pg) => Columns::of(w, now).execute(pg)?,
+    match tx {
+        DbConn::Pg(pg) => {
+            OrderColumns::of(w).execute(pg)?;
+        }
         DbConn::Sqlite(_) => {
             crate::outbound::store::insert_all(tx, &w.orders, &w.lines, &w.allocations)?;
+            for m in &w.movements {
+                crate::stock::store::insert_movement(tx, m)?;
+            }
+            crate::events::store::insert_rows(tx, &w.order_events, &w.order_counters)?;
+        }
+    }
+    Ok(())
+}
+
+/// Writes the stock's part of `w` in the caller's transaction, which holds
+/// the SKUs' stock locks: each balance's units from available to reserved,
+/// the SKUs' events and counters. Fails (and the caller rolls back) if an
+/// available balance holds fewer units than were reserved from it.
+pub(super) fn stock(tx: &mut DbConn, w: &Writes, now: Timestamp) -> Result<(), AppError> {
+    if w.reserved.is_empty() && w.stock_events.is_empty() {
+        return Ok(());
+    }
+    let decremented = match tx {
+        DbConn::Pg(pg) => StockColumns::of(w, now).execute(pg)?,
+        DbConn::Sqlite(_) => {
             let mut n = 0;
             for (&(owner, sku, bin), &quantity) in &w.reserved {
                 let available = Bucket::Available.as_str();
@@ -140,10 +185,7 @@ pub(super) fn write(tx: &mut DbConn, w: &Writes, now: Timestamp) -> Result<(), A
                     },
                 )?;
             }
-            for m in &w.movements {
-                crate::stock::store::insert_movement(tx, m)?;
-            }
-            crate::events::store::insert_rows(tx, &w.events, &w.counters)?;
+            crate::events::store::insert_rows(tx, &w.stock_events, &w.stock_counters)?;
             n
         }
     };
@@ -156,11 +198,96 @@ pub(super) fn write(tx: &mut DbConn, w: &Writes, now: Timestamp) -> Result<(), A
     Ok(())
 }
 
-/// The rows of [`Writes`] as one array per column.
-struct Columns {
-    now: DateTime<Utc>,
-    available: &'static str,
-    reserved: &'static str,
+/// A savepoint before the orders' part is written ahead of the stock locks
+/// (PostgreSQL only; see `take_in`).
+pub(super) fn savepoint(tx: &mut DbConn) -> QueryResult<()> {
+    match tx {
+        DbConn::Pg(pg) => pg.batch_execute("SAVEPOINT intake_ahead"),
+        DbConn::Sqlite(_) => Ok(()),
+    }
+}
+
+/// Undoes everything since [`savepoint`], the stock locks taken since
+/// included (PostgreSQL releases a rolled-back subtransaction's locks).
+pub(super) fn back_to_savepoint(tx: &mut DbConn) -> QueryResult<()> {
+    match tx {
+        DbConn::Pg(pg) => pg.batch_execute("ROLLBACK TO SAVEPOINT intake_ahead"),
+        DbConn::Sqlite(_) => Ok(()),
+    }
+}
+
+fn column<T, U>(rows: &[T], f: impl Fn(&T) -> U) -> Vec<U> {
+    rows.iter().map(f).collect()
+}
+
+/// Outbox rows, one array per column.
+struct EventColumns {
+    id: Vec<Uuid>,
+    event_type: Vec<String>,
+    kind: Vec<String>,
+    aggregate: Vec<Uuid>,
+    document: Vec<String>,
+    owner: Vec<Option<Uuid>>,
+    sequence: Vec<i64>,
+    occurred: Vec<DateTime<Utc>>,
+    payload: Vec<String>,
+}
+
+impl EventColumns {
+    fn of(e: &[OutboxRow]) -> Self {
+        Self {
+            id: column(e, |x| x.id.0),
+            event_type: column(e, |x| x.event_type.clone()),
+            kind: column(e, |x| x.aggregate_kind.clone()),
+            aggregate: column(e, |x| x.aggregate_id.0),
+            document: column(e, |x| x.document_no.clone()),
+            owner: column(e, |x| x.owner_id.map(|o| o.0)),
+            sequence: column(e, |x| x.sequence),
+            occurred: column(e, |x| x.occurred_at.0),
+            payload: column(e, |x| x.payload.clone()),
+        }
+    }
+
+    /// `INSERT INTO outbox ... SELECT ... FROM unnest(...)`.
+    fn walk_insert<'b>(&'b self, out: &mut AstPass<'_, 'b, Pg>) -> QueryResult<()> {
+        out.push_sql(
+            "INSERT INTO outbox (id, event_type, aggregate_kind, aggregate_id, document_no, owner_id, sequence, \
+             occurred_at, payload, attempts) SELECT *, 0 FROM ",
+        );
+        unnest!(out; SqlUuid => self.id, Text => self.event_type, Text => self.kind, SqlUuid => self.aggregate,
+            Text => self.document, Nullable<SqlUuid> => self.owner, BigInt => self.sequence,
+            Timestamptz => self.occurred, Text => self.payload);
+        Ok(())
+    }
+}
+
+/// Event counters, one array per column.
+struct CounterColumns {
+    kind: Vec<String>,
+    aggregate: Vec<Uuid>,
+    last: Vec<i64>,
+}
+
+impl CounterColumns {
+    fn of(c: &[(String, AggregateId, i64)]) -> Self {
+        Self { kind: column(c, |x| x.0.clone()), aggregate: column(c, |x| x.1.0), last: column(c, |x| x.2) }
+    }
+
+    /// `INSERT INTO event_sequences ... ON CONFLICT ... DO UPDATE`.
+    fn walk_upsert<'b>(&'b self, out: &mut AstPass<'_, 'b, Pg>) -> QueryResult<()> {
+        out.push_sql(
+            "INSERT INTO event_sequences (aggregate_kind, aggregate_id, last_sequence) SELECT * FROM ",
+        );
+        unnest!(out; Text => self.kind, SqlUuid => self.aggregate, BigInt => self.last);
+        out.push_sql(
+            " ON CONFLICT (aggregate_kind, aggregate_id) DO UPDATE SET last_sequence = excluded.last_sequence",
+        );
+        Ok(())
+    }
+}
+
+/// The orders' part of [`Writes`] as one array per column.
+struct OrderColumns {
     // orders
     o_id: Vec<Uuid>,
     o_no: Vec<String>,
@@ -191,11 +318,6 @@ struct Columns {
     a_line: Vec<i32>,
     a_bin: Vec<Uuid>,
     a_quantity: Vec<i32>,
-    // balances: available -> reserved
-    r_owner: Vec<Uuid>,
-    r_sku: Vec<Uuid>,
-    r_bin: Vec<Uuid>,
-    r_quantity: Vec<i32>,
     // stock_movements
     m_id: Vec<Uuid>,
     m_owner: Vec<Uuid>,
@@ -210,34 +332,14 @@ struct Columns {
     m_note: Vec<String>,
     m_actor: Vec<String>,
     m_created: Vec<DateTime<Utc>>,
-    // outbox
-    e_id: Vec<Uuid>,
-    e_type: Vec<String>,
-    e_kind: Vec<String>,
-    e_aggregate: Vec<Uuid>,
-    e_document: Vec<String>,
-    e_owner: Vec<Option<Uuid>>,
-    e_sequence: Vec<i64>,
-    e_occurred: Vec<DateTime<Utc>>,
-    e_payload: Vec<String>,
-    // event_sequences
-    c_kind: Vec<String>,
-    c_aggregate: Vec<Uuid>,
-    c_last: Vec<i64>,
+    events: EventColumns,
+    counters: CounterColumns,
 }
 
-fn column<T, U>(rows: &[T], f: impl Fn(&T) -> U) -> Vec<U> {
-    rows.iter().map(f).collect()
-}
-
-impl Columns {
-    fn of(w: &Writes, now: Timestamp) -> Self {
-        let (o, l, a, m, e) = (&w.orders, &w.lines, &w.allocations, &w.movements, &w.events);
-        let r: Vec<(&(SupplierId, SkuId, BinId), &i32)> = w.reserved.iter().collect();
+impl OrderColumns {
+    fn of(w: &Writes) -> Self {
+        let (o, l, a, m) = (&w.orders, &w.lines, &w.allocations, &w.movements);
         Self {
-            now: now.0,
-            available: Bucket::Available.as_str(),
-            reserved: Bucket::Reserved.as_str(),
             o_id: column(o, |x| x.id.0),
             o_no: column(o, |x| x.order_no.clone()),
             o_platform_id: column(o, |x| x.platform_order_id.clone()),
@@ -265,10 +367,6 @@ impl Columns {
             a_line: column(a, |x| x.line_no),
             a_bin: column(a, |x| x.bin_id.0),
             a_quantity: column(a, |x| x.quantity),
-            r_owner: column(&r, |(k, _)| k.0.0),
-            r_sku: column(&r, |(k, _)| k.1.0),
-            r_bin: column(&r, |(k, _)| k.2.0),
-            r_quantity: column(&r, |(_, q)| **q),
             m_id: column(m, |x| x.id.0),
             m_owner: column(m, |x| x.owner_id.0),
             m_sku: column(m, |x| x.sku_id.0),
@@ -282,43 +380,57 @@ impl Columns {
             m_note: column(m, |x| x.note.clone()),
             m_actor: column(m, |x| x.actor.clone()),
             m_created: column(m, |x| x.created_at.0),
-            e_id: column(e, |x| x.id.0),
-            e_type: column(e, |x| x.event_type.clone()),
-            e_kind: column(e, |x| x.aggregate_kind.clone()),
-            e_aggregate: column(e, |x| x.aggregate_id.0),
-            e_document: column(e, |x| x.document_no.clone()),
-            e_owner: column(e, |x| x.owner_id.map(|o| o.0)),
-            e_sequence: column(e, |x| x.sequence),
-            e_occurred: column(e, |x| x.occurred_at.0),
-            e_payload: column(e, |x| x.payload.clone()),
-            c_kind: column(&w.counters, |x| x.0.clone()),
-            c_aggregate: column(&w.counters, |x| x.1.0),
-            c_last: column(&w.counters, |x| x.2),
+            events: EventColumns::of(&w.order_events),
+            counters: CounterColumns::of(&w.order_counters),
         }
     }
 }
 
-impl QueryId for Columns {
-    type QueryId = Columns;
+/// The stock's part of [`Writes`] as one array per column.
+struct StockColumns {
+    now: DateTime<Utc>,
+    available: &'static str,
+    reserved: &'static str,
+    r_owner: Vec<Uuid>,
+    r_sku: Vec<Uuid>,
+    r_bin: Vec<Uuid>,
+    r_quantity: Vec<i32>,
+    events: EventColumns,
+    counters: CounterColumns,
+}
+
+impl StockColumns {
+    fn of(w: &Writes, now: Timestamp) -> Self {
+        let r: Vec<(&(SupplierId, SkuId, BinId), &i32)> = w.reserved.iter().collect();
+        Self {
+            now: now.0,
+            available: Bucket::Available.as_str(),
+            reserved: Bucket::Reserved.as_str(),
+            r_owner: column(&r, |(k, _)| k.0.0),
+            r_sku: column(&r, |(k, _)| k.1.0),
+            r_bin: column(&r, |(k, _)| k.2.0),
+            r_quantity: column(&r, |(_, q)| **q),
+            events: EventColumns::of(&w.stock_events),
+            counters: CounterColumns::of(&w.stock_counters),
+        }
+    }
+}
+
+impl QueryId for OrderColumns {
+    type QueryId = OrderColumns;
     const HAS_STATIC_QUERY_ID: bool = true;
 }
 
-impl RunQueryDsl<PgConnection> for Columns {}
+impl RunQueryDsl<PgConnection> for OrderColumns {}
 
-/// `unnest($1, $2, ...)` of the given columns, each bound as an array.
-macro_rules! unnest {
-    ($out:ident; $first_ty:ty => $first:expr $(, $ty:ty => $col:expr)* $(,)?) => {
-        $out.push_sql("unnest(");
-        $out.push_bind_param::<Array<$first_ty>, _>(&$first)?;
-        $(
-            $out.push_sql(", ");
-            $out.push_bind_param::<Array<$ty>, _>(&$col)?;
-        )*
-        $out.push_sql(")");
-    };
+impl QueryId for StockColumns {
+    type QueryId = StockColumns;
+    const HAS_STATIC_QUERY_ID: bool = true;
 }
 
-impl QueryFragment<Pg> for Columns {
+impl RunQueryDsl<PgConnection> for StockColumns {}
+
+impl QueryFragment<Pg> for OrderColumns {
     fn walk_ast<'b>(&'b self, mut out: AstPass<'_, 'b, Pg>) -> QueryResult<()> {
         out.push_sql(
             "WITH new_orders AS (INSERT INTO orders (id, order_no, platform_order_id, shop, market, \
@@ -344,7 +456,24 @@ impl QueryFragment<Pg> for Columns {
         unnest!(out; SqlUuid => self.a_order, Integer => self.a_line, SqlUuid => self.a_bin,
             Integer => self.a_quantity);
         out.push_sql(
-            "), into_reserved AS (INSERT INTO stock_balances (owner_id, sku_id, bin_id, quantity, bucket, \
+            "), ledger AS (INSERT INTO stock_movements (id, owner_id, sku_id, quantity, from_bucket, from_bin, \
+             to_bucket, to_bin, reason, document_no, note, actor, created_at) SELECT * FROM ",
+        );
+        unnest!(out; SqlUuid => self.m_id, SqlUuid => self.m_owner, SqlUuid => self.m_sku,
+            Integer => self.m_quantity, Nullable<Text> => self.m_from_bucket, Nullable<SqlUuid> => self.m_from_bin,
+            Nullable<Text> => self.m_to_bucket, Nullable<SqlUuid> => self.m_to_bin, Text => self.m_reason,
+            Text => self.m_document, Text => self.m_note, Text => self.m_actor, Timestamptz => self.m_created);
+        out.push_sql("), events AS (");
+        self.events.walk_insert(&mut out)?;
+        out.push_sql(") ");
+        self.counters.walk_upsert(&mut out)
+    }
+}
+
+impl QueryFragment<Pg> for StockColumns {
+    fn walk_ast<'b>(&'b self, mut out: AstPass<'_, 'b, Pg>) -> QueryResult<()> {
+        out.push_sql(
+            "WITH into_reserved AS (INSERT INTO stock_balances (owner_id, sku_id, bin_id, quantity, bucket, \
              updated_at, first_in_at) SELECT r.*, ",
         );
         out.push_bind_param::<Text, _>(self.reserved)?;
@@ -358,29 +487,12 @@ impl QueryFragment<Pg> for Columns {
         out.push_sql(
             " AS r ON CONFLICT (owner_id, sku_id, bin_id, bucket) DO UPDATE SET \
              quantity = stock_balances.quantity + excluded.quantity, updated_at = excluded.updated_at\
-             ), ledger AS (INSERT INTO stock_movements (id, owner_id, sku_id, quantity, from_bucket, from_bin, \
-             to_bucket, to_bin, reason, document_no, note, actor, created_at) SELECT * FROM ",
+             ), events AS (",
         );
-        unnest!(out; SqlUuid => self.m_id, SqlUuid => self.m_owner, SqlUuid => self.m_sku,
-            Integer => self.m_quantity, Nullable<Text> => self.m_from_bucket, Nullable<SqlUuid> => self.m_from_bin,
-            Nullable<Text> => self.m_to_bucket, Nullable<SqlUuid> => self.m_to_bin, Text => self.m_reason,
-            Text => self.m_document, Text => self.m_note, Text => self.m_actor, Timestamptz => self.m_created);
-        out.push_sql(
-            "), events AS (INSERT INTO outbox (id, event_type, aggregate_kind, aggregate_id, document_no, \
-             owner_id, sequence, occurred_at, payload, attempts) SELECT *, 0 FROM ",
-        );
-        unnest!(out; SqlUuid => self.e_id, Text => self.e_type, Text => self.e_kind, SqlUuid => self.e_aggregate,
-            Text => self.e_document, Nullable<SqlUuid> => self.e_owner, BigInt => self.e_sequence,
-            Timestamptz => self.e_occurred, Text => self.e_payload);
-        out.push_sql(
-            "), counters AS (INSERT INTO event_sequences (aggregate_kind, aggregate_id, last_sequence) \
-             SELECT * FROM ",
-        );
-        unnest!(out; Text => self.c_kind, SqlUuid => self.c_aggregate, BigInt => self.c_last);
-        out.push_sql(
-            " ON CONFLICT (aggregate_kind, aggregate_id) DO UPDATE SET last_sequence = excluded.last_sequence) \
-             UPDATE stock_balances AS b SET quantity = b.quantity - r.q, updated_at = ",
-        );
+        self.events.walk_insert(&mut out)?;
+        out.push_sql("), counters AS (");
+        self.counters.walk_upsert(&mut out)?;
+        out.push_sql(") UPDATE stock_balances AS b SET quantity = b.quantity - r.q, updated_at = ");
         out.push_bind_param::<Timestamptz, _>(&self.now)?;
         out.push_sql(" FROM ");
         unnest!(out; SqlUuid => self.r_owner, SqlUuid => self.r_sku, SqlUuid => self.r_bin,
