@@ -57,8 +57,10 @@ pub struct BenchArgs {
     /// Most single orders per run (two runs: alone, then beside picking and packing).
     #[arg(long, default_value_t = 5000)]
     pub orders: usize,
-    /// Most batches.
-    #[arg(long, default_value_t = 20)]
+    /// Most batches: 60 of 500 orders take several seconds at the rates
+    /// measured, so that the first and last rounds (fewer clients sending)
+    /// weigh little.
+    #[arg(long, default_value_t = 60)]
     pub batches: usize,
     #[arg(long, default_value_t = 500)]
     pub batch_size: usize,
@@ -206,7 +208,9 @@ fn drive(
     // gathers them within its one-minute nap; these runs last seconds):
     // without them every connection would keep plans made when the order
     // tables held a handful of rows (a scan of `orders` to find a batch's
-    // platform ids) for the rest of the benchmark.
+    // platform ids, or for each foreign-key check of a line) for the rest of
+    // the benchmark. (With `--orders` in the hundreds the statistics are
+    // still those of a small table: short runs need `--orders 1000` or more.)
     if let DbConn::Pg(c) = &mut *pool.get()? {
         diesel::sql_query(
             "ANALYZE orders, order_lines, order_allocations, outbox, event_sequences, stock_balances, stock_movements",
@@ -679,6 +683,8 @@ struct Rate {
     backordered: usize,
     /// Intake transactions the server ran for them.
     transactions: u64,
+    /// Of those, how many allocated again under the stock locks.
+    reallocated: u64,
 }
 
 impl Rate {
@@ -707,6 +713,7 @@ impl Intake<'_> {
         let next = AtomicUsize::new(0);
         let failed = AtomicBool::new(false);
         let transactions = self.groups.read().0;
+        let reallocated = super::intake::REALLOCATED.load(Ordering::Relaxed);
         let t = Instant::now();
         let client = || -> anyhow::Result<(Vec<f64>, usize)> {
             let mut c = Client::new(self.addr, self.key);
@@ -746,6 +753,7 @@ impl Intake<'_> {
             latencies: Latencies(all).sorted(),
             backordered,
             transactions: self.groups.read().0 - transactions,
+            reallocated: super::intake::REALLOCATED.load(Ordering::Relaxed) - reallocated,
         })
     }
 }
@@ -1119,6 +1127,15 @@ fn report(
     row(format!("batches of {}, {} clients (per batch)", args.batch_size, args.batch_clients), &f.batch);
     let backordered = f.alone.backordered + f.mixed.backordered + f.batch.backordered;
     println!("(backordered on intake: {backordered}; every other order was fully allocated)");
+    println!(
+        "(transactions allocated again under the stock locks: {}, {} and {} of {}, {} and {})",
+        f.alone.reallocated,
+        f.mixed.reallocated,
+        f.batch.reallocated,
+        f.alone.transactions,
+        f.mixed.transactions,
+        f.batch.transactions
+    );
     println!();
     println!("scans while single orders came in ({} pickers, {} packers):", args.pickers, args.packers);
     println!("{:<44} {:>8} {:>8} {:>8} {:>8}", "", "calls", "p50 ms", "p99 ms", "max ms");
