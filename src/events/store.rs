@@ -144,30 +144,74 @@ pub fn insert_rows(
 
 /// Gives committed, unsequenced events their feed positions, in id order
 /// but never putting a document's later event before its earlier one: the
-/// slots a batch takes in id order are handed to each document's events in
-/// sequence order. One statement (window functions and UPDATE ... FROM work
-/// alike on PostgreSQL and SQLite). Run by the one active relay only.
+/// slots a chunk takes in id order are handed to each document's events in
+/// sequence order ([`feed_positions`]). Run by the one active relay only.
 /// Returns how many were sequenced.
+///
+/// The chunk is read through the partial index `outbox_unsequenced` and
+/// ordered here, not in SQL: window functions over the chunk (two sorts on
+/// text and uuid keys) cost PostgreSQL as much as the update itself, and
+/// the sequencer runs beside every writer of events.
 pub fn assign_positions(tx: &mut DbConn, limit: i64) -> QueryResult<usize> {
-    let n = diesel::sql_query(
-        "WITH b AS (SELECT id, aggregate_kind AS k, aggregate_id AS a, sequence AS s FROM outbox \
-                    WHERE position IS NULL ORDER BY id LIMIT $1), \
-              slots AS (SELECT k, a, row_number() OVER (ORDER BY id) AS slot, \
-                               row_number() OVER (PARTITION BY k, a ORDER BY id) AS nth FROM b), \
-              seqs AS (SELECT id, k, a, row_number() OVER (PARTITION BY k, a ORDER BY s) AS nth FROM b) \
-         UPDATE outbox AS o SET position = st.last + slots.slot \
-         FROM seqs JOIN slots ON slots.k = seqs.k AND slots.a = seqs.a AND slots.nth = seqs.nth \
-              CROSS JOIN (SELECT last_position AS last FROM outbox_state WHERE id = 1) AS st \
-         WHERE o.id = seqs.id",
-    )
-    .bind::<diesel::sql_types::BigInt, _>(limit)
-    .execute(tx)?;
-    if n > 0 {
-        diesel::update(outbox_state::table.find(1))
-            .set(outbox_state::last_position.eq(outbox_state::last_position + n as i64))
-            .execute(tx)?;
+    let chunk: Vec<(EventId, String, AggregateId, i64)> = outbox::table
+        .filter(outbox::position.is_null())
+        .order(outbox::id)
+        .limit(limit)
+        .select((outbox::id, outbox::aggregate_kind, outbox::aggregate_id, outbox::sequence))
+        .load(tx)?;
+    if chunk.is_empty() {
+        return Ok(0);
     }
-    Ok(n)
+    let n = chunk.len() as i64;
+    let last: i64 = diesel::update(outbox_state::table.find(1))
+        .set(outbox_state::last_position.eq(outbox_state::last_position + n))
+        .returning(outbox_state::last_position)
+        .get_result(tx)?;
+    let positions = feed_positions(&chunk, last - n);
+    match tx {
+        DbConn::Pg(pg) => {
+            // One statement; each row found through the primary key (left
+            // to itself, the planner may hash the chunk and scan the whole
+            // outbox, which holds every event still kept).
+            use diesel::connection::SimpleConnection;
+            use diesel::sql_types::{Array, BigInt, Uuid};
+            pg.batch_execute("SET LOCAL enable_hashjoin = off; SET LOCAL enable_mergejoin = off")?;
+            diesel::sql_query(
+                "UPDATE outbox AS o SET position = u.p FROM unnest($1, $2) AS u (id, p) WHERE o.id = u.id",
+            )
+            .bind::<Array<Uuid>, _>(chunk.iter().map(|e| e.0.0).collect::<Vec<_>>())
+            .bind::<Array<BigInt>, _>(&positions)
+            .execute(pg)?;
+        }
+        DbConn::Sqlite(_) => {
+            for ((id, ..), position) in chunk.iter().zip(&positions) {
+                diesel::update(outbox::table.find(id)).set(outbox::position.eq(position)).execute(tx)?;
+            }
+        }
+    }
+    Ok(chunk.len())
+}
+
+/// The positions after `last` of a chunk of events (id, document kind, document,
+/// sequence) read in id order: the i-th event takes slot `last + i` (from
+/// 1), except that the slots of each document's events go to them in
+/// sequence order, so that a document's events are fed in the order they
+/// happened even if their ids (made by different processes, or clocks)
+/// are not.
+pub fn feed_positions(chunk: &[(EventId, String, AggregateId, i64)], last: i64) -> Vec<i64> {
+    let mut slots: HashMap<(&str, AggregateId), Vec<usize>> = HashMap::new();
+    for (i, (_, kind, document, _)) in chunk.iter().enumerate() {
+        slots.entry((kind.as_str(), *document)).or_default().push(i);
+    }
+    let mut positions = vec![0; chunk.len()];
+    for taken in slots.values() {
+        let mut by_sequence = taken.clone();
+        by_sequence.sort_by_key(|&i| chunk[i].3);
+        for (&slot, event) in taken.iter().zip(by_sequence) {
+            positions[event] = last + 1 + slot as i64;
+        }
+    }
+    positions
 }
 
 /// A part claimed for publishing.
@@ -448,4 +492,27 @@ pub fn feed(
         q = q.filter(outbox::owner_id.eq(o));
     }
     q.load(conn)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_documents_events_take_its_slots_in_sequence_order() {
+        let (a, b) = (AggregateId(uuid::Uuid::now_v7()), AggregateId(uuid::Uuid::now_v7()));
+        let event = |kind: &str, doc, seq| (EventId(uuid::Uuid::now_v7()), kind.to_owned(), doc, seq);
+        // In id order: a#2, b#1, a#1, b#2 and a#3 of another kind with a's id.
+        let chunk = vec![
+            event("order", a, 2),
+            event("order", b, 1),
+            event("order", a, 1),
+            event("order", b, 2),
+            event("sku", a, 3),
+        ];
+        // a takes slots 1 and 3 (#1 first), b 2 and 4, the SKU its own 5.
+        assert_eq!(feed_positions(&chunk, 100), vec![103, 102, 101, 104, 105]);
+        assert_eq!(feed_positions(&chunk[1..2], 0), vec![1]);
+        assert!(feed_positions(&[], 7).is_empty());
+    }
 }
