@@ -439,8 +439,9 @@ async fn no_sequence_of_movements_breaks_the_ledger() {
 /// on the pair), and takes the right one.
 #[actix_web::test]
 async fn the_database_refuses_stock_owned_by_anyone_but_the_skus_supplier() {
-    use custody::ids::{BinId, MovementId, SkuId};
-    use custody::stock::store::{BalanceRow, MovementRow, increment, insert_movement};
+    use custody::ids::{BinId, SkuId};
+    use custody::stock::store::{BalanceRow, increment, movements};
+    use custody::stock::{Bucket, Movement, Place, Reason};
     let app = spawn_app().await;
     let w = world(&app).await;
     let (other, _) = app.supplier("OTHER");
@@ -456,24 +457,31 @@ async fn the_database_refuses_stock_owned_by_anyone_but_the_skus_supplier() {
         updated_at: now,
         first_in_at: Some(now),
     };
-    let movement = |owner| MovementRow {
-        id: MovementId::generate(),
-        owner_id: owner,
-        sku_id: sku,
+    let mut conn = app.pool.get().unwrap();
+    assert!(increment(&mut conn, &balance(other)).is_err(), "a balance of another supplier");
+    assert!(increment(&mut conn, &balance(own)).is_ok());
+
+    // The ledger has no foreign keys of its own: its rows go in with the
+    // balance change they record, in one transaction, so a movement booked
+    // for another supplier is refused at its balance and leaves no row.
+    let found = |owner| Movement {
+        owner,
+        sku,
         quantity: 1,
-        from_bucket: None,
-        from_bin: None,
-        to_bucket: Some("available".into()),
-        to_bin: None,
-        reason: "found".into(),
+        from: None,
+        to: Some(Place::at(Bucket::Available, BinId::generate())),
+        reason: Reason::AdjustFound,
         document_no: "TEST".into(),
         note: String::new(),
         actor: "test".into(),
-        created_at: now,
     };
-    let mut conn = app.pool.get().unwrap();
-    assert!(increment(&mut conn, &balance(other)).is_err(), "a balance of another supplier");
-    assert!(insert_movement(&mut conn, &movement(other)).is_err(), "a ledger row of another supplier");
-    assert!(increment(&mut conn, &balance(own)).is_ok());
-    assert!(insert_movement(&mut conn, &movement(own)).is_ok());
+    let booked = |conn: &mut custody::db::DbConn, m: Movement| {
+        custody::db::write_tx(conn, |tx| custody::stock::service::apply(tx, &m))
+    };
+    let ledger = |conn: &mut custody::db::DbConn, owner| movements(conn, Some(owner), sku, 100).unwrap().len();
+    let (theirs, ours) = (ledger(&mut conn, other), ledger(&mut conn, own));
+    assert!(booked(&mut conn, found(other)).is_err(), "a movement of another supplier");
+    assert_eq!(ledger(&mut conn, other), theirs, "the refused movement left a ledger row");
+    assert!(booked(&mut conn, found(own)).is_ok());
+    assert_eq!(ledger(&mut conn, own), ours + 1);
 }
