@@ -145,7 +145,7 @@ pub fn insert_rows(
 /// Gives committed, unsequenced events their feed positions, in id order
 /// but never putting a document's later event before its earlier one: the
 /// slots a chunk takes in id order are handed to each document's events in
-/// sequence order ([`feed_positions`]). Run by the one active relay only.
+/// sequence order (`feed_positions`). Run by the one active relay only.
 /// Returns how many were sequenced.
 ///
 /// The chunk is read through the partial index `outbox_unsequenced` and
@@ -153,6 +153,15 @@ pub fn insert_rows(
 /// text and uuid keys) cost PostgreSQL as much as the update itself, and
 /// the sequencer runs beside every writer of events.
 pub fn assign_positions(tx: &mut DbConn, limit: i64) -> QueryResult<usize> {
+    // The last position first, locked: should a second sequencer ever run,
+    // it waits here and reads its chunk once this one has committed (on
+    // SQLite the write transaction already admits one writer).
+    let last: i64 = match tx {
+        DbConn::Pg(pg) => {
+            outbox_state::table.find(1).select(outbox_state::last_position).for_update().first(pg)?
+        }
+        DbConn::Sqlite(_) => outbox_state::table.find(1).select(outbox_state::last_position).first(tx)?,
+    };
     let chunk: Vec<(EventId, String, AggregateId, i64)> = outbox::table
         .filter(outbox::position.is_null())
         .order(outbox::id)
@@ -162,12 +171,10 @@ pub fn assign_positions(tx: &mut DbConn, limit: i64) -> QueryResult<usize> {
     if chunk.is_empty() {
         return Ok(0);
     }
-    let n = chunk.len() as i64;
-    let last: i64 = diesel::update(outbox_state::table.find(1))
-        .set(outbox_state::last_position.eq(outbox_state::last_position + n))
-        .returning(outbox_state::last_position)
-        .get_result(tx)?;
-    let positions = feed_positions(&chunk, last - n);
+    let positions = feed_positions(&chunk, last);
+    diesel::update(outbox_state::table.find(1))
+        .set(outbox_state::last_position.eq(last + chunk.len() as i64))
+        .execute(tx)?;
     match tx {
         DbConn::Pg(pg) => {
             // One statement; each row found through the primary key (left
@@ -192,13 +199,13 @@ pub fn assign_positions(tx: &mut DbConn, limit: i64) -> QueryResult<usize> {
     Ok(chunk.len())
 }
 
-/// The positions after `last` of a chunk of events (id, document kind, document,
-/// sequence) read in id order: the i-th event takes slot `last + i` (from
-/// 1), except that the slots of each document's events go to them in
-/// sequence order, so that a document's events are fed in the order they
-/// happened even if their ids (made by different processes, or clocks)
-/// are not.
-pub fn feed_positions(chunk: &[(EventId, String, AggregateId, i64)], last: i64) -> Vec<i64> {
+/// The positions after `last` of a chunk of events (id, document kind,
+/// document, sequence) read in id order: the i-th event takes slot
+/// `last + i` (from 1), except that the slots of each document's events go
+/// to them in sequence order, so that a document's events are fed in the
+/// order they happened even if their ids (made by different processes, or
+/// clocks) are not.
+fn feed_positions(chunk: &[(EventId, String, AggregateId, i64)], last: i64) -> Vec<i64> {
     let mut slots: HashMap<(&str, AggregateId), Vec<usize>> = HashMap::new();
     for (i, (_, kind, document, _)) in chunk.iter().enumerate() {
         slots.entry((kind.as_str(), *document)).or_default().push(i);
