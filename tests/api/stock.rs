@@ -478,7 +478,8 @@ async fn the_database_refuses_stock_owned_by_anyone_but_the_skus_supplier() {
     let booked = |conn: &mut custody::db::DbConn, m: Movement| {
         custody::db::write_tx(conn, |tx| custody::stock::service::apply(tx, &m))
     };
-    let ledger = |conn: &mut custody::db::DbConn, owner| movements(conn, Some(owner), sku, 100).unwrap().len();
+    let ledger =
+        |conn: &mut custody::db::DbConn, owner| movements(conn, Some(owner), sku, 100).unwrap().len();
     let (theirs, ours) = (ledger(&mut conn, other), ledger(&mut conn, own));
     assert!(booked(&mut conn, found(other)).is_err(), "a movement of another supplier");
     assert_eq!(ledger(&mut conn, other), theirs, "the refused movement left a ledger row");
