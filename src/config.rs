@@ -47,6 +47,9 @@ pub struct Config {
     /// How far a parcel's weight may be from the expected weight, in
     /// percent of the expected weight (never less than 10 g).
     pub pack_weight_tolerance_pct: u32,
+    /// The warehouse's time zone: the console shows and reads times in it
+    /// (storage stays UTC).
+    pub timezone: chrono_tz::Tz,
 }
 
 /// (name, default, meaning): the one table of settings.
@@ -118,6 +121,11 @@ pub const SETTINGS: &[(&str, &str, &str)] = &[
         "Keys sealing buyer data, id:64-hex pairs, comma-separated; the first seals, all open (rotation).",
     ),
     ("CUSTODY_PII_RETENTION_DAYS", "30", "Days after cancellation before an order's buyer data is erased."),
+    (
+        "CUSTODY_TIMEZONE",
+        "Asia/Shanghai",
+        "The warehouse's time zone (IANA name): the console shows and reads every time in it; storage stays UTC.",
+    ),
 ];
 
 #[derive(Debug)]
@@ -217,6 +225,14 @@ impl Config {
                 get("CUSTODY_PACK_WEIGHT_TOLERANCE_PCT"),
                 5,
             )?,
+            timezone: match get("CUSTODY_TIMEZONE") {
+                None => chrono_tz::Asia::Shanghai,
+                Some(v) => v.parse().map_err(|_| {
+                    ConfigError(format!(
+                        "CUSTODY_TIMEZONE: `{v}` is not an IANA time zone (e.g. Asia/Shanghai)"
+                    ))
+                })?,
+            },
         };
         if !(1..=50).contains(&cfg.pack_weight_tolerance_pct) {
             return Err(ConfigError("CUSTODY_PACK_WEIGHT_TOLERANCE_PCT must be 1 to 50".into()));
@@ -297,6 +313,15 @@ mod tests {
         assert!(e.0.contains("unknown setting CUSTODY_DATABSE_URL"), "{e}");
         let e = Config::from_map(&map(&[("CUSTODY_DATABASE_URL", "mysql://x")])).unwrap_err();
         assert!(e.0.contains("unsupported database URL scheme"), "{e}");
+    }
+
+    #[test]
+    fn the_warehouse_time_zone_is_a_named_zone() {
+        assert_eq!(Config::from_map(&HashMap::new()).unwrap().timezone, chrono_tz::Asia::Shanghai);
+        let c = Config::from_map(&map(&[("CUSTODY_TIMEZONE", "Europe/Berlin")])).unwrap();
+        assert_eq!(c.timezone, chrono_tz::Europe::Berlin);
+        let e = Config::from_map(&map(&[("CUSTODY_TIMEZONE", "Mars/Olympus")])).unwrap_err();
+        assert!(e.0.contains("CUSTODY_TIMEZONE"), "{e}");
     }
 
     #[test]

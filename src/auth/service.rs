@@ -91,6 +91,8 @@ pub fn set_user_active(conn: &mut DbConn, id: UserId, active: bool) -> Result<()
 
 pub struct LoggedIn {
     pub token: String,
+    /// The new session's CSRF token (it also signs the session's flash cookie).
+    pub csrf_token: String,
     pub user: StaffUser,
 }
 
@@ -123,7 +125,7 @@ pub fn open_session(conn: &mut DbConn, user: StaffUser, ttl: chrono::Duration) -
     store::delete_expired_sessions(conn, now)?;
     store::insert_session(conn, &row)?;
     store::touch_login(conn, user.id, now)?;
-    Ok(LoggedIn { token: token.plaintext, user })
+    Ok(LoggedIn { token: token.plaintext, csrf_token: row.csrf_token, user })
 }
 
 pub struct Session {

@@ -15,8 +15,9 @@ use crate::http::AppState;
 
 #[derive(Debug)]
 pub enum ConsoleError {
-    /// No live session: to the login page.
-    LoginRequired { htmx: bool },
+    /// No live session: to the login page, which brings the worker back to
+    /// `next` and says which scan (`lost`) was not recorded.
+    LoginRequired { htmx: bool, next: Option<String>, lost: Option<String> },
     /// A rendered error page.
     Page { status: StatusCode, html: String },
 }
@@ -33,8 +34,8 @@ impl fmt::Display for ConsoleError {
 impl ResponseError for ConsoleError {
     fn status_code(&self) -> StatusCode {
         match self {
-            Self::LoginRequired { htmx: true } => StatusCode::OK,
-            Self::LoginRequired { htmx: false } => StatusCode::SEE_OTHER,
+            Self::LoginRequired { htmx: true, .. } => StatusCode::OK,
+            Self::LoginRequired { htmx: false, .. } => StatusCode::SEE_OTHER,
             Self::Page { status, .. } => *status,
         }
     }
@@ -43,18 +44,32 @@ impl ResponseError for ConsoleError {
         match self {
             // htmx follows a redirect inside the XHR and would swap the login
             // page into the scan result; HX-Redirect makes it navigate.
-            Self::LoginRequired { htmx: true } => HttpResponse::Ok()
-                .insert_header(("HX-Redirect", "/console/login"))
+            Self::LoginRequired { htmx: true, next, lost } => HttpResponse::Ok()
+                .insert_header(("HX-Redirect", login_url(next.as_deref(), lost.as_deref())))
                 .cookie(session::removal(session::SESSION_COOKIE))
                 .finish(),
-            Self::LoginRequired { htmx: false } => {
-                let mut resp = layout::see_other("/console/login");
+            Self::LoginRequired { htmx: false, next, lost } => {
+                let mut resp = layout::see_other(&login_url(next.as_deref(), lost.as_deref()));
                 let _ = resp.add_cookie(&session::removal(session::SESSION_COOKIE));
                 resp
             }
             Self::Page { status, html } => layout::html(*status, html.clone()),
         }
     }
+}
+
+/// `/console/login`, with where to return and the scan that was lost.
+pub fn login_url(next: Option<&str>, lost: Option<&str>) -> String {
+    let mut url = "/console/login".to_owned();
+    let mut sep = '?';
+    if let Some(n) = next {
+        url.push_str(&format!("{sep}next={}", layout::urlencode(n)));
+        sep = '&';
+    }
+    if let Some(l) = lost {
+        url.push_str(&format!("{sep}lost={}", layout::urlencode(l)));
+    }
+    url
 }
 
 #[derive(Template)]

@@ -62,6 +62,33 @@ pub fn t(lang: Lang, key: &str) -> &'static str {
     })
 }
 
+/// The text of `key` with its `{name}` placeholders filled.
+pub fn fill(lang: Lang, key: &str, args: &[(&str, String)]) -> String {
+    let mut s = t(lang, key).to_owned();
+    for (k, v) in args {
+        s = s.replace(&format!("{{{k}}}"), v);
+    }
+    s
+}
+
+/// A value stored in English (`role.packer`, `bin_type.pick_face`) in the
+/// page's language. A value the table does not know shows as itself: in
+/// Chinese marked ⚠ (a missing translation is a defect the zh-completeness
+/// test finds), in English with its underscores as spaces.
+pub fn word(lang: Lang, group: &str, value: &str) -> String {
+    match lookup(lang, &format!("{group}.{value}")) {
+        Some(w) => w.to_owned(),
+        None if value.is_empty() => String::new(),
+        None => {
+            tracing::warn!(group, value, "console word missing from the i18n table");
+            match lang {
+                Lang::Zh => format!("⚠{value}"),
+                Lang::En => value.replace('_', " "),
+            }
+        }
+    }
+}
+
 /// `(key, 简体中文, English)`.
 const TABLE: &[(&str, &str, &str)] = &[
     // Navigation and frame
@@ -93,10 +120,18 @@ const TABLE: &[(&str, &str, &str)] = &[
     ("dashboard.skus", "商品 SKU", "SKUs"),
     ("dashboard.bins", "库位", "Bins"),
     ("dashboard.staff", "员工", "Staff"),
-    ("scan.label", "扫描条码：库位、箱唛或物流单号", "Scan a barcode: bin, carton label or tracking number"),
+    (
+        "scan.label",
+        "扫描条码：库位、箱唛、物流单号、商品、订单或包裹",
+        "Scan a barcode: bin, carton label, tracking number, product, order or parcel",
+    ),
     ("scan.placeholder", "扫描或输入编码，按回车", "Scan or type a code, then Enter"),
     ("scan.open", "打开", "Open"),
-    ("scan.not_found", "未找到该库位或发货单：", "No bin or shipment with this code:"),
+    (
+        "scan.not_found",
+        "未找到该编码对应的库位、发货单、商品、订单或包裹：",
+        "No bin, shipment, product, order or parcel has this code:",
+    ),
     // Bins
     ("bins.title", "库位", "Bins"),
     ("bins.one", "库位详情", "Bin"),
@@ -543,7 +578,7 @@ const TABLE: &[(&str, &str, &str)] = &[
     ("waves.service", "服务", "Service"),
     ("waves.orders", "订单数", "Orders"),
     ("waves.release", "放波次", "Release a wave"),
-    ("waves.cutoff", "截单时间（UTC，此前须发货）", "Cut-off (UTC, ship by before)"),
+    ("waves.cutoff", "截单时间（仓库当地时间，此前须发货）", "Cut-off (warehouse time: ship by before)"),
     ("waves.max_orders", "最多订单数", "At most orders"),
     ("waves.max_lines", "最多订单行", "At most lines"),
     (
@@ -562,6 +597,374 @@ const TABLE: &[(&str, &str, &str)] = &[
     ("err.not_picked", "订单尚未拣完", "The order is not fully picked"),
     ("err.units_remaining", "还有商品未装箱", "Units are still to be scanned"),
     ("err.nothing_to_wave", "没有符合条件的订单", "No order matches"),
+    // The alert panel and forms
+    ("alert.scanned", "扫描到", "Scanned"),
+    ("alert.expected", "应为", "Expected"),
+    ("err.refused", "未执行：", "Not done:"),
+    ("form.choose", "— 请选择 —", "— choose —"),
+    ("form.cancel", "取消", "Cancel"),
+    ("form.note_for_other", "（原因为“其他”时必填）", "(needed when the reason is other)"),
+    ("layout.local_time", "时间均为仓库当地时间：", "Times are the warehouse's local time:"),
+    ("unit.g", "重量（克）", "Weight (g)"),
+    ("unit.length_mm", "长（毫米）", "Length (mm)"),
+    ("unit.width_mm", "宽（毫米）", "Width (mm)"),
+    ("unit.height_mm", "高（毫米）", "Height (mm)"),
+    ("nav.stock", "库存", "Stock"),
+    ("actor.system", "系统", "System"),
+    ("actor.platform", "平台对接", "Platform integration"),
+    ("actor.supplier", "供应商对接", "Supplier integration"),
+    // Sign-in after a session ended
+    (
+        "login.session_ended",
+        "登录已过期，请重新登录；登录后将回到刚才的页面。",
+        "Your session ended. Sign in again to return to the page you were on.",
+    ),
+    (
+        "login.lost",
+        "刚才扫描的 {code} 未被记录（登录已过期）。登录后请重新扫描。",
+        "The scan of {code} was NOT recorded (your session had ended). Scan it again after signing in.",
+    ),
+    (
+        "login.scan_again",
+        "已重新登录。刚才扫描的 {code} 未被记录，请重新扫描。",
+        "Signed in again. The scan of {code} was not recorded: scan it again.",
+    ),
+    // Dashboard
+    ("dashboard.inbound", "入库", "Inbound"),
+    ("dashboard.outbound", "出库", "Outbound"),
+    ("dashboard.exceptions", "待处理异常", "Open exceptions"),
+    ("dashboard.arriving_today", "今日预计到货", "Shipments due today"),
+    ("dashboard.cartons_waiting", "待收货箱数", "Cartons waiting to be received"),
+    ("dashboard.lots_in_qc", "质检中批次", "Lots in QC"),
+    ("dashboard.orders_overdue", "已过截单时间的订单", "Orders past their cut-off"),
+    ("dashboard.orders_today", "今日截单的订单", "Orders due today"),
+    ("dashboard.orders_later", "之后截单的订单", "Orders due later"),
+    ("dashboard.waves_open", "进行中的波次", "Waves in progress"),
+    ("dashboard.parcels_held", "重量拦截的包裹", "Parcels held at the scale"),
+    ("dashboard.no_exceptions", "没有待处理的异常", "No open exceptions"),
+    // Dock refusal
+    ("dock.expected", "物流单号或箱唛", "a tracking number or a carton label"),
+    ("dock.reject_title", "拒收发货单", "Refuse a shipment"),
+    (
+        "dock.reject_warning",
+        "拒收后整票货物退回供应商，此操作不可撤销。请选择原因。",
+        "The whole shipment goes back to the supplier; this cannot be undone. Choose the reason.",
+    ),
+    ("dock.reject_confirm", "确认拒收", "Refuse the shipment"),
+    ("reject.other", "其他", "Other"),
+    // Receiving
+    (
+        "recv.paused",
+        "第 {n} 箱已暂停（已点数量保留，再扫其箱唛可继续）。",
+        "Carton {n} paused (its counts are kept; scan its label to go on).",
+    ),
+    (
+        "recv.carton_over",
+        "第 {n} 箱超出箱唛数量 {over} 件：已记录多出异常。",
+        "Carton {n} holds {over} more than its label says: recorded as over.",
+    ),
+    ("recv.carton_paused", "已暂停", "Paused"),
+    ("recv.label_says", "箱唛数量", "Label says"),
+    ("recv.expected_label", "本单的箱唛", "a carton label of this shipment"),
+    ("recv.expected_unit", "本箱商品条码", "a unit barcode of this carton"),
+    ("recv.close_title", "收货短少，确认完成收货", "Close a receipt that is short"),
+    (
+        "recv.close_warning",
+        "以下商品实收少于应收。完成收货后短少将记入供应商绩效。请选择原因。",
+        "These products came short. Closing the receipt charges the shortage to the supplier. Choose the reason.",
+    ),
+    ("recv.short_reason", "短少原因", "Why short"),
+    ("recv.close_short_confirm", "确认短少并完成收货", "Close the receipt short"),
+    ("short_reason.supplier_short", "供应商少发", "Supplier sent fewer"),
+    ("short_reason.carton_missing", "整箱未到", "A carton never arrived"),
+    ("short_reason.lost_in_transit", "运输途中丢失", "Lost in transit"),
+    ("short_reason.other", "其他", "Other"),
+    ("exception.lot_rejected", "质检批不合格", "QC lot rejected"),
+    // QC
+    ("qc.scan_sample", "扫描样品条码", "Scan the sample unit"),
+    (
+        "qc.scanned_record_verdict",
+        "已扫描，请判定后再扫下一件",
+        "Scanned: record its verdict, then scan the next",
+    ),
+    (
+        "qc.unit_scanned",
+        "{sku}：第 {n}/{of} 件已扫描，请判定。",
+        "{sku}: unit {n} of {of} scanned; record its verdict.",
+    ),
+    ("qc.verdict_for", "判定第几件：", "Verdict for unit"),
+    ("qc.accept_reject", "接收/拒收数", "Ac / Re"),
+    ("qc.reject_title", "确认判定批不合格", "Confirm a lot rejection"),
+    (
+        "qc.reject_warning",
+        "记录这个缺陷后该批判定为不合格：整批退回供应商。确定吗？",
+        "Recording this defect rejects the lot: all of it goes back to the supplier. Are you sure?",
+    ),
+    ("qc.reject_confirm", "确认：批不合格", "Reject the lot"),
+    ("defect.other", "其他", "Other"),
+    // Putaway
+    ("putaway.unit_scanned", "{sku}：请扫描库位。", "{sku}: now scan the bin."),
+    (
+        "putaway.off_suggestion",
+        "扫描的库位 {bin} 不是建议库位 {suggested}。请确认，或扫描建议库位。",
+        "Bin {bin} is not the suggested {suggested}. Confirm it, or scan the suggested bin.",
+    ),
+    (
+        "putaway.confirm_other",
+        "确认放入非建议库位：",
+        "Confirm putting away into a bin that was not suggested:",
+    ),
+    ("putaway.confirm_bin", "确认放入", "Put away in"),
+    ("putaway.other_unit", "换一个商品", "Another product"),
+    ("bin_type.mixed", "混放储位", "Mixed storage"),
+    // Picking
+    ("pick.bin_ok", "已确认", "Confirmed"),
+    ("pick.units_scanned", "已扫件数", "Units scanned"),
+    ("pick.keyed", "手输", "keyed in"),
+    (
+        "pick.count_hint",
+        "数量较多时：扫一件后输入总数并确认。",
+        "Many units: scan one, key in the total and confirm.",
+    ),
+    ("pick.count", "总件数", "Total units"),
+    ("pick.confirm_count", "确认数量", "Confirm the count"),
+    ("pick.short_hint", "已扫件数将放入周转箱：", "The units scanned go into the tote:"),
+    ("pick.restart", "重新开始本任务", "Start this task again"),
+    ("pick.any_tote", "任意空周转箱", "an empty tote"),
+    // Packing
+    ("pack.expected_code", "周转箱、包裹号、订单号或运单号", "a tote, parcel, order or tracking number"),
+    ("pack.reprint", "补打面单", "Reprint the label"),
+    ("pack.view_label", "查看面单", "View the label"),
+    ("pack.printed", "面单已打印（第 {n} 份）。", "Label printed (copy {n})."),
+    ("pack.reprinted", "面单已补打（第 {n} 份），已记录。", "Label reprinted (copy {n}); recorded."),
+    ("pack.prints", "打印记录", "Prints"),
+    ("pack.first_print", "首次打印", "First print"),
+    ("pack.reprint_n", "补打", "Reprint"),
+    // Outbound supervisors
+    ("order.title", "订单详情", "Order"),
+    ("order.received", "接单时间", "Received"),
+    ("order.lines", "订单行", "Lines"),
+    ("order.allocated", "已分配", "Allocated"),
+    ("order.backordered", "缺货", "Backordered"),
+    ("order.cancelled", "已取消", "Cancelled"),
+    ("order.tasks", "拣货任务", "Pick tasks"),
+    ("order.picked", "已拣", "Picked"),
+    ("order.parcel", "包裹", "Parcel"),
+    ("task_status.open", "待领取", "Open"),
+    ("task_status.claimed", "拣货中", "Being picked"),
+    ("task_status.done", "已完成", "Done"),
+    ("task_status.cancelled", "已取消", "Cancelled"),
+    ("exc_status.open", "待处理", "Open"),
+    ("exc_status.resolved", "已处理", "Resolved"),
+    ("service.economy", "经济", "Economy"),
+    ("service.standard", "标准", "Standard"),
+    ("service.express", "快速", "Express"),
+    ("waves.none_waiting", "没有待放波次的订单。", "No order is waiting for a wave."),
+    ("waves.overdue", "已过截单", "Past cut-off"),
+    ("waves.due_today", "今日截单", "Due today"),
+    ("waves.later", "之后", "Later"),
+    ("waves.list", "波次进度", "Waves"),
+    ("waves.none", "还没有波次。", "No waves yet."),
+    ("waves.wave", "波次", "Wave"),
+    ("waves.released_at", "放出时间", "Released"),
+    ("waves.tasks_done", "已完成任务", "Tasks done"),
+    ("waves.units_picked", "已拣件数", "Units picked"),
+    ("waves.finished", "已完成", "Finished"),
+    ("waves.in_progress", "进行中", "In progress"),
+    ("waves.picking_now", "人正在拣", "picking now"),
+    (
+        "exc.what_short_missing",
+        "库位无货，短少 {q} 件，库位已冻结待盘点",
+        "{q} not in the bin; the bin's stock is held for a count",
+    ),
+    ("exc.what_short_damaged", "{q} 件破损，已转残次", "{q} found damaged; moved to damaged"),
+    ("exc.what_put_back", "订单已取消，{q} 件待放回库位", "Order cancelled: {q} to put back on a shelf"),
+    (
+        "exc.what_weight",
+        "包裹 {parcel} 重 {weight} 克，应为约 {expected} 克",
+        "Parcel {parcel} weighs {weight} g, expected about {expected} g",
+    ),
+    // Inbound supervisors
+    ("iexc.title", "入库异常", "Inbound exceptions"),
+    ("iexc.show", "显示", "Show"),
+    ("iexc.open", "待处理", "Open"),
+    ("iexc.resolved_ones", "已处理", "Resolved"),
+    ("iexc.what_done", "处理说明", "What was done"),
+    ("iexc.resolve", "处理完毕", "Resolve"),
+    ("iexc.resolved", "{asn} 的异常已处理。", "Exception of {asn} resolved."),
+    ("history.title", "已完结的发货单", "Finished shipments"),
+    // Stock
+    ("stock.title", "库存查询", "Where is it"),
+    ("stock.sku_title", "商品库存", "Stock of a SKU"),
+    ("stock.search", "按 SKU 编码、条码或名称查找", "Find by SKU code, barcode or name"),
+    ("stock.none", "没有找到商品：", "No product found for"),
+    ("stock.in_inbound", "在途/收货中", "Inbound"),
+    ("stock.outbound", "已拣/已打包", "Picked or packed"),
+    ("stock.where", "所在库位", "Where it is"),
+    ("stock.nowhere", "该商品没有库存。", "No stock of this product."),
+    ("stock.no_bin", "未上架", "Not in a bin"),
+    ("stock.bucket", "库存状态", "State"),
+    ("stock.updated", "更新时间", "Updated"),
+    ("stock.ledger", "库存流水", "Ledger"),
+    ("stock.when", "时间", "When"),
+    ("stock.reason", "原因", "Reason"),
+    ("stock.from", "从", "From"),
+    ("stock.to", "到", "To"),
+    ("stock.document", "单据", "Document"),
+    ("stock.by", "操作人", "By"),
+    ("stock.move_title", "移库", "Move stock"),
+    ("stock.adjust_title", "库存调整", "Adjust stock"),
+    ("stock.unit_barcode", "商品条码", "Unit barcode"),
+    ("stock.from_bin", "从库位", "From bin"),
+    ("stock.to_bin", "到库位", "To bin"),
+    ("stock.note", "说明", "Note"),
+    ("stock.move_do", "确认移库", "Move"),
+    ("stock.adjust_do", "确认调整", "Adjust"),
+    ("stock.moved", "{sku} × {q} 已从 {from} 移到 {to}。", "{sku} × {q} moved from {from} to {to}."),
+    ("stock.adjusted", "{sku} × {q} 已调整（{reason}）。", "{sku} × {q} adjusted ({reason})."),
+    ("adjust_reason.found", "盘盈（找到）", "Found"),
+    ("adjust_reason.lost", "盘亏（丢失）", "Lost"),
+    ("adjust_reason.damaged", "发现破损", "Found damaged"),
+    ("bucket.receiving", "收货中", "Receiving"),
+    ("bucket.qc", "质检中", "In QC"),
+    ("bucket.available", "可售", "Available"),
+    ("bucket.reserved", "已占用", "Reserved"),
+    ("bucket.picked", "已拣货", "Picked"),
+    ("bucket.packed", "已打包", "Packed"),
+    ("bucket.damaged", "残次", "Damaged"),
+    ("bucket.rts_hold", "待退供", "Return to supplier"),
+    ("bucket.on_hold", "冻结", "On hold"),
+    ("reason.received", "收货", "Received"),
+    ("reason.received_damaged", "收货破损", "Received damaged"),
+    ("reason.to_qc", "转质检", "To QC"),
+    ("reason.qc_rejected", "质检退供", "QC rejected"),
+    ("reason.putaway", "上架", "Put away"),
+    ("reason.moved", "移库", "Moved"),
+    ("reason.held", "冻结", "Held"),
+    ("reason.released", "解冻", "Released"),
+    ("reason.adjust_found", "盘盈", "Adjusted: found"),
+    ("reason.adjust_lost", "盘亏", "Adjusted: lost"),
+    ("reason.adjust_damaged", "调整为残次", "Adjusted: damaged"),
+    ("reason.cycle_count", "盘点差异", "Cycle count"),
+    ("reason.reserved", "订单占用", "Reserved"),
+    ("reason.unreserved", "取消占用", "Unreserved"),
+    ("reason.picked", "拣货", "Picked"),
+    ("reason.pick_short", "缺拣", "Short pick"),
+    ("reason.packed", "打包", "Packed"),
+    ("reason.put_back", "归位", "Put back"),
+    // Cycle counts
+    ("count.title", "盲盘", "Blind cycle counts"),
+    ("count.one", "盘点", "Cycle count"),
+    ("count.scan_bin", "扫描要盘点的库位", "Scan the bin to count"),
+    ("count.start", "开始盘点", "Start a count"),
+    ("count.open", "进行中", "Open"),
+    ("count.none_open", "没有进行中的盘点。", "No count is open."),
+    ("count.decided", "最近完成", "Recently decided"),
+    ("count.no", "盘点单号", "Count no."),
+    ("count.started", "开始时间", "Started"),
+    ("count_status.counting", "盘点中", "Counting"),
+    ("count_status.submitted", "待审核", "Waiting for approval"),
+    ("count_status.approved", "已批准", "Approved"),
+    ("count_status.rejected", "已驳回", "Rejected"),
+    (
+        "count.blind",
+        "盲盘：不显示账面数量。逐件扫描，或扫一件后输入总数。",
+        "Blind count: the books are not shown. Scan every unit, or scan one and key in the total.",
+    ),
+    ("count.scan_unit", "扫描库位中的商品", "Scan a unit in the bin"),
+    ("count.scanned", "{sku}：已点 {n} 件。", "{sku}: {n} counted."),
+    ("count.counted", "实盘", "Counted"),
+    ("count.key_in", "输入总数", "Key in the total"),
+    ("count.set", "确认总数", "Set"),
+    (
+        "count.submit_hint",
+        "提交后显示差异，由另一人审核。",
+        "Once submitted the variance is shown and someone else approves it.",
+    ),
+    ("count.submit", "提交盘点", "Submit the count"),
+    ("count.submitted", "盘点 {count} 已提交，等待审核。", "Count {count} submitted for approval."),
+    ("count.expected", "账面", "Books"),
+    ("count.variance", "差异", "Variance"),
+    ("count.four_eyes", "由另一位主管审核你提交的盘点。", "Someone other than you approves your count."),
+    ("count.approve", "批准并过账差异", "Approve and book the variance"),
+    ("count.reject", "驳回，重新盘点", "Reject: count again"),
+    (
+        "count.approved",
+        "盘点 {count} 已批准，差异已过账。",
+        "Count {count} approved; the variance is booked.",
+    ),
+    ("count.rejected", "盘点 {count} 已驳回。", "Count {count} rejected."),
+    // Bins
+    ("bin.contents", "库位中的商品", "In this bin"),
+    ("bin.empty", "这个库位是空的。", "This bin is empty."),
+    ("labels.title", "批量打印库位标签", "Bin labels in a batch"),
+    ("labels.from", "起始库位", "From bin"),
+    ("labels.to", "结束库位", "To bin"),
+    ("labels.show", "生成标签", "Show labels"),
+    ("labels.count", "个标签", "labels"),
+    ("labels.capped", "已达单次上限，请缩小范围", "the most one batch prints; narrow the range"),
+    ("labels.print", "打印全部标签", "Print all labels"),
+    // Errors of the floor screens
+    ("err.note_required", "原因为“其他”时请填写说明", "Say why in the note when the reason is other"),
+    ("err.reason_required", "请选择原因", "Choose a reason"),
+    (
+        "err.carton_changed",
+        "屏幕显示的不是你正在清点的箱，已按当前箱刷新",
+        "The screen showed another carton than the one you are counting",
+    ),
+    ("err.verdict_pending", "上一件样品还未判定，请先判定", "The unit scanned is waiting for its verdict"),
+    (
+        "err.unit_not_scanned",
+        "请先扫描样品再判定",
+        "Scan the sample unit first; a verdict is for the unit just scanned",
+    ),
+    (
+        "err.other_supplier",
+        "这是其他供应商的商品，不在本单",
+        "Another supplier's product, not on this shipment",
+    ),
+    (
+        "err.not_in_inspection",
+        "该商品不在本单的待检批次中",
+        "This product is not being inspected on this shipment",
+    ),
+    ("err.not_waiting_here", "该商品不在本单待上架列表中", "This product is not waiting for putaway here"),
+    ("err.bin_not_scanned", "请先扫描库位", "Scan the bin first"),
+    (
+        "err.bin_holds_other_sku",
+        "该库位已存放其他商品或其他货主的商品",
+        "The bin holds another product or another owner's units",
+    ),
+    ("err.no_task", "请先领取任务", "Take a task first"),
+    ("err.bin_first", "请先扫描库位", "Scan the bin first"),
+    ("err.not_a_bin", "这不是库位条码", "That is not a bin code"),
+    ("err.bin_done", "库位已确认，请扫描商品", "The bin is confirmed: scan the units"),
+    ("err.unit_first", "请先扫描一件商品", "Scan one unit first"),
+    ("err.count_out_of_range", "数量超出本任务范围", "The count is outside this task's quantity"),
+    (
+        "err.nothing_to_pack",
+        "不是周转箱、包裹号、订单号或运单号",
+        "Not a tote, parcel, order or tracking number",
+    ),
+    ("err.already_resolved", "已处理过", "Already resolved"),
+    ("err.range_required", "请选择库区或库位范围", "Choose a zone or a range of bins"),
+    ("err.count_open", "该库位已有进行中的盘点", "The bin already has a count open"),
+    ("err.count_not_open", "该盘点不在进行中", "The count is not being counted"),
+    ("err.count_not_submitted", "该盘点尚未提交", "The count is not submitted"),
+    ("err.four_eyes", "盘点人不能审核自己的盘点", "Someone other than the counter decides"),
+    ("err.not_packed", "包裹尚未打包", "The parcel is not packed"),
+    ("err.parcel_held", "包裹已被拦截，等待主管处理", "The parcel is held for a supervisor"),
+    ("err.already_packed", "包裹已打包", "The parcel is packed already"),
+    ("err.task_not_yours", "这个任务不是你的", "This task is not yours"),
+    ("err.task_taken", "任务已被他人领取", "Another picker took this task"),
+    ("err.short_reason_required", "缺拣时请选择原因", "Say why units are short"),
+    ("err.action_not_allowed", "此异常不能这样处理", "This exception is not resolved that way"),
+    (
+        "err.buyer_erased",
+        "收件人信息已删除，无法打印面单",
+        "The buyer's address was erased; no label can be printed",
+    ),
+    ("err.invalid_time", "请输入日期和时间", "must be a date and time"),
 ];
 
 #[cfg(test)]
@@ -616,6 +1019,7 @@ mod tests {
         words.extend(DockRejectReason::ALL.iter().map(|s| format!("reject.{s}")));
         words.extend(ExceptionKind::ALL.iter().map(|s| format!("exception.{s}")));
         words.extend(InspectionStatus::ALL.iter().map(|s| format!("lot.{s}")));
+        words.extend(crate::inbound::domain::ShortReason::ALL.iter().map(|s| format!("short_reason.{s}")));
         for lang in [Lang::Zh, Lang::En] {
             for w in &words {
                 assert!(lookup(lang, w).is_some(), "{w} has no text");
@@ -635,6 +1039,20 @@ mod tests {
         words.extend(ExceptionKind::ALL.iter().map(|s| format!("exc_kind.{s}")));
         words.extend(Action::ALL.iter().map(|s| format!("action.{s}")));
         words.extend(ShortReason::ALL.iter().map(|s| format!("short.{s}")));
+        words.extend(crate::outbound::orders::ServiceLevel::ALL.iter().map(|s| format!("service.{s}")));
+        words.extend(crate::outbound::picking::TaskStatus::ALL.iter().map(|s| format!("task_status.{s}")));
+        words.extend(
+            crate::outbound::exceptions::ExceptionStatus::ALL.iter().map(|s| format!("exc_status.{s}")),
+        );
+        words.extend(crate::stock::Bucket::ALL.iter().map(|b| format!("bucket.{}", b.as_str())));
+        for c in [
+            crate::stock::counts::CountStatus::Counting,
+            crate::stock::counts::CountStatus::Submitted,
+            crate::stock::counts::CountStatus::Approved,
+            crate::stock::counts::CountStatus::Rejected,
+        ] {
+            words.push(format!("count_status.{}", c.as_str()));
+        }
         for lang in [Lang::Zh, Lang::En] {
             for w in &words {
                 assert!(lookup(lang, w).is_some(), "{w} has no text");

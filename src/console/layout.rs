@@ -7,7 +7,12 @@ use actix_web::http::StatusCode;
 use actix_web::http::header::{self, HeaderValue};
 use askama::Template;
 
+use std::collections::BTreeMap;
+
+use chrono_tz::Tz;
+
 use super::error::ConsoleError;
+use super::flash::{Flash, Problem};
 use super::i18n::{self, Lang};
 use super::session::{Area, ConsoleUser};
 use crate::error::AppError;
@@ -28,10 +33,38 @@ pub struct Ui {
     /// Where the language switch returns to.
     pub here: String,
     pub title: &'static str,
-    /// A success message (after a redirect).
-    pub notice: Option<String>,
-    /// What went wrong with the last submit, one line per problem.
+    /// What the last action did: the one alert panel, in the same place on
+    /// every page.
+    pub alert: Option<Alert>,
+    /// Text to put back into the scan field (selected), after a refusal.
+    pub keep: String,
+    /// A refused form's values.
+    pub form: BTreeMap<String, String>,
+    /// A new API key, shown once.
+    pub secret: Option<String>,
+    pub tz: Tz,
+}
+
+/// The alert panel: what happened, loud when it was refused.
+pub struct Alert {
+    /// `ok`, `warn` or `error`: the colour and the sound.
+    pub kind: &'static str,
+    pub text: String,
     pub problems: Vec<Problem>,
+    pub scanned: Option<String>,
+    pub expected: Option<String>,
+}
+
+impl From<Flash> for Alert {
+    fn from(f: Flash) -> Self {
+        Alert {
+            kind: f.kind.as_str(),
+            text: f.text,
+            problems: f.problems,
+            scanned: f.scanned,
+            expected: f.expected,
+        }
+    }
 }
 
 pub struct UserBar {
@@ -52,19 +85,13 @@ pub struct Choice {
     pub selected: bool,
 }
 
-#[derive(Debug, Clone)]
-pub struct Problem {
-    /// Which field or CSV line; empty for the form as a whole.
-    pub field: String,
-    pub message: String,
-}
-
-const NAV: [(Area, &str, &str); 9] = [
+const NAV: [(Area, &str, &str); 10] = [
     (Area::Dashboard, "/console", "nav.dashboard"),
     (Area::Inbound, "/console/dock", "nav.inbound"),
     (Area::Picking, "/console/pick", "nav.pick"),
     (Area::Packing, "/console/pack", "nav.pack"),
     (Area::Outbound, "/console/orders", "nav.outbound"),
+    (Area::Stock, "/console/stock", "nav.stock"),
     (Area::Bins, "/console/bins", "nav.bins"),
     (Area::Suppliers, "/console/suppliers", "nav.suppliers"),
     (Area::ApiKeys, "/console/api-keys", "nav.api_keys"),
@@ -73,9 +100,10 @@ const NAV: [(Area, &str, &str); 9] = [
 
 fn nav_area(area: Area) -> Area {
     match area {
-        Area::BinImport => Area::Bins,
+        Area::BinImport | Area::BinLabels => Area::Bins,
         Area::SupplierAdmin => Area::Suppliers,
-        Area::Receiving | Area::Qc => Area::Inbound,
+        Area::Receiving | Area::Qc | Area::InboundAdmin => Area::Inbound,
+        Area::StockAdmin => Area::Stock,
         other => other,
     }
 }
@@ -90,6 +118,8 @@ impl Ui {
             .map(|(a, href, key)| NavItem { href, label: i18n::t(lang, key), active: *a == current })
             .collect();
         let home = NAV.iter().find(|(a, ..)| *a == current).map_or("/console", |(_, href, _)| *href);
+        let flash = user.flash.clone().unwrap_or_default();
+        let shown = user.flash.is_some();
         Self {
             lang,
             warehouse: user.warehouse.clone(),
@@ -101,8 +131,11 @@ impl Ui {
             nav,
             here: user.here.clone().unwrap_or_else(|| home.to_owned()),
             title: i18n::t(lang, title_key),
-            notice: None,
-            problems: Vec::new(),
+            keep: flash.keep.clone().unwrap_or_default(),
+            form: flash.form.clone(),
+            secret: flash.secret.clone(),
+            alert: (shown && (!flash.text.is_empty() || !flash.problems.is_empty())).then(|| flash.into()),
+            tz: user.tz,
         }
     }
 
@@ -116,8 +149,11 @@ impl Ui {
             nav: Vec::new(),
             here: "/console/login".into(),
             title: i18n::t(lang, title_key),
-            notice: None,
-            problems: Vec::new(),
+            alert: None,
+            keep: String::new(),
+            form: BTreeMap::new(),
+            secret: None,
+            tz: chrono_tz::Asia::Shanghai,
         }
     }
 
@@ -126,37 +162,91 @@ impl Ui {
     }
 
     /// A translated word for a value stored in English (`role.packer`,
-    /// `bin_type.pick_face`, `status.active`).
+    /// `bin_type.pick_face`, `status.active`). A value the table does not
+    /// know shows as itself, marked, so that the zh-completeness test finds
+    /// it.
     pub fn word(&self, group: &str, value: &str) -> String {
-        i18n::lookup(self.lang, &format!("{group}.{value}")).map_or_else(|| value.to_owned(), str::to_owned)
+        i18n::word(self.lang, group, value)
     }
 
+    /// A time as the warehouse reads it: local, to the minute.
     pub fn when(&self, t: &crate::db::types::Timestamp) -> String {
-        when(t)
+        when(t, self.tz)
+    }
+
+    pub fn when_opt(&self, t: &Option<crate::db::types::Timestamp>) -> String {
+        t.as_ref().map(|t| self.when(t)).unwrap_or_default()
+    }
+
+    /// Who did something, as a person reads it: a staff member's username;
+    /// the system, the platform or a supplier's integration by name.
+    pub fn actor(&self, actor: &str) -> String {
+        if let Some(u) = actor.strip_prefix("staff:") {
+            return u.to_owned();
+        }
+        let key = match actor.split(':').next().unwrap_or_default() {
+            "platform-key" => "actor.platform",
+            "supplier-key" => "actor.supplier",
+            _ => "actor.system",
+        };
+        self.t(key).to_owned()
+    }
+
+    /// The zone's name, for the one line that says which clock times are in.
+    pub fn tz_name(&self) -> &'static str {
+        self.tz.name()
     }
 
     pub fn lang_href(&self, to: &str) -> String {
         format!("/console/lang/{to}?next={}", urlencode(&self.here))
     }
 
-    /// Shows the success message named by a redirect's `?ok=` (only known
-    /// keys: nothing the URL says is echoed).
-    pub fn with_notice(mut self, ok: Option<&str>, n: Option<u32>) -> Self {
-        self.notice = ok
-            .and_then(|k| i18n::lookup(self.lang, &format!("ok.{k}")))
-            .map(|s| s.replace("{n}", &n.unwrap_or(0).to_string()));
+    /// A refused form's value for `key` (empty if none).
+    pub fn kept(&self, key: &str) -> &str {
+        self.form.get(key).map_or("", String::as_str)
+    }
+
+    /// Shows an error that the page itself found (a bad filter), without a
+    /// redirect.
+    pub fn with_problems(mut self, e: &AppError) -> Self {
+        self.alert = Some(Flash::refused(self.lang, e).into());
         self
     }
 
-    pub fn with_problems(mut self, e: &AppError) -> Self {
-        self.problems = problems(self.lang, e);
-        self
+    /// The kind of the alert (`none` without one), for the page's sound.
+    pub fn alert_kind(&self) -> &'static str {
+        self.alert.as_ref().map_or("none", |a| a.kind)
     }
 }
 
-/// A time for tables: to the minute, in UTC (as stored), saying so.
-pub fn when(t: &crate::db::types::Timestamp) -> String {
-    t.0.format("%Y-%m-%d %H:%M UTC").to_string()
+/// A time for tables: to the minute, in the warehouse's zone.
+pub fn when(t: &crate::db::types::Timestamp, tz: Tz) -> String {
+    t.0.with_timezone(&tz).format("%Y-%m-%d %H:%M").to_string()
+}
+
+/// The start and end of the warehouse's day around `now` (local midnights).
+pub fn local_day(
+    now: crate::db::types::Timestamp,
+    tz: Tz,
+) -> (crate::db::types::Timestamp, crate::db::types::Timestamp) {
+    use crate::db::types::Timestamp;
+    use chrono::{Duration, TimeZone};
+    let date = now.0.with_timezone(&tz).date_naive();
+    let at = |d: chrono::NaiveDate| {
+        let midnight = d.and_hms_opt(0, 0, 0).expect("midnight exists");
+        tz.from_local_datetime(&midnight).earliest().map(|t| Timestamp(t.to_utc()))
+    };
+    let start = at(date).unwrap_or(Timestamp(now.0 - Duration::hours(12)));
+    let end = at(date + Duration::days(1)).unwrap_or(Timestamp(now.0 + Duration::hours(12)));
+    (start, end)
+}
+
+/// A `datetime-local` field's value (warehouse time) as an instant.
+pub fn parse_local(s: &str, tz: Tz) -> Option<crate::db::types::Timestamp> {
+    let naive = chrono::NaiveDateTime::parse_from_str(s.trim(), "%Y-%m-%dT%H:%M").ok()?;
+    // A time that a clock change skips does not exist; one it repeats is
+    // taken as the earlier.
+    naive.and_local_timezone(tz).earliest().map(|t| crate::db::types::Timestamp::from(t.to_utc()))
 }
 
 /// Percent-encodes everything but unreserved characters and `/`.
@@ -179,50 +269,6 @@ pub fn user_error(e: AppError) -> Result<AppError, ConsoleError> {
         AppError::Validation { .. } | AppError::Conflict { .. } | AppError::NotFound { .. } => Ok(e),
         other => Err(other.into()),
     }
-}
-
-/// The problems of a refused submit, in the page's language. Messages the
-/// table knows by their stable code are translated; in English the
-/// domain's own (more specific) message is kept.
-pub fn problems(lang: Lang, e: &AppError) -> Vec<Problem> {
-    let text = |code: &str, original: &str| match (lang, i18n::lookup(lang, &format!("err.{code}"))) {
-        (Lang::Zh, Some(zh)) => zh.to_owned(),
-        _ => original.to_owned(),
-    };
-    match e {
-        AppError::Validation { errors, .. } => errors
-            .iter()
-            .map(|fe| Problem { field: field_label(lang, &fe.field), message: text(&fe.code, &fe.message) })
-            .collect(),
-        AppError::Conflict { code, detail } => {
-            // The English detail may end with the codes concerned ("…: A-01-01-01").
-            let message = match (lang, i18n::lookup(lang, &format!("err.{code}"))) {
-                (Lang::Zh, Some(zh)) => match detail.rsplit_once(": ") {
-                    Some((_, which)) => format!("{zh}：{which}"),
-                    None => zh.to_owned(),
-                },
-                _ => detail.clone(),
-            };
-            vec![Problem { field: String::new(), message }]
-        }
-        AppError::NotFound { .. } => {
-            vec![Problem { field: String::new(), message: i18n::t(lang, "err.not_found").into() }]
-        }
-        other => vec![Problem { field: String::new(), message: other.public_detail() }],
-    }
-}
-
-/// `name_zh` → "中文名称"; `line 4: code` → "第 4 行：库位编码".
-fn field_label(lang: Lang, field: &str) -> String {
-    let plain =
-        |f: &str| i18n::lookup(lang, &format!("field.{f}")).map_or_else(|| f.to_owned(), str::to_owned);
-    if let Some(rest) = field.strip_prefix("line ") {
-        if let Some((n, f)) = rest.split_once(": ") {
-            return format!("{}: {}", i18n::t(lang, "csv.line").replace("{n}", n), plain(f));
-        }
-        return i18n::t(lang, "csv.line").replace("{n}", rest);
-    }
-    plain(field)
 }
 
 /// An HTML page with the console's security headers. Pages are per user
@@ -251,27 +297,61 @@ pub fn see_other(location: &str) -> HttpResponse {
     HttpResponse::SeeOther().insert_header((header::LOCATION, location)).finish()
 }
 
+/// The end of every console POST: a 303 to `to`, carrying what happened to
+/// the page there (Post/Redirect/Get: a refresh or Back never resubmits).
+pub fn back(user: &ConsoleUser, to: &str, flash: Flash) -> HttpResponse {
+    let mut resp = see_other(to);
+    let _ = resp.add_cookie(&flash.cookie(&user.csrf_token, user.cookie_secure));
+    resp
+}
+
+/// A refusal the worker can fix, as a flash to decorate (what was scanned,
+/// what was expected); anything else becomes an error page.
+pub fn refusal(user: &ConsoleUser, e: AppError) -> Result<Flash, ConsoleError> {
+    let e = user_error(e)?;
+    Ok(Flash::refused(user.lang, &e))
+}
+
+/// [`back`] with the outcome of an action: its flash, or its refusal.
+pub fn outcome(
+    user: &ConsoleUser,
+    to: &str,
+    result: Result<Flash, AppError>,
+) -> Result<HttpResponse, ConsoleError> {
+    let flash = match result {
+        Ok(f) => f,
+        Err(e) => refusal(user, e)?,
+    };
+    Ok(back(user, to, flash))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::error::FieldError;
 
     #[test]
-    fn csv_line_fields_are_named_in_the_pages_language() {
-        assert_eq!(field_label(Lang::En, "line 4: code"), "line 4: Code");
-        assert_eq!(field_label(Lang::Zh, "line 4: code"), "第 4 行: 编码");
-        assert_eq!(field_label(Lang::En, "unheard_of"), "unheard_of");
+    fn times_are_shown_and_read_in_the_warehouses_zone() {
+        let t = crate::db::types::Timestamp::from(
+            chrono::DateTime::parse_from_rfc3339("2026-12-06T18:40:00Z").unwrap().to_utc(),
+        );
+        assert_eq!(when(&t, chrono_tz::Asia::Shanghai), "2026-12-07 02:40");
+        assert_eq!(when(&t, chrono_tz::UTC), "2026-12-06 18:40");
+        assert_eq!(parse_local("2026-12-07T02:40", chrono_tz::Asia::Shanghai), Some(t));
+        assert_eq!(parse_local("yesterday", chrono_tz::Asia::Shanghai), None);
+        // 02:30 on 8 March 2026 does not exist in New York.
+        assert_eq!(parse_local("2026-03-08T02:30", chrono_tz::America::New_York), None);
     }
 
     #[test]
-    fn known_error_codes_are_translated_and_english_keeps_the_detail() {
-        let e = AppError::validation(vec![FieldError::new(
-            "password",
-            "password_too_short",
-            "must be at least 10 characters",
-        )]);
-        assert_eq!(problems(Lang::En, &e)[0].message, "must be at least 10 characters");
-        assert_ne!(problems(Lang::Zh, &e)[0].message, "must be at least 10 characters");
+    fn the_warehouses_day_is_its_local_day() {
+        let now = crate::db::types::Timestamp(
+            chrono::DateTime::parse_from_rfc3339("2026-12-06T18:40:00Z").unwrap().to_utc(),
+        );
+        // 02:40 on the 7th in Guangzhou.
+        let (start, end) = local_day(now, chrono_tz::Asia::Shanghai);
+        assert_eq!(start.0.to_rfc3339(), "2026-12-06T16:00:00+00:00");
+        assert_eq!(end.0.to_rfc3339(), "2026-12-07T16:00:00+00:00");
+        assert_eq!(local_day(now, chrono_tz::UTC).1.0.to_rfc3339(), "2026-12-07T00:00:00+00:00");
     }
 
     #[test]

@@ -15,6 +15,7 @@ use serde::Deserialize;
 use serde::de::DeserializeOwned;
 
 use super::error::ConsoleError;
+use super::flash::Flash;
 use super::i18n::Lang;
 use crate::auth::domain::same_secret;
 use crate::auth::{Caller, Role};
@@ -31,6 +32,12 @@ pub enum Area {
     Dashboard,
     Bins,
     BinImport,
+    /// Bin labels in batches (a zone or a range).
+    BinLabels,
+    /// Where is it: stock by SKU and by bin, a SKU's ledger.
+    Stock,
+    /// Stock moves, adjustments and blind cycle counts.
+    StockAdmin,
     Suppliers,
     SupplierAdmin,
     ApiKeys,
@@ -41,25 +48,29 @@ pub enum Area {
     Receiving,
     /// Quality inspection.
     Qc,
-    /// Order search, wave planning and the outbound exceptions queue.
+    /// The inbound exceptions queue and the shipments' history.
+    InboundAdmin,
+    /// Orders and parcels, waves, and the outbound exceptions queue.
     Outbound,
     /// The picker screen.
     Picking,
-    /// The pack station.
+    /// The pack station (and finding a parcel again to reprint its label).
     Packing,
 }
 
 impl Area {
-    /// Floor roles scan and look up bins; supervisors also read suppliers;
-    /// only admins change suppliers, keys, staff and the layout.
+    /// Everyone reads the dashboard, bins and stock; floor roles their own
+    /// screens; supervisors every floor screen and the queues; only admins
+    /// change suppliers, keys, staff and the layout.
     pub fn allows(self, role: Role) -> bool {
         match self {
-            Area::Dashboard | Area::Bins => true,
-            Area::Suppliers => role.covers(Role::Supervisor),
+            Area::Dashboard | Area::Bins | Area::Stock => true,
+            Area::Suppliers | Area::InboundAdmin | Area::StockAdmin | Area::BinLabels | Area::Outbound => {
+                role.covers(Role::Supervisor)
+            }
             Area::Inbound => role.covers(Role::Receiver) || role.covers(Role::Qc),
             Area::Receiving => role.covers(Role::Receiver),
             Area::Qc => role.covers(Role::Qc),
-            Area::Outbound => role.covers(Role::Supervisor),
             Area::Picking => role.covers(Role::Picker),
             Area::Packing => role.covers(Role::Packer),
             Area::BinImport | Area::SupplierAdmin | Area::ApiKeys | Area::Staff => role == Role::Admin,
@@ -81,6 +92,12 @@ pub struct ConsoleUser {
     pub here: Option<String>,
     /// Whether htmx sent the request (a fragment is wanted, not a page).
     pub htmx: bool,
+    /// What the last action did (Post/Redirect/Get), shown once.
+    pub flash: Option<Flash>,
+    /// The warehouse's time zone: every time a person reads or types.
+    pub tz: chrono_tz::Tz,
+    /// Whether cookies the console sets are Secure (configuration).
+    pub cookie_secure: bool,
     /// The session token from the cookie, for logout. Never shown or logged.
     token: String,
 }
@@ -106,6 +123,16 @@ impl ConsoleUser {
 
     pub fn session_token(&self) -> &str {
         &self.token
+    }
+
+    /// How this person appears as the actor of what they do (`staff:<username>`).
+    pub fn actor(&self) -> String {
+        format!("staff:{}", self.username)
+    }
+
+    /// The flash's text to put back into the scan field, if any.
+    pub fn keep(&self) -> String {
+        self.flash.as_ref().and_then(|f| f.keep.clone()).unwrap_or_default()
     }
 }
 
@@ -134,23 +161,26 @@ impl FromRequest for ConsoleUser {
         Box::pin(async move {
             let state = state(&req)?;
             let htmx = is_htmx(&req);
+            let login = || ConsoleError::LoginRequired { htmx, next: return_to(&req), lost: None };
             let Some(token) =
                 req.cookie(SESSION_COOKIE).map(|c| c.value().to_owned()).filter(|t| plausible_token(t))
             else {
-                return Err(ConsoleError::LoginRequired { htmx });
+                return Err(login());
             };
             let lookup = token.clone();
             let session =
                 crate::db::run(&state.pool, move |c| crate::auth::service::session(c, &lookup)).await?;
             let Some(session) = session else {
-                return Err(ConsoleError::LoginRequired { htmx });
+                return Err(login());
             };
             let Caller::Staff { user_id, role, username } = session.caller else {
-                return Err(ConsoleError::LoginRequired { htmx });
+                return Err(login());
             };
             let here = (req.method() == actix_web::http::Method::GET).then(|| {
                 req.uri().path_and_query().map_or_else(|| req.path().to_owned(), |p| p.as_str().to_owned())
             });
+            let flash =
+                req.cookie(super::flash::COOKIE).and_then(|c| Flash::open(c.value(), &session.csrf_token));
             Ok(ConsoleUser {
                 user_id,
                 role,
@@ -161,10 +191,61 @@ impl FromRequest for ConsoleUser {
                 warehouse: state.config.warehouse_code.clone(),
                 here,
                 htmx,
+                flash,
+                tz: state.config.timezone,
+                cookie_secure: state.config.cookie_secure,
                 token,
             })
         })
     }
+}
+
+/// Only console paths: a redirect after sign-in, or the language switch,
+/// must not become an open redirect.
+pub fn safe_next(next: Option<&str>) -> &str {
+    match next {
+        Some(n)
+            if (n == "/console" || n.starts_with("/console/") || n.starts_with("/console?"))
+                && !n.starts_with("/console/login")
+                && !n.contains(['\\', '\r', '\n'])
+                && n.len() <= 512 =>
+        {
+            n
+        }
+        _ => "/console",
+    }
+}
+
+/// Where the worker should come back to after signing in again: the page
+/// itself for a GET; for a form, the page the form was on (its Referer,
+/// same origin only); for htmx, the page htmx says it is on.
+fn return_to(req: &HttpRequest) -> Option<String> {
+    let page_of = |url: &str| -> Option<String> {
+        let rest = url.split_once("://").map(|(_, r)| r)?;
+        let (host, path) = rest.split_once('/').map(|(h, p)| (h, format!("/{p}")))?;
+        let own = req.connection_info().host().to_owned();
+        (host == own).then_some(path)
+    };
+    let header = |name: &str| req.headers().get(name).and_then(|v| v.to_str().ok()).map(str::to_owned);
+    let found = if is_htmx(req) {
+        header("hx-current-url").and_then(|u| page_of(&u))
+    } else if req.method() == actix_web::http::Method::GET {
+        req.uri().path_and_query().map(|p| p.as_str().to_owned())
+    } else {
+        header("referer").and_then(|u| page_of(&u))
+    };
+    found.filter(|n| safe_next(Some(n)) == n.as_str() && n != "/console")
+}
+
+/// The scan a form carried, if its session had expired: the worker is told
+/// it was not recorded (never silently dropped).
+fn scanned_in(body: &[u8]) -> Option<String> {
+    let fields: Vec<(String, String)> = serde_urlencoded::from_bytes(body).ok()?;
+    ["scan", "code", "barcode", "bin"]
+        .iter()
+        .find_map(|name| fields.iter().find(|(k, v)| k == name && !v.trim().is_empty()))
+        .map(|(_, v)| super::flash::shown(v))
+        .filter(|v| !v.is_empty())
 }
 
 /// Whether a submitted CSRF token is the expected one. An empty expected
@@ -197,16 +278,33 @@ impl<T: DeserializeOwned + 'static> FromRequest for Post<T> {
 
     fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
         let user = ConsoleUser::from_request(req, payload);
-        let form = web::Form::<WithCsrf<T>>::from_request(req, payload);
+        let body = web::Bytes::from_request(req, payload);
+        let is_form = req
+            .headers()
+            .get(actix_web::http::header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.split(';').next())
+            .is_some_and(|v| v.trim().eq_ignore_ascii_case("application/x-www-form-urlencoded"));
         Box::pin(async move {
-            let user = user.await?;
+            let body = body.await;
+            let user = match user.await {
+                Ok(u) => u,
+                Err(ConsoleError::LoginRequired { htmx, next, .. }) => {
+                    let lost = body.as_ref().ok().filter(|_| is_form).and_then(|b| scanned_in(b));
+                    return Err(ConsoleError::LoginRequired { htmx, next, lost });
+                }
+                Err(e) => return Err(e),
+            };
             // A body that is not a form cannot carry the token: refused as
             // a forgery would be, before anything else is looked at.
-            let Ok(form) = form.await else {
+            let form = body
+                .ok()
+                .filter(|_| is_form)
+                .and_then(|b| serde_urlencoded::from_bytes::<WithCsrf<T>>(&b).ok());
+            let Some(form) = form else {
                 tracing::warn!(user_id = %user.user_id, "console form refused: unreadable body, no CSRF token");
                 return Err(super::error::csrf_refused(&user));
             };
-            let form = form.into_inner();
             if !csrf_ok(&user.csrf_token, &form.csrf_token) {
                 tracing::warn!(user_id = %user.user_id, "console form refused: CSRF token missing or wrong");
                 return Err(super::error::csrf_refused(&user));
@@ -253,10 +351,20 @@ mod tests {
     }
 
     #[test]
-    fn floor_roles_see_only_dashboard_and_bins() {
+    fn floor_roles_see_only_their_screens_and_the_shared_ones() {
         for role in [Role::Receiver, Role::Qc, Role::Picker, Role::Packer, Role::Shipping, Role::Returns] {
-            assert!(Area::Dashboard.allows(role) && Area::Bins.allows(role));
-            for area in [Area::BinImport, Area::Suppliers, Area::SupplierAdmin, Area::ApiKeys, Area::Staff] {
+            assert!(Area::Dashboard.allows(role) && Area::Bins.allows(role) && Area::Stock.allows(role));
+            for area in [
+                Area::BinImport,
+                Area::BinLabels,
+                Area::Suppliers,
+                Area::SupplierAdmin,
+                Area::ApiKeys,
+                Area::Staff,
+                Area::StockAdmin,
+                Area::InboundAdmin,
+                Area::Outbound,
+            ] {
                 assert!(!area.allows(role), "{role} must not open {area:?}");
             }
         }
@@ -266,6 +374,31 @@ mod tests {
         for area in [Area::BinImport, Area::SupplierAdmin, Area::ApiKeys, Area::Staff, Area::Suppliers] {
             assert!(area.allows(Role::Admin));
         }
+    }
+
+    #[test]
+    fn sign_in_returns_only_to_console_pages() {
+        assert_eq!(safe_next(Some("/console/bins?zone=A")), "/console/bins?zone=A");
+        assert_eq!(safe_next(Some("/console")), "/console");
+        for bad in [
+            "https://evil.example",
+            "//evil.example",
+            "/consolex",
+            "/api/v1/me",
+            "/console/\\evil",
+            "/console/login?next=/console",
+        ] {
+            assert_eq!(safe_next(Some(bad)), "/console", "{bad}");
+        }
+        assert_eq!(safe_next(None), "/console");
+    }
+
+    #[test]
+    fn the_scan_of_an_expired_form_is_found_by_its_field() {
+        assert_eq!(scanned_in(b"csrf_token=x&scan=a-01-01-01").as_deref(), Some("a-01-01-01"));
+        assert_eq!(scanned_in(b"csrf_token=x&barcode=6901234567892&bin=").as_deref(), Some("6901234567892"));
+        assert_eq!(scanned_in(b"csrf_token=x&note=hello"), None);
+        assert_eq!(scanned_in(b"\xff\xfe"), None);
     }
 
     #[test]

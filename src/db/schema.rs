@@ -164,6 +164,9 @@ diesel::joinable!(order_lines -> orders (order_id));
 diesel::joinable!(pick_tasks -> orders (order_id));
 diesel::joinable!(pick_tasks -> skus (sku_id));
 diesel::joinable!(pick_tasks -> bins (bin_id));
+diesel::joinable!(label_prints -> parcels (parcel_id));
+diesel::joinable!(receiving_exceptions -> asns (asn_id));
+diesel::joinable!(asn_cartons -> asns (asn_id));
 
 /// Calls the macro `$m` with every table, so that the one list serves
 /// diesel's joins here and the schema test (which checks each table's
@@ -208,7 +211,9 @@ macro_rules! all_tables {
             carton_types,
             parcels,
             parcel_items,
-            outbound_exceptions
+            outbound_exceptions,
+            console_work,
+            label_prints
         }
     };
 }
@@ -397,6 +402,10 @@ diesel::table! {
         note -> Text,
         actor -> Text,
         created_at -> UtcInstant,
+        reason -> Nullable<Text>,
+        resolved_at -> Nullable<UtcInstant>,
+        resolved_by -> Nullable<Text>,
+        resolution -> Nullable<Text>,
     }
 }
 
@@ -703,5 +712,29 @@ diesel::table! {
         resolved_by -> Nullable<Text>,
         resolved_at -> Nullable<UtcInstant>,
         resolution -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    use diesel::sql_types::*;
+    use crate::db::types::*;
+
+    console_work (user_id, screen) {
+        user_id -> PortableUuid,
+        screen -> Text,
+        state -> Text,
+        updated_at -> UtcInstant,
+    }
+}
+
+diesel::table! {
+    use diesel::sql_types::*;
+    use crate::db::types::*;
+
+    label_prints (parcel_id, copy_no) {
+        parcel_id -> PortableUuid,
+        copy_no -> Integer,
+        printed_by -> Text,
+        printed_at -> UtcInstant,
     }
 }

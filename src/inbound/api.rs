@@ -486,7 +486,9 @@ pub async fn close_receipt(
 ) -> Result<web::Json<ReceiptReport>, AppError> {
     caller.0.require_staff(Role::Receiver)?;
     let (id, actor, qc) = (id.into_inner(), caller.0.actor(), state.config.qc);
-    Ok(web::Json(db::transact(&state.pool, move |tx| receiving::close_receipt(tx, id, &actor, &qc)).await?))
+    Ok(web::Json(
+        db::transact(&state.pool, move |tx| receiving::close_receipt(tx, id, &actor, &qc, None)).await?,
+    ))
 }
 
 // ---- quality inspection

@@ -97,6 +97,9 @@ pub struct Carton {
     pub arrived_at: Option<Timestamp>,
     /// The clerk counting it now, if any.
     pub receiving_by: Option<String>,
+    /// Opened, then set aside for another carton before it was closed: its
+    /// counts are kept until someone opens it again.
+    pub paused: bool,
     pub closed_at: Option<Timestamp>,
     pub items: Vec<CartonItem>,
 }
@@ -218,6 +221,7 @@ fn assemble(conn: &mut DbConn, r: AsnRow) -> Result<Asn, AppError> {
             carton_no: c.carton_no,
             label: c.label,
             arrived_at: c.arrived_at,
+            paused: c.receiving_started_at.is_some() && c.receiving_by.is_none() && c.closed_at.is_none(),
             receiving_by: c.receiving_by,
             closed_at: c.closed_at,
             items: items.remove(&c.carton_no).unwrap_or_default(),

@@ -250,6 +250,30 @@ string_enum!(
         ContentsNotMatching = "contents_not_matching",
         Late = "late",
         NotExpected = "not_expected",
+        /// Any other reason: the note says which.
+        Other = "other",
+    }
+);
+
+impl DockRejectReason {
+    /// Whether the reason needs a note to be understood.
+    pub fn needs_note(self) -> bool {
+        self == Self::Other
+    }
+}
+
+string_enum!(
+    /// Why a receipt is closed with units short, as the clerk says when
+    /// confirming it.
+    ShortReason {
+        /// The supplier sent fewer units than the shipment lists.
+        SupplierShort = "supplier_short",
+        /// A whole carton never arrived.
+        CartonMissing = "carton_missing",
+        /// Lost or opened on the way (the carton arrived damaged or light).
+        LostInTransit = "lost_in_transit",
+        /// Any other reason: the note says which.
+        Other = "other",
     }
 );
 
@@ -261,8 +285,12 @@ string_enum!(
         /// A unit whose SKU is not on this shipment.
         UnitNotOnShipment = "unit_not_on_shipment",
         Damaged = "damaged",
+        /// More units than the shipment lists (`carton_no` set: more than
+        /// the carton's label says, raised as the units are counted).
         Over = "over",
         Short = "short",
+        /// A QC lot rejected: all of it goes back to the supplier.
+        LotRejected = "lot_rejected",
     }
 );
 
@@ -278,6 +306,8 @@ string_enum!(
         MissingParts = "missing_parts",
         EmptyBox = "empty_box",
         WeightFarFromDeclared = "weight_far_from_declared",
+        /// Any other defect: the note says which.
+        Other = "other",
     }
 );
 

@@ -60,7 +60,9 @@ pub fn suggest(
         .map(|b| b.bin_id)
         .collect();
     for bin in crate::warehouse::store::bins_by_ids(conn, &holding)? {
-        if !bin.active || !matches!(bin.bin_type.as_str(), "storage" | "pick_face") {
+        let storage = crate::warehouse::domain::BinType::parse("bin_type", &bin.bin_type)
+            .is_ok_and(crate::warehouse::domain::BinType::is_storage);
+        if !bin.active || !storage {
             continue;
         }
         let room = match bin.capacity_units {
@@ -171,6 +173,7 @@ pub fn confirm(
     };
     let suggested = suggest(tx, row.supplier_id, line.sku_id, quantity)?.map(|s| s.bin_code);
     let bin = crate::warehouse::service::storage_bin(tx, "bin", &input.bin)?;
+    stock::service::ensure_sole_occupant(tx, &bin, row.supplier_id, line.sku_id)?;
     stock::service::ensure_room(tx, bin.id, &bin.code, bin.capacity_units, quantity)?;
     stock::service::apply(
         tx,

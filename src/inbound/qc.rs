@@ -165,6 +165,26 @@ fn to_lot(conn: &mut DbConn, r: InspectionRow) -> Result<Lot, AppError> {
     })
 }
 
+impl Lot {
+    /// What recording one more sampled unit would decide: a pass (`None`)
+    /// or a defect of that code. The console asks before a defect that
+    /// rejects the whole lot.
+    pub fn would_decide(&self, defect: Option<DefectCode>) -> Option<InspectionStatus> {
+        let critical = defect.is_some_and(|d| d.is_critical());
+        lot_decision(
+            self.sample_size,
+            self.reject_no,
+            self.sampled + 1,
+            self.major_defects + i32::from(defect.is_some() && !critical),
+            self.critical_defects + i32::from(critical),
+        )
+    }
+
+    pub fn is_decided(&self) -> bool {
+        matches!(self.status, InspectionStatus::Accepted | InspectionStatus::Rejected)
+    }
+}
+
 /// A shipment's lots (`owner`: a supplier sees only its own shipments).
 pub fn lots(
     conn: &mut DbConn,
@@ -219,6 +239,9 @@ pub fn record_sample(
     }
     if input.note.chars().count() > 500 {
         errs.0.push(FieldError::new("note", "too_long", "at most 500 characters"));
+    }
+    if input.defect_code == Some(DefectCode::Other) && input.note.trim().is_empty() {
+        errs.0.push(FieldError::new("note", "note_required", "say what the defect is when it is other"));
     }
     if let Some(url) = &input.photo_url
         && (!(url.starts_with("https://") || url.starts_with("http://")) || url.len() > 500)
@@ -355,6 +378,27 @@ fn finish_lot(
     if lot.status == InspectionStatus::Rejected {
         let a = asn::get(tx, row.id, None)?;
         super::performance::charge_quality(tx, &a, &lot.sku_code, returned)?;
+        // A rejected lot waits in the inbound exceptions queue until a
+        // supervisor has dealt with it (return to supplier, dispute).
+        store::insert_exception(
+            tx,
+            &store::ExceptionRow {
+                id: crate::ids::ExceptionId::generate(),
+                asn_id: row.id,
+                carton_no: None,
+                kind: super::domain::ExceptionKind::LotRejected.as_str().into(),
+                sku_id: Some(lot.sku_id),
+                code: lot.sku_code.clone(),
+                quantity: returned,
+                note: String::new(),
+                actor: actor.into(),
+                created_at: Timestamp::now(),
+                reason: None,
+                resolved_at: None,
+                resolved_by: None,
+                resolution: None,
+            },
+        )?;
     }
     // The shipment's inspection ends with its last lot.
     let lots = store::inspections(tx, row.id)?;

@@ -141,6 +141,13 @@ pub struct RejectInput {
 /// Refuses a whole shipment at the dock; it goes back as it came.
 pub fn reject(tx: &mut DbConn, id: AsnId, input: &RejectInput) -> Result<Asn, AppError> {
     let note = input.note.trim().chars().take(500).collect::<String>();
+    if input.reason.needs_note() && note.is_empty() {
+        return Err(AppError::invalid(
+            "note",
+            "note_required",
+            "Say why in the note when the reason is other.",
+        ));
+    }
     let row = asn::lock(tx, id, None)?;
     status_of(&row).next(AsnAction::RejectAtDock)?;
     diesel::update(asns::table.find(id))
@@ -172,11 +179,18 @@ fn carton(tx: &mut DbConn, asn_id: AsnId, carton_no: i32) -> Result<CartonRow, A
 pub struct CartonView {
     pub asn: Asn,
     pub carton_no: i32,
+    /// The carton this clerk was counting before and has paused to open
+    /// this one (its counts are kept; scanning its label resumes it).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub paused: Option<i32>,
 }
 
 /// Opens a carton for counting by `actor` (scan its label or give its
 /// number). Starts receiving on the shipment if this is its first carton
-/// (checking it in if nobody did at the dock).
+/// (checking it in if nobody did at the dock). A clerk counts one carton at
+/// a time: a carton they had open on this shipment is paused (its counts
+/// are kept, and scanning its label again resumes it), so that every unit
+/// is counted into the carton on the screen.
 pub fn open_carton(
     tx: &mut DbConn,
     id: AsnId,
@@ -241,8 +255,21 @@ pub fn open_carton(
             format!("Carton {carton_no} is being counted by {}.", c.receiving_by.unwrap_or_default()),
         ));
     }
+    let paused: Option<i32> = cartons::table
+        .filter(cartons::asn_id.eq(id))
+        .filter(cartons::carton_no.ne(carton_no))
+        .filter(cartons::receiving_by.eq(actor))
+        .filter(cartons::closed_at.is_null())
+        .select(cartons::carton_no)
+        .first(tx)
+        .optional()?;
+    if let Some(p) = paused {
+        diesel::update(cartons::table.find((id, p)))
+            .set(cartons::receiving_by.eq(None::<String>))
+            .execute(tx)?;
+    }
     mark_carton_arrived(tx, id, carton_no)?;
-    Ok(CartonView { asn: asn::get(tx, row.id, None)?, carton_no })
+    Ok(CartonView { asn: asn::get(tx, row.id, None)?, carton_no, paused })
 }
 
 fn start_receiving(tx: &mut DbConn, id: AsnId) -> Result<AsnRow, AppError> {
@@ -287,6 +314,9 @@ pub struct ScanResult {
     pub sku_code: Option<String>,
     pub quantity: i32,
     pub view: CartonView,
+    /// Units of this scan beyond what the carton's label says it holds of
+    /// the SKU: recorded at once as an `over` exception of the carton.
+    pub carton_over: i32,
 }
 
 /// Counts units into the carton `actor` has open.
@@ -347,6 +377,7 @@ pub fn scan(tx: &mut DbConn, id: AsnId, input: &ScanInput, actor: &str) -> Resul
                 code: code.clone(),
                 quantity,
                 note: String::new(),
+                reason: None,
             },
             actor,
         )?;
@@ -354,10 +385,13 @@ pub fn scan(tx: &mut DbConn, id: AsnId, input: &ScanInput, actor: &str) -> Resul
             outcome: ScanOutcome::UnitNotOnShipment,
             sku_code: own.then_some(sku.sku_code),
             quantity,
-            view: CartonView { asn: asn::get(tx, id, None)?, carton_no: c.carton_no },
+            view: CartonView { asn: asn::get(tx, id, None)?, carton_no: c.carton_no, paused: None },
+            carton_over: 0,
         });
     }
     let key = items::table.find((id, c.carton_no, sku.id));
+    let before: Option<(i32, i32, i32)> =
+        key.select((items::expected, items::counted, items::damaged)).first(tx).optional()?;
     let (good, bad) = if input.damaged { (0, quantity) } else { (quantity, 0) };
     let n = diesel::update(key)
         .set((items::counted.eq(items::counted + good), items::damaged.eq(items::damaged + bad)))
@@ -386,6 +420,27 @@ pub fn scan(tx: &mut DbConn, id: AsnId, input: &ScanInput, actor: &str) -> Resul
                 code: code.clone(),
                 quantity,
                 note: String::new(),
+                reason: None,
+            },
+            actor,
+        )?;
+    }
+    // More in the carton than its label says: raised now, while the clerk
+    // still holds the carton, not discovered at the end of the receipt.
+    let (expected, was) = before.map_or((0, 0), |(e, c, d)| (e, c + d));
+    let carton_over = (was + quantity - expected).max(0) - (was - expected).max(0);
+    if carton_over > 0 {
+        record_exception(
+            tx,
+            Exception {
+                asn: id,
+                carton_no: Some(c.carton_no),
+                kind: ExceptionKind::Over,
+                sku: Some(sku.id),
+                code: code.clone(),
+                quantity: carton_over,
+                note: String::new(),
+                reason: None,
             },
             actor,
         )?;
@@ -394,7 +449,8 @@ pub fn scan(tx: &mut DbConn, id: AsnId, input: &ScanInput, actor: &str) -> Resul
         outcome: if input.damaged { ScanOutcome::Damaged } else { ScanOutcome::Counted },
         sku_code: Some(sku.sku_code),
         quantity,
-        view: CartonView { asn: asn::get(tx, id, None)?, carton_no: c.carton_no },
+        view: CartonView { asn: asn::get(tx, id, None)?, carton_no: c.carton_no, paused: None },
+        carton_over,
     })
 }
 
@@ -418,6 +474,8 @@ struct Exception {
     code: String,
     quantity: i32,
     note: String,
+    /// The reason chosen for a short receipt.
+    reason: Option<&'static str>,
 }
 
 fn record_exception(tx: &mut DbConn, e: Exception, actor: &str) -> Result<(), AppError> {
@@ -434,6 +492,10 @@ fn record_exception(tx: &mut DbConn, e: Exception, actor: &str) -> Result<(), Ap
             note: e.note,
             actor: actor.into(),
             created_at: Timestamp::now(),
+            reason: e.reason.map(str::to_owned),
+            resolved_at: None,
+            resolved_by: None,
+            resolution: None,
         },
     )?;
     Ok(())
@@ -466,6 +528,7 @@ pub fn unknown_carton(
             code: input.label.trim().chars().take(80).collect(),
             quantity: 0,
             note: input.note.trim().chars().take(500).collect(),
+            reason: None,
         },
         actor,
     )?;
@@ -523,7 +586,23 @@ pub fn close_carton(tx: &mut DbConn, id: AsnId, carton_no: i32, actor: &str) -> 
             ))
             .execute(tx)?;
     }
-    Ok(CartonView { asn: asn::get(tx, id, None)?, carton_no })
+    Ok(CartonView { asn: asn::get(tx, id, None)?, carton_no, paused: None })
+}
+
+/// Refuses while a carton is open or paused: its counts are not booked yet.
+pub fn ensure_cartons_closed(conn: &mut DbConn, id: AsnId) -> Result<(), AppError> {
+    let open: Vec<String> = store::cartons(conn, id)?
+        .into_iter()
+        .filter(|c| c.receiving_started_at.is_some() && c.closed_at.is_none())
+        .map(|c| c.carton_no.to_string())
+        .collect();
+    if !open.is_empty() {
+        return Err(AppError::conflict(
+            "cartons_open",
+            format!("Close the cartons still being counted first: {}", open.join(", ")),
+        ));
+    }
+    Ok(())
 }
 
 /// One SKU's line of the discrepancy report.
@@ -615,8 +694,19 @@ pub fn report(
     })
 }
 
-/// Closes the receipt: every opened carton must be closed; cartons never
-/// opened count as not received. Records short/over exceptions, hands the
+/// Why a receipt closes short, when the clerk said so (the console asks;
+/// the API may).
+#[derive(Debug, Clone, Deserialize, Serialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ShortClose {
+    pub reason: super::domain::ShortReason,
+    #[serde(default)]
+    pub note: String,
+}
+
+/// Closes the receipt: every opened carton must be closed (a paused one
+/// too); cartons never opened count as not received. Records short/over
+/// exceptions (the short ones with the reason given, if any), hands the
 /// good units to QC with a sampling plan per SKU, and reports the
 /// discrepancies in `asn.received`.
 pub fn close_receipt(
@@ -624,26 +714,26 @@ pub fn close_receipt(
     id: AsnId,
     actor: &str,
     qc: &super::qc::QcSettings,
+    short_close: Option<&ShortClose>,
 ) -> Result<ReceiptReport, AppError> {
     let row = asn::lock(tx, id, None)?;
     if status_of(&row) != AsnStatus::Receiving {
         status_of(&row).next(AsnAction::CloseReceipt { short: false })?;
     }
-    let open: Vec<i32> = store::cartons(tx, id)?
-        .into_iter()
-        .filter(|c| c.receiving_by.is_some() && c.closed_at.is_none())
-        .map(|c| c.carton_no)
-        .collect();
-    if !open.is_empty() {
-        return Err(AppError::conflict(
-            "cartons_open",
-            format!("Close the cartons still being counted first: {open:?}."),
+    let note = short_close.map(|s| s.note.trim().chars().take(500).collect::<String>()).unwrap_or_default();
+    if short_close.is_some_and(|s| s.reason == super::domain::ShortReason::Other) && note.is_empty() {
+        return Err(AppError::invalid(
+            "note",
+            "note_required",
+            "Say why in the note when the reason is other.",
         ));
     }
+    ensure_cartons_closed(tx, id)?;
     let before = report(tx, id, None)?;
     for l in &before.lines {
         for (kind, q) in [(ExceptionKind::Short, l.short), (ExceptionKind::Over, l.over)] {
             if q > 0 {
+                let short = kind == ExceptionKind::Short;
                 record_exception(
                     tx,
                     Exception {
@@ -653,7 +743,8 @@ pub fn close_receipt(
                         sku: Some(l.sku_id),
                         code: l.sku_code.clone(),
                         quantity: q,
-                        note: String::new(),
+                        note: if short { note.clone() } else { String::new() },
+                        reason: short_close.filter(|_| short).map(|s| s.reason.as_str()),
                     },
                     actor,
                 )?;
@@ -717,4 +808,126 @@ pub fn close_receipt(
         )?;
     }
     self::report(tx, id, None)
+}
+
+/// An inbound exception as the supervisors' queue shows it.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct QueuedException {
+    pub id: ExceptionId,
+    pub asn_id: AsnId,
+    pub asn_no: String,
+    pub kind: ExceptionKind,
+    pub carton_no: Option<i32>,
+    pub sku_code: Option<String>,
+    /// The barcode or label that was scanned.
+    pub code: String,
+    pub quantity: i32,
+    pub note: String,
+    /// The reason chosen when a receipt was closed short.
+    pub reason: Option<super::domain::ShortReason>,
+    pub actor: String,
+    pub created_at: Timestamp,
+    pub resolved_at: Option<Timestamp>,
+    pub resolved_by: Option<String>,
+    pub resolution: Option<String>,
+}
+
+fn queued(row: ExceptionRow, asn_no: String, sku_code: Option<String>) -> Result<QueuedException, AppError> {
+    let kind = ExceptionKind::from_db(&row.kind).ok_or_else(|| {
+        AppError::internal(anyhow::anyhow!("receiving exception {} has unknown kind {:?}", row.id, row.kind))
+    })?;
+    let reason = match row.reason.as_deref() {
+        None => None,
+        Some(r) => Some(super::domain::ShortReason::from_db(r).ok_or_else(|| {
+            AppError::internal(anyhow::anyhow!("receiving exception {} has unknown reason {r:?}", row.id))
+        })?),
+    };
+    Ok(QueuedException {
+        id: row.id,
+        asn_id: row.asn_id,
+        asn_no,
+        kind,
+        carton_no: row.carton_no,
+        sku_code,
+        code: row.code,
+        quantity: row.quantity,
+        note: row.note,
+        reason,
+        actor: row.actor,
+        created_at: row.created_at,
+        resolved_at: row.resolved_at,
+        resolved_by: row.resolved_by,
+        resolution: row.resolution,
+    })
+}
+
+/// The inbound exceptions queue, newest first (`open`: unresolved only).
+pub fn exception_queue(
+    conn: &mut DbConn,
+    open: bool,
+    kind: Option<ExceptionKind>,
+    limit: i64,
+) -> Result<Vec<QueuedException>, AppError> {
+    store::exception_queue(conn, open, kind.map(ExceptionKind::as_str), limit.clamp(1, 500))?
+        .into_iter()
+        .map(|(row, asn_no, sku)| queued(row, asn_no, sku))
+        .collect()
+}
+
+/// A supervisor closes an exception with what was done about it.
+pub fn resolve_exception(
+    tx: &mut DbConn,
+    id: ExceptionId,
+    note: &str,
+    actor: &str,
+) -> Result<QueuedException, AppError> {
+    let note: String = note.trim().chars().take(500).collect();
+    if note.is_empty() {
+        return Err(AppError::invalid("note", "note_required", "Say what was done about it."));
+    }
+    let row = store::exception(tx, id)?.ok_or(AppError::not_found("exception"))?;
+    asn::lock(tx, row.asn_id, None)?;
+    if store::resolve_exception(tx, id, actor, &note, Timestamp::now())? == 0 {
+        return Err(AppError::conflict("already_resolved", "This exception is resolved already."));
+    }
+    let row = store::exception(tx, id)?.ok_or(AppError::not_found("exception"))?;
+    let a = store::asn(tx, row.asn_id)?.ok_or(AppError::not_found("shipment"))?;
+    let sku = match row.sku_id {
+        Some(s) => crate::catalog::store::by_id(tx, s)?.map(|s| s.sku_code),
+        None => None,
+    };
+    queued(row, a.asn_no, sku)
+}
+
+/// Open exceptions by kind (for the dashboard); kinds with none are left out.
+pub fn open_exception_counts(conn: &mut DbConn) -> Result<Vec<(ExceptionKind, i64)>, AppError> {
+    let mut out: Vec<(ExceptionKind, i64)> = store::open_exception_counts(conn)?
+        .into_iter()
+        .filter_map(|(k, n)| ExceptionKind::from_db(&k).map(|k| (k, n)))
+        .collect();
+    out.sort_by_key(|(k, _)| ExceptionKind::ALL.iter().position(|x| x == k));
+    Ok(out)
+}
+
+/// What the inbound floor has waiting, for the dashboard.
+#[derive(Debug, Clone, Copy, Serialize, utoipa::ToSchema)]
+pub struct FloorCounts {
+    /// Shipments announced for today that have not arrived yet.
+    pub arriving_today: i64,
+    /// Cartons at the warehouse not counted yet.
+    pub cartons_waiting: i64,
+    /// QC lots not decided yet.
+    pub lots_in_qc: i64,
+}
+
+pub fn floor_counts(
+    conn: &mut DbConn,
+    day_start: Timestamp,
+    day_end: Timestamp,
+) -> Result<FloorCounts, AppError> {
+    Ok(FloorCounts {
+        arriving_today: store::arriving_between(conn, day_start, day_end)?,
+        cartons_waiting: store::cartons_waiting(conn)?,
+        lots_in_qc: store::lots_undecided(conn)?,
+    })
 }

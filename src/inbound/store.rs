@@ -118,6 +118,11 @@ pub struct ExceptionRow {
     pub note: String,
     pub actor: String,
     pub created_at: Timestamp,
+    /// Why a short receipt was closed short (the reason the clerk chose).
+    pub reason: Option<String>,
+    pub resolved_at: Option<Timestamp>,
+    pub resolved_by: Option<String>,
+    pub resolution: Option<String>,
 }
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
@@ -396,6 +401,63 @@ pub fn insert_exception(tx: &mut DbConn, row: &ExceptionRow) -> QueryResult<()> 
     diesel::insert_into(receiving_exceptions::table).values(row).execute(tx).map(drop)
 }
 
+/// The exceptions queue: newest first, with each one's shipment number and
+/// SKU code. `open`: only those not resolved yet.
+pub fn exception_queue(
+    conn: &mut DbConn,
+    open: bool,
+    kind: Option<&str>,
+    limit: i64,
+) -> QueryResult<Vec<(ExceptionRow, String, Option<String>)>> {
+    let mut q = receiving_exceptions::table
+        .inner_join(asns::table)
+        .left_join(
+            crate::db::schema::skus::table
+                .on(crate::db::schema::skus::id.nullable().eq(receiving_exceptions::sku_id)),
+        )
+        .select((ExceptionRow::as_select(), asns::asn_no, crate::db::schema::skus::sku_code.nullable()))
+        .order((receiving_exceptions::created_at.desc(), receiving_exceptions::id.desc()))
+        .limit(limit)
+        .into_boxed();
+    if open {
+        q = q.filter(receiving_exceptions::resolved_at.is_null());
+    }
+    if let Some(k) = kind {
+        q = q.filter(receiving_exceptions::kind.eq(k.to_owned()));
+    }
+    q.load(conn)
+}
+
+pub fn exception(conn: &mut DbConn, id: ExceptionId) -> QueryResult<Option<ExceptionRow>> {
+    receiving_exceptions::table.find(id).select(ExceptionRow::as_select()).first(conn).optional()
+}
+
+/// Marks an open exception resolved; 0 if it was resolved already.
+pub fn resolve_exception(
+    tx: &mut DbConn,
+    id: ExceptionId,
+    by: &str,
+    note: &str,
+    now: Timestamp,
+) -> QueryResult<usize> {
+    diesel::update(receiving_exceptions::table.find(id).filter(receiving_exceptions::resolved_at.is_null()))
+        .set((
+            receiving_exceptions::resolved_at.eq(Some(now)),
+            receiving_exceptions::resolved_by.eq(Some(by)),
+            receiving_exceptions::resolution.eq(Some(note)),
+        ))
+        .execute(tx)
+}
+
+/// Open exceptions by kind (for the dashboard).
+pub fn open_exception_counts(conn: &mut DbConn) -> QueryResult<Vec<(String, i64)>> {
+    receiving_exceptions::table
+        .filter(receiving_exceptions::resolved_at.is_null())
+        .group_by(receiving_exceptions::kind)
+        .select((receiving_exceptions::kind, diesel::dsl::count_star()))
+        .load(conn)
+}
+
 /// Units a supplier has on the way: announced on shipments that are sent
 /// but whose receipt is not closed, less what closed cartons already
 /// brought in (that is in the receiving bucket).
@@ -462,4 +524,33 @@ pub fn penalties_of(
         q = q.filter(penalties::supplier_id.eq(s));
     }
     q.limit(limit).load(conn)
+}
+
+/// Shipments announced to arrive in `[from, to)` and not checked in yet.
+pub fn arriving_between(conn: &mut DbConn, from: Timestamp, to: Timestamp) -> QueryResult<i64> {
+    asns::table
+        .filter(asns::status.eq("submitted"))
+        .filter(asns::estimated_arrival.ge(from))
+        .filter(asns::estimated_arrival.lt(to))
+        .count()
+        .get_result(conn)
+}
+
+/// Cartons at the warehouse whose counting is not finished.
+pub fn cartons_waiting(conn: &mut DbConn) -> QueryResult<i64> {
+    asn_cartons::table
+        .inner_join(asns::table)
+        .filter(asns::status.eq_any(["arrived", "receiving"]))
+        .filter(asn_cartons::arrived_at.is_not_null())
+        .filter(asn_cartons::closed_at.is_null())
+        .count()
+        .get_result(conn)
+}
+
+/// QC lots not decided yet.
+pub fn lots_undecided(conn: &mut DbConn) -> QueryResult<i64> {
+    qc_inspections::table
+        .filter(qc_inspections::status.eq_any(["pending", "in_progress"]))
+        .count()
+        .get_result(conn)
 }

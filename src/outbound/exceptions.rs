@@ -352,3 +352,16 @@ pub fn close_for_parcel(tx: &mut DbConn, parcel: ParcelId, why: &str) -> QueryRe
 pub fn open_count(conn: &mut DbConn) -> QueryResult<i64> {
     ox::table.filter(ox::status.eq(ExceptionStatus::Open.as_str())).count().get_result(conn)
 }
+
+/// Open exceptions by kind (for the dashboard); kinds with none left out.
+pub fn open_by_kind(conn: &mut DbConn) -> Result<Vec<(ExceptionKind, i64)>, AppError> {
+    let rows: Vec<(String, i64)> = ox::table
+        .filter(ox::status.eq(ExceptionStatus::Open.as_str()))
+        .group_by(ox::kind)
+        .select((ox::kind, diesel::dsl::count_star()))
+        .load(conn)?;
+    let mut out: Vec<(ExceptionKind, i64)> =
+        rows.into_iter().filter_map(|(k, n)| ExceptionKind::from_db(&k).map(|k| (k, n))).collect();
+    out.sort_by_key(|(k, _)| ExceptionKind::ALL.iter().position(|x| x == k));
+    Ok(out)
+}

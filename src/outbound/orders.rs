@@ -117,6 +117,13 @@ pub fn get(conn: &mut DbConn, id: OrderId) -> Result<Order, AppError> {
     assemble(conn, row)
 }
 
+/// An order by its number (`ORD-…`).
+pub fn by_no(conn: &mut DbConn, order_no: &str) -> Result<Order, AppError> {
+    let row =
+        store::by_no(conn, &order_no.trim().to_ascii_uppercase())?.ok_or(AppError::not_found("order"))?;
+    assemble(conn, row)
+}
+
 pub(super) fn assemble(conn: &mut DbConn, r: OrderRow) -> Result<Order, AppError> {
     let lines = store::lines(conn, r.id)?;
     let ids: Vec<SkuId> = lines.iter().map(|l| l.sku_id).collect();

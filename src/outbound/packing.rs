@@ -75,7 +75,10 @@ pub struct ParcelLine {
     pub sku_id: crate::ids::SkuId,
     pub sku_code: String,
     pub barcode: String,
+    /// The product's English name.
     pub name: String,
+    /// The product's Chinese name.
+    pub name_zh: String,
     /// Units the order wants (ordered less cancelled).
     pub quantity: i32,
     pub packed: i32,
@@ -200,6 +203,7 @@ fn lines_of(conn: &mut DbConn, p: &ParcelRow) -> Result<Vec<(ParcelLine, SkuRow)
                 sku_code: sku.sku_code.clone(),
                 barcode: sku.barcode.clone(),
                 name: sku.name_en.clone(),
+                name_zh: sku.name_zh.clone(),
                 quantity,
                 packed: done,
                 remaining: quantity - done,
@@ -546,6 +550,96 @@ pub fn for_order(conn: &mut DbConn, order: OrderId) -> Result<Option<Parcel>, Ap
         Some(r) => Ok(Some(assemble(conn, r)?)),
         None => Ok(None),
     }
+}
+
+/// The parcel a code names at the pack station, to find it again after a
+/// weight hold or to reprint its label: a parcel number, an order number,
+/// a tracking number, or a tote (the last parcel packed from it).
+pub fn find(conn: &mut DbConn, code: &str) -> Result<Option<ParcelId>, AppError> {
+    let code = code.trim().to_ascii_uppercase();
+    if code.is_empty() {
+        return Ok(None);
+    }
+    // Newest first: a tote or an order may have had a cancelled parcel before.
+    macro_rules! newest {
+        ($filter:expr) => {
+            parcels::table
+                .filter($filter)
+                .filter(parcels::status.ne(ParcelStatus::Cancelled.as_str()))
+                .order((parcels::created_at.desc(), parcels::id.desc()))
+                .select(parcels::id)
+                .first::<ParcelId>(conn)
+                .optional()?
+        };
+    }
+    if let Some(id) = newest!(parcels::parcel_no.eq(&code)) {
+        return Ok(Some(id));
+    }
+    if let Some(id) = newest!(parcels::tracking_no.eq(Some(&code))) {
+        return Ok(Some(id));
+    }
+    let order: Option<OrderId> =
+        orders::table.filter(orders::order_no.eq(&code)).select(orders::id).first(conn).optional()?;
+    if let Some(order) = order
+        && let Some(id) = newest!(parcels::order_id.eq(order))
+    {
+        return Ok(Some(id));
+    }
+    Ok(newest!(parcels::tote.eq(&code)))
+}
+
+/// Parcels held at the scale for a supervisor.
+pub fn held_count(conn: &mut DbConn) -> Result<i64, AppError> {
+    Ok(parcels::table.filter(parcels::status.eq(ParcelStatus::Held.as_str())).count().get_result(conn)?)
+}
+
+/// One print of a parcel's label.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct LabelPrint {
+    /// 1 for the first print; more is a reprint.
+    pub copy_no: i32,
+    pub printed_by: String,
+    pub printed_at: Timestamp,
+}
+
+/// Records a print of a packed parcel's label (the first, or a reprint).
+/// Returns its copy number.
+pub fn record_print(tx: &mut DbConn, id: ParcelId, actor: &str) -> Result<i32, AppError> {
+    use crate::db::schema::label_prints;
+    let order: OrderId = row(tx, id)?.order_id;
+    crate::db::lock_key(tx, &format!("order-id\n{order}"))?;
+    let r = row(tx, id)?;
+    if status_of(&r) != ParcelStatus::Packed {
+        return Err(AppError::conflict("not_packed", "A label is printed once the parcel is packed."));
+    }
+    let last: Option<i32> = label_prints::table
+        .filter(label_prints::parcel_id.eq(id))
+        .select(diesel::dsl::max(label_prints::copy_no))
+        .first(tx)?;
+    let copy_no = last.unwrap_or(0) + 1;
+    diesel::insert_into(label_prints::table)
+        .values((
+            label_prints::parcel_id.eq(id),
+            label_prints::copy_no.eq(copy_no),
+            label_prints::printed_by.eq(actor),
+            label_prints::printed_at.eq(Timestamp::now()),
+        ))
+        .execute(tx)?;
+    Ok(copy_no)
+}
+
+/// Every print of a parcel's label, first first.
+pub fn prints(conn: &mut DbConn, id: ParcelId) -> Result<Vec<LabelPrint>, AppError> {
+    use crate::db::schema::label_prints;
+    let rows: Vec<(i32, String, Timestamp)> = label_prints::table
+        .filter(label_prints::parcel_id.eq(id))
+        .order(label_prints::copy_no)
+        .select((label_prints::copy_no, label_prints::printed_by, label_prints::printed_at))
+        .load(conn)?;
+    Ok(rows
+        .into_iter()
+        .map(|(copy_no, printed_by, printed_at)| LabelPrint { copy_no, printed_by, printed_at })
+        .collect())
 }
 
 /// What the label needs from a packed parcel.

@@ -64,7 +64,10 @@ pub struct PickTask {
     pub line_no: i32,
     pub sku_id: SkuId,
     pub sku_code: String,
+    /// The product's English name.
     pub sku_name: String,
+    /// The product's Chinese name.
+    pub sku_name_zh: String,
     pub barcode: String,
     pub bin_code: String,
     /// The tote the order's units go into: set by the order's first pick.
@@ -86,6 +89,7 @@ enum Which<'a> {
     Wave(WaveId),
     /// The task a picker holds.
     ClaimedBy(&'a str),
+    Order(OrderId),
 }
 
 /// A task's row, the task as pickers see it, and its order's tote.
@@ -103,7 +107,7 @@ fn viewed(conn: &mut DbConn, which: Which<'_>) -> Result<Vec<Viewed>, AppError> 
         .inner_join(orders::table)
         .select((
             TaskRow::as_select(),
-            (skus::sku_code, skus::name_en, skus::barcode),
+            (skus::sku_code, skus::name_en, skus::name_zh, skus::barcode),
             bins::code,
             (orders::order_no, orders::tote),
         ))
@@ -115,12 +119,13 @@ fn viewed(conn: &mut DbConn, which: Which<'_>) -> Result<Vec<Viewed>, AppError> 
         Which::ClaimedBy(picker) => q
             .filter(pick_tasks::status.eq(TaskStatus::Claimed.as_str()))
             .filter(pick_tasks::claimed_by.eq(picker.to_owned())),
+        Which::Order(order) => q.filter(pick_tasks::order_id.eq(order)),
     };
-    type Row = (TaskRow, (String, String, String), String, (String, Option<String>));
+    type Row = (TaskRow, (String, String, String, String), String, (String, Option<String>));
     let rows: Vec<Row> = q.load(conn)?;
     Ok(rows
         .into_iter()
-        .map(|(r, (sku_code, sku_name, barcode), bin_code, (order_no, order_tote))| Viewed {
+        .map(|(r, (sku_code, sku_name, sku_name_zh, barcode), bin_code, (order_no, order_tote))| Viewed {
             task: PickTask {
                 id: r.id,
                 wave_id: r.wave_id,
@@ -130,6 +135,7 @@ fn viewed(conn: &mut DbConn, which: Which<'_>) -> Result<Vec<Viewed>, AppError> 
                 sku_id: r.sku_id,
                 sku_code,
                 sku_name,
+                sku_name_zh,
                 barcode,
                 bin_code,
                 tote: r.tote.clone().or(order_tote.clone()),
@@ -322,6 +328,11 @@ pub fn claim(tx: &mut DbConn, picker: &str) -> Result<Option<PickTask>, AppError
         return Err(AppError::conflict("task_taken", "Another picker took this task; ask for the next one."));
     }
     Ok(one(tx, Which::Id(id))?.map(|v| v.task))
+}
+
+/// An order's pick tasks, in walk order.
+pub fn tasks_of_order(conn: &mut DbConn, order: OrderId) -> Result<Vec<PickTask>, AppError> {
+    Ok(viewed(conn, Which::Order(order))?.into_iter().map(|v| v.task).collect())
 }
 
 /// The task `picker` holds, if any.
@@ -613,4 +624,110 @@ pub fn picked_by_line(conn: &mut DbConn, order: OrderId) -> QueryResult<Vec<(i32
     }
     by_line.sort();
     Ok(by_line)
+}
+
+/// A wave and how far its picking has got.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct WaveProgress {
+    pub id: WaveId,
+    pub wave_no: String,
+    pub released_by: String,
+    pub released_at: Timestamp,
+    pub tasks: i64,
+    pub done: i64,
+    /// Claimed by a picker right now.
+    pub claimed: i64,
+    pub cancelled: i64,
+    /// Units to pick in all, and picked so far.
+    pub units: i64,
+    pub units_picked: i64,
+}
+
+impl WaveProgress {
+    /// Every task done or cancelled.
+    pub fn finished(&self) -> bool {
+        self.done + self.cancelled >= self.tasks
+    }
+
+    pub fn percent(&self) -> i64 {
+        if self.units == 0 { 100 } else { self.units_picked * 100 / self.units }
+    }
+}
+
+/// The newest waves with their progress; `open_only`: those with tasks
+/// still to pick.
+pub fn waves(conn: &mut DbConn, open_only: bool, limit: i64) -> Result<Vec<WaveProgress>, AppError> {
+    let mut q = waves::table
+        .select((waves::id, waves::wave_no, waves::released_by, waves::created_at))
+        .order((waves::created_at.desc(), waves::id.desc()))
+        .limit(limit.clamp(1, 200))
+        .into_boxed();
+    if open_only {
+        q = q.filter(diesel::dsl::exists(
+            pick_tasks::table
+                .filter(pick_tasks::wave_id.eq(waves::id))
+                .filter(pick_tasks::status.eq_any(TaskStatus::TO_PICK.map(|s| s.as_str()))),
+        ));
+    }
+    let heads: Vec<(WaveId, String, String, Timestamp)> = q.load(conn)?;
+    let ids: Vec<WaveId> = heads.iter().map(|h| h.0).collect();
+    let tasks: Vec<(WaveId, String, i32, i32)> = pick_tasks::table
+        .filter(pick_tasks::wave_id.eq_any(&ids))
+        .select((pick_tasks::wave_id, pick_tasks::status, pick_tasks::quantity, pick_tasks::picked))
+        .load(conn)?;
+    Ok(heads
+        .into_iter()
+        .map(|(id, wave_no, released_by, released_at)| {
+            let mut w = WaveProgress {
+                id,
+                wave_no,
+                released_by,
+                released_at,
+                tasks: 0,
+                done: 0,
+                claimed: 0,
+                cancelled: 0,
+                units: 0,
+                units_picked: 0,
+            };
+            for (_, status, quantity, picked) in tasks.iter().filter(|t| t.0 == id) {
+                w.tasks += 1;
+                match TaskStatus::from_db(status) {
+                    Some(TaskStatus::Done) => w.done += 1,
+                    Some(TaskStatus::Claimed) => w.claimed += 1,
+                    Some(TaskStatus::Cancelled) => w.cancelled += 1,
+                    _ => {}
+                }
+                if TaskStatus::from_db(status) != Some(TaskStatus::Cancelled) {
+                    w.units += i64::from(*quantity);
+                    w.units_picked += i64::from(*picked);
+                }
+            }
+            w
+        })
+        .collect())
+}
+
+/// Allocated orders waiting for a wave, per destination and service, by
+/// cut-off: ship-by past, due before the end of the warehouse's day, later.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct Waiting {
+    pub destination_country: String,
+    pub service_level: String,
+    pub overdue: i64,
+    pub due_today: i64,
+    pub later: i64,
+}
+
+pub fn waiting(conn: &mut DbConn, now: Timestamp, end_of_day: Timestamp) -> Result<Vec<Waiting>, AppError> {
+    Ok(super::store::waiting_by_cutoff(conn, now, end_of_day)?
+        .into_iter()
+        .map(|(destination_country, service_level, [overdue, due_today, later])| Waiting {
+            destination_country,
+            service_level,
+            overdue,
+            due_today,
+            later,
+        })
+        .collect())
 }

@@ -141,6 +141,10 @@ pub fn by_id(conn: &mut DbConn, id: OrderId) -> QueryResult<Option<OrderRow>> {
     orders::table.find(id).select(OrderRow::as_select()).first(conn).optional()
 }
 
+pub fn by_no(conn: &mut DbConn, order_no: &str) -> QueryResult<Option<OrderRow>> {
+    orders::table.filter(orders::order_no.eq(order_no)).select(OrderRow::as_select()).first(conn).optional()
+}
+
 pub fn by_platform_id(conn: &mut DbConn, platform_id: &str) -> QueryResult<Option<OrderRow>> {
     orders::table
         .filter(orders::platform_order_id.eq(platform_id))
@@ -322,4 +326,49 @@ pub fn waiting_for_wave(conn: &mut DbConn) -> QueryResult<Vec<(String, String, i
         .select((orders::destination_country, orders::service_level, count_star()))
         .order((orders::destination_country, orders::service_level))
         .load(conn)
+}
+
+/// Allocated orders waiting for a wave, per destination and service, in
+/// three cut-off bands: ship-by already past, before `end_of_day`, later.
+pub fn waiting_by_cutoff(
+    conn: &mut DbConn,
+    now: Timestamp,
+    end_of_day: Timestamp,
+) -> QueryResult<Vec<(String, String, [i64; 3])>> {
+    use diesel::dsl::count_star;
+    let band = |conn: &mut DbConn, from: Option<Timestamp>, to: Option<Timestamp>| {
+        let mut q = orders::table
+            .filter(orders::status.eq("allocated"))
+            .group_by((orders::destination_country, orders::service_level))
+            .select((orders::destination_country, orders::service_level, count_star()))
+            .into_boxed();
+        if let Some(f) = from {
+            q = q.filter(orders::ship_by.ge(f));
+        }
+        if let Some(t) = to {
+            q = q.filter(orders::ship_by.lt(t));
+        }
+        q.load::<(String, String, i64)>(conn)
+    };
+    let bands = [
+        band(conn, None, Some(now))?,
+        band(conn, Some(now), Some(end_of_day))?,
+        band(conn, Some(end_of_day), None)?,
+    ];
+    let mut out: Vec<(String, String, [i64; 3])> = Vec::new();
+    for (i, rows) in bands.into_iter().enumerate() {
+        for (country, service, n) in rows {
+            match out.iter_mut().find(|(c, s, _)| *c == country && *s == service) {
+                Some(row) => row.2[i] += n,
+                None => {
+                    let mut counts = [0; 3];
+                    counts[i] = n;
+                    out.push((country, service, counts));
+                }
+            }
+        }
+    }
+    // The most urgent first.
+    out.sort_by(|a, b| b.2.cmp(&a.2).then_with(|| a.0.cmp(&b.0)).then_with(|| a.1.cmp(&b.1)));
+    Ok(out)
 }

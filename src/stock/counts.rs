@@ -27,7 +27,7 @@ pub enum CountStatus {
 }
 
 impl CountStatus {
-    fn as_str(self) -> &'static str {
+    pub fn as_str(self) -> &'static str {
         match self {
             Self::Counting => "counting",
             Self::Submitted => "submitted",
@@ -346,4 +346,30 @@ pub fn decide(tx: &mut DbConn, id: CycleCountId, approve: bool, actor: &str) -> 
         )?;
     }
     Ok(count)
+}
+
+/// A count by its number (`CC-…`).
+pub fn by_no(conn: &mut DbConn, count_no: &str) -> Result<CycleCount, AppError> {
+    let id: CycleCountId = cc::table
+        .filter(cc::count_no.eq(count_no.trim().to_ascii_uppercase()))
+        .select(cc::id)
+        .first(conn)
+        .optional()?
+        .ok_or(AppError::not_found("cycle count"))?;
+    get(conn, id)
+}
+
+/// Counts being counted or waiting for a decision, oldest first, and the
+/// latest decided ones.
+pub fn list(conn: &mut DbConn, open: bool, limit: i64) -> Result<Vec<CycleCount>, AppError> {
+    let statuses: &[&str] = if open { &["counting", "submitted"] } else { &["approved", "rejected"] };
+    let mut q =
+        cc::table.filter(cc::status.eq_any(statuses)).select(cc::id).limit(limit.clamp(1, 200)).into_boxed();
+    q = if open {
+        q.order((cc::created_at, cc::id))
+    } else {
+        q.order((cc::decided_at.desc(), cc::id.desc()))
+    };
+    let ids: Vec<CycleCountId> = q.load(conn)?;
+    ids.into_iter().map(|id| get(conn, id)).collect()
 }

@@ -426,6 +426,7 @@ pub fn move_stock(tx: &mut DbConn, input: &MoveInput, actor: &str) -> Result<Sto
             "Only available, on-hold or damaged stock is moved.",
         ));
     }
+    ensure_sole_occupant(tx, &to, owner, input.sku_id)?;
     ensure_room(tx, to.id, &to.code, to.capacity_units, input.quantity)?;
     let m = Movement {
         owner,
@@ -439,6 +440,30 @@ pub fn move_stock(tx: &mut DbConn, input: &MoveInput, actor: &str) -> Result<Sto
         actor: actor.to_owned(),
     };
     change(tx, &m, catalog::STOCK_MOVED, &[from.id, to.id])
+}
+
+/// Refuses to put an owner's SKU into a bin that holds units of another SKU
+/// or another owner, unless the bin's type allows mixing.
+pub fn ensure_sole_occupant(
+    conn: &mut DbConn,
+    bin: &crate::warehouse::service::Bin,
+    owner: SupplierId,
+    sku: SkuId,
+) -> Result<(), AppError> {
+    if bin.bin_type.allows_mixing() {
+        return Ok(());
+    }
+    if let Some(other) = store::other_occupant(conn, bin.id, owner, sku)? {
+        let code = crate::catalog::store::by_id(conn, other)?.map(|s| s.sku_code).unwrap_or_default();
+        return Err(AppError::conflict(
+            "bin_holds_other_sku",
+            format!(
+                "Bin {} holds another SKU or owner's units and keeps one SKU of one owner: {code}",
+                bin.code
+            ),
+        ));
+    }
+    Ok(())
 }
 
 /// Refuses to put `units` more into a bin that has a capacity and no room.

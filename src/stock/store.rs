@@ -215,3 +215,19 @@ pub fn available_fifo(conn: &mut DbConn, owner: SupplierId, sku: SkuId) -> Query
 pub fn fifo_key(first_in_at: Option<Timestamp>, bin: BinId) -> (Option<Timestamp>, BinId) {
     (first_in_at, bin)
 }
+
+/// A SKU with units in `bin` that is not `sku` of `owner`, if any.
+pub fn other_occupant(
+    conn: &mut DbConn,
+    bin: BinId,
+    owner: SupplierId,
+    sku: SkuId,
+) -> QueryResult<Option<SkuId>> {
+    stock_balances::table
+        .filter(stock_balances::bin_id.eq(bin))
+        .filter(stock_balances::quantity.gt(0))
+        .filter(stock_balances::sku_id.ne(sku).or(stock_balances::owner_id.ne(owner)))
+        .select(stock_balances::sku_id)
+        .first(conn)
+        .optional()
+}

@@ -15,10 +15,13 @@ pub enum BinType {
     Returns,
     RtsHold,
     Damaged,
+    /// Storage that may hold several SKUs and owners at once (small items
+    /// on shared shelves).
+    Mixed,
 }
 
 impl BinType {
-    pub const ALL: [BinType; 8] = [
+    pub const ALL: [BinType; 9] = [
         Self::Dock,
         Self::Qc,
         Self::Storage,
@@ -27,6 +30,7 @@ impl BinType {
         Self::Returns,
         Self::RtsHold,
         Self::Damaged,
+        Self::Mixed,
     ];
     pub fn as_str(self) -> &'static str {
         match self {
@@ -38,7 +42,21 @@ impl BinType {
             Self::Returns => "returns",
             Self::RtsHold => "rts_hold",
             Self::Damaged => "damaged",
+            Self::Mixed => "mixed",
         }
+    }
+
+    /// Stock is stored (put away, moved, picked) in these.
+    pub fn is_storage(self) -> bool {
+        matches!(self, Self::Storage | Self::PickFace | Self::Mixed)
+    }
+
+    /// Whether one bin may hold more than one SKU or owner. Storage and
+    /// pick faces hold one SKU of one owner, so that a picker who reaches
+    /// into the bin finds only what the task names; staging areas and
+    /// mixed shelves hold anything.
+    pub fn allows_mixing(self) -> bool {
+        !matches!(self, Self::Storage | Self::PickFace)
     }
     pub fn parse(field: &str, s: &str) -> Result<Self, FieldError> {
         let s = s.trim().to_ascii_lowercase();
@@ -46,7 +64,7 @@ impl BinType {
             FieldError::new(
                 field,
                 "unknown_bin_type",
-                "must be one of dock, qc, storage, pick_face, pack_station, returns, rts_hold, damaged",
+                "must be one of dock, qc, storage, pick_face, pack_station, returns, rts_hold, damaged, mixed",
             )
         })
     }

@@ -161,10 +161,8 @@ pub fn create_bins(conn: &mut DbConn, inputs: &[BinInput], create_zones: bool) -
             let zone = match store::zone_by_code(conn, &code.zone)? {
                 Some(z) => z,
                 None if create_zones => {
-                    let z = create_zone(
-                        conn,
-                        &ZoneInput { code: code.zone.clone(), name: format!("Zone {}", code.zone) },
-                    )?;
+                    let z =
+                        create_zone(conn, &ZoneInput { code: code.zone.clone(), name: code.zone.clone() })?;
                     store::zone_by_code(conn, &z.code)?.expect("just created")
                 }
                 None => {
@@ -271,7 +269,7 @@ pub fn by_id(conn: &mut DbConn, id: BinId) -> Result<Bin, AppError> {
 }
 
 /// A bin that stock may be stored in: it exists, is active and is a
-/// storage or pick-face bin. `what` names the field in errors.
+/// storage, pick-face or mixed bin. `field` names the field in errors.
 pub fn storage_bin(conn: &mut DbConn, field: &str, code: &str) -> Result<Bin, AppError> {
     let code = code.trim().to_ascii_uppercase();
     let Some(found) = store::bin_by_code(conn, &code)?.map(bin) else {
@@ -280,12 +278,12 @@ pub fn storage_bin(conn: &mut DbConn, field: &str, code: &str) -> Result<Bin, Ap
     if !found.active {
         return Err(AppError::invalid(field, "bin_inactive", format!("Bin {code} is not in use.")));
     }
-    if !matches!(found.bin_type, BinType::Storage | BinType::PickFace) {
+    if !found.bin_type.is_storage() {
         return Err(AppError::invalid(
             field,
             "not_a_storage_bin",
             format!(
-                "Bin {code} is a {} bin; stock is stored in storage or pick-face bins.",
+                "Bin {code} is a {} bin; stock is stored in storage, pick-face or mixed bins.",
                 found.bin_type.as_str()
             ),
         ));
@@ -296,6 +294,22 @@ pub fn storage_bin(conn: &mut DbConn, field: &str, code: &str) -> Result<Bin, Ap
 pub fn list(conn: &mut DbConn, f: &BinFilter, page: PageRequest) -> Result<Page<Bin>, AppError> {
     let rows = store::list_bins(conn, f, page)?;
     Ok(Page::from_rows(rows, page, |(b, _)| b.id.0).map(bin))
+}
+
+/// The most bins one batch of labels prints.
+pub const MAX_LABEL_BATCH: i64 = 500;
+
+/// Bins to label: a zone and/or a range of codes (inclusive), in walk order.
+pub fn for_labels(
+    conn: &mut DbConn,
+    zone: Option<&str>,
+    from: Option<&str>,
+    to: Option<&str>,
+) -> Result<Vec<Bin>, AppError> {
+    if zone.is_none() && from.is_none() && to.is_none() {
+        return Err(AppError::invalid("zone", "range_required", "Choose a zone or a range of bin codes."));
+    }
+    Ok(store::bins_for_labels(conn, zone, from, to, MAX_LABEL_BATCH)?.into_iter().map(bin).collect())
 }
 
 pub fn count(conn: &mut DbConn) -> Result<i64, AppError> {

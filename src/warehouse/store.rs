@@ -101,6 +101,32 @@ pub fn list_bins(conn: &mut DbConn, f: &BinFilter, page: PageRequest) -> QueryRe
     q.limit(page.limit + 1).load(conn)
 }
 
+/// Bins of a zone and/or between two codes (inclusive), in walk order: a
+/// batch of labels to print. At most `limit`.
+pub fn bins_for_labels(
+    conn: &mut DbConn,
+    zone: Option<&str>,
+    from: Option<&str>,
+    to: Option<&str>,
+    limit: i64,
+) -> QueryResult<Vec<(BinRow, ZoneRow)>> {
+    let mut q = bins::table
+        .inner_join(zones::table)
+        .select((BinRow::as_select(), ZoneRow::as_select()))
+        .order(bins::walk_order)
+        .into_boxed();
+    if let Some(z) = zone {
+        q = q.filter(zones::code.eq(z.to_owned()));
+    }
+    if let Some(f) = from {
+        q = q.filter(bins::code.ge(f.to_owned()));
+    }
+    if let Some(t) = to {
+        q = q.filter(bins::code.le(t.to_owned()));
+    }
+    q.limit(limit).load(conn)
+}
+
 pub fn count_bins(conn: &mut DbConn) -> QueryResult<i64> {
     bins::table.count().get_result(conn)
 }

@@ -107,17 +107,40 @@ impl Drop for Chromedriver {
     }
 }
 
+/// The screen a floor flow runs on: a desktop, or a handheld terminal
+/// (480 px wide, the widest of the scanners' screens; the layout must also
+/// hold at 360).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Width {
+    Desktop,
+    Handheld,
+}
+
+impl Width {
+    fn window(self) -> &'static str {
+        match self {
+            Width::Desktop => "--window-size=1280,900",
+            Width::Handheld => "--window-size=480,900",
+        }
+    }
+}
+
 /// A browser session. Call [`Browser::close`] at the end of a test; if the
 /// test fails first, the driver guard still kills everything.
 pub struct Browser {
     pub client: Client,
     pub base: String,
+    pub width: Width,
     // Dropped after the client.
     driver: Chromedriver,
 }
 
 impl Browser {
     pub async fn open(base: &str) -> Self {
+        Self::open_at(base, Width::Desktop).await
+    }
+
+    pub async fn open_at(base: &str, width: Width) -> Self {
         let driver = Chromedriver::start().await;
         let caps = json!({
             "browserName": "chrome",
@@ -135,7 +158,11 @@ impl Browser {
                     "--disable-sync",
                     "--disable-breakpad",
                     "--disable-crash-reporter",
-                    "--window-size=1280,900",
+                    // Handheld terminals run the browser as a kiosk with this
+                    // flag (deploy/README.md): the console's sounds play
+                    // without a tap first.
+                    "--autoplay-policy=no-user-gesture-required",
+                    width.window(),
                     format!("--user-data-dir={}", driver.profile.display()),
                 ],
             }
@@ -149,7 +176,7 @@ impl Browser {
             .expect("a chromium session");
         let mut driver = driver;
         driver.session = client.session_id().await.ok().flatten();
-        Self { client, base: base.to_owned(), driver }
+        Self { client, base: base.to_owned(), width, driver }
     }
 
     /// Ends the session the orderly way (the guard's drop does it too, when a
@@ -249,11 +276,91 @@ impl Browser {
 
     /// The id of the element that has the keyboard focus.
     pub async fn focused_id(&self) -> String {
-        self.js("return document.activeElement ? document.activeElement.id : null")
+        // Between two documents (a redirect) there is no answer: none has it.
+        self.client
+            .execute("return document.activeElement ? document.activeElement.id : null", vec![])
             .await
-            .as_str()
-            .unwrap_or("")
-            .to_owned()
+            .ok()
+            .and_then(|v| v.as_str().map(str::to_owned))
+            .unwrap_or_default()
+    }
+
+    /// The page works at this width: nothing overflows the screen sideways
+    /// (wide tables scroll inside their card), every visible input and
+    /// button is on screen and big enough to use, and the scan field takes
+    /// most of the width. Returns the page's width in CSS pixels.
+    pub async fn check_layout(&self) -> i64 {
+        let report = self
+            .js(
+                "const vw = document.documentElement.clientWidth;
+                 const problems = [];
+                 if (document.documentElement.scrollWidth > vw + 1) {
+                   problems.push('the page scrolls sideways: ' + document.documentElement.scrollWidth + ' > ' + vw);
+                 }
+                 for (const e of document.querySelectorAll('input:not([type=hidden]), button, select, textarea, a.button')) {
+                   if (e.offsetParent === null || e.closest('.scroll, table, [hidden], .print-frame')) continue;
+                   const r = e.getBoundingClientRect();
+                   const name = e.tagName + (e.id ? '#' + e.id : '') + (e.name ? '[' + e.name + ']' : '');
+                   if (r.right > vw + 1 || r.left < -1) problems.push(name + ' is off screen (' + r.left + '..' + r.right + ')');
+                   if (r.height < 30) problems.push(name + ' is too low to tap (' + r.height + ' px)');
+                   if (e.matches('input[type=checkbox]')) continue;
+                   if (r.width < 44) problems.push(name + ' is too narrow (' + r.width + ' px)');
+                   if (e.matches('input[data-scan]') && r.width < Math.min(0.55 * vw, 600)) {
+                     problems.push(name + ' is a scan field only ' + r.width + ' px wide of ' + vw);
+                   }
+                 }
+                 return {vw, problems};",
+            )
+            .await;
+        let problems: Vec<String> = report["problems"]
+            .as_array()
+            .map(|a| a.iter().map(|p| p.as_str().unwrap_or_default().to_owned()).collect())
+            .unwrap_or_default();
+        let at = self.path().await;
+        assert!(problems.is_empty(), "{at} at {:?}: {}", self.width, problems.join("; "));
+        report["vw"].as_i64().unwrap_or(0)
+    }
+
+    /// The sound the page played for its alert (`error`, `warn`, `ok`), and
+    /// whether the browser let it play.
+    pub async fn sound(&self) -> (String, String) {
+        let v = self
+            .js("return [document.documentElement.getAttribute('data-sound') || '',                  document.documentElement.getAttribute('data-sound-state') || '']")
+            .await;
+        (v[0].as_str().unwrap_or_default().to_owned(), v[1].as_str().unwrap_or_default().to_owned())
+    }
+
+    /// Waits until the element with this id has the keyboard focus (a
+    /// page's script focuses its scan field once the page has loaded).
+    pub async fn wait_focus(&self, id: &str) {
+        let started = Instant::now();
+        loop {
+            let now = self.focused_id().await;
+            if now == id {
+                return;
+            }
+            assert!(
+                started.elapsed() < PATIENCE,
+                "#{id} never took the focus; #{now} has it at {}",
+                self.path().await
+            );
+            actix_web::rt::time::sleep(Duration::from_millis(30)).await;
+        }
+    }
+
+    /// Types a code and Enter into whatever has the focus, as a
+    /// keyboard-wedge scanner does.
+    pub async fn wedge(&self, code: &str) {
+        let started = Instant::now();
+        loop {
+            // The page may be between two documents (a redirect): try again.
+            match self.client.active_element().await {
+                Ok(el) if el.send_keys(&format!("{code}\n")).await.is_ok() => return,
+                _ => {}
+            }
+            assert!(started.elapsed() < PATIENCE, "could not type {code:?} into the page");
+            actix_web::rt::time::sleep(Duration::from_millis(50)).await;
+        }
     }
 
     /// Saves a PNG when `CUSTODY_SCREENSHOTS` names a folder (for a human to look at).

@@ -1,18 +1,19 @@
 //! API keys (admin): the list, a new key for a supplier, the platform or a
-//! staff member (its plaintext shown once, on the result page only), and
-//! revocation.
+//! staff member (its plaintext shown once, on the page the creation
+//! redirects to: a refresh neither shows it again nor makes a second key),
+//! and revocation.
 
 use std::collections::HashMap;
 use std::str::FromStr;
 
 use actix_web::http::StatusCode;
-use actix_web::{HttpResponse, ResponseError, web};
+use actix_web::{HttpResponse, web};
 use askama::Template;
 use serde::Deserialize;
 
-use super::Notice;
 use crate::auth::service::{self as auth, KeyOwner, StaffUser};
 use crate::console::error::{self, ConsoleError};
+use crate::console::flash::Flash;
 use crate::console::layout::{self, Choice, Ui};
 use crate::console::session::{Area, NoFields, Post};
 use crate::db::DbConn;
@@ -50,17 +51,8 @@ struct KeysPage {
     staff_owners: Vec<Choice>,
     platform_selected: bool,
     form: KeyForm,
-}
-
-#[derive(Template)]
-#[template(path = "console/api_key_created.html")]
-struct KeyCreated {
-    ui: Ui,
-    prefix: String,
-    kind: String,
-    owner: String,
-    label: String,
-    plaintext: String,
+    /// The key just created (its row, and its plaintext in `ui.secret`).
+    created: Option<KeyRow>,
 }
 
 /// Every supplier, page by page (owner names for the list and the form).
@@ -77,12 +69,8 @@ fn all_suppliers(c: &mut DbConn) -> Result<Vec<Supplier>, AppError> {
     }
 }
 
-async fn render(
-    state: &AppState,
-    ui: Ui,
-    form: KeyForm,
-    status: StatusCode,
-) -> Result<HttpResponse, ConsoleError> {
+async fn render(state: &AppState, ui: Ui) -> Result<HttpResponse, ConsoleError> {
+    let form = KeyForm { owner: ui.kept("owner").to_owned(), label: ui.kept("label").to_owned() };
     let (keys, sups, users) = crate::db::run(&state.pool, |c| {
         Ok((auth::list_api_keys(c)?, all_suppliers(c)?, auth::list_users(c)?))
     })
@@ -101,11 +89,24 @@ async fn render(
                 _ => ui.t("keys.platform").to_owned(),
             },
             label: k.label,
-            created: layout::when(&k.created_at),
-            last_used: k.last_used_at.as_ref().map(layout::when),
-            revoked: k.revoked_at.as_ref().map(layout::when),
+            created: ui.when(&k.created_at),
+            last_used: k.last_used_at.as_ref().map(|t| ui.when(t)),
+            revoked: k.revoked_at.as_ref().map(|t| ui.when(t)),
         })
-        .collect();
+        .collect::<Vec<_>>();
+    // The new key's row, found by the prefix of the plaintext shown once.
+    let created = ui.secret.as_ref().and_then(|secret| {
+        keys.iter().find(|k| secret.starts_with(&k.prefix) && k.revoked.is_none()).map(|k| KeyRow {
+            id: k.id.clone(),
+            prefix: k.prefix.clone(),
+            kind: k.kind.clone(),
+            owner: k.owner.clone(),
+            label: k.label.clone(),
+            created: k.created.clone(),
+            last_used: None,
+            revoked: None,
+        })
+    });
     let supplier_owners = sups
         .iter()
         .filter(|s| s.status == crate::values::ActiveStatus::Active)
@@ -127,17 +128,19 @@ async fn render(
         })
         .collect();
     let platform_selected = form.owner == "platform";
-    layout::page(status, &KeysPage { ui, keys, supplier_owners, staff_owners, platform_selected, form })
+    layout::page(
+        StatusCode::OK,
+        &KeysPage { ui, keys, supplier_owners, staff_owners, platform_selected, form, created },
+    )
 }
 
 pub async fn list(
     state: web::Data<AppState>,
     user: crate::console::session::ConsoleUser,
-    q: web::Query<Notice>,
 ) -> Result<HttpResponse, ConsoleError> {
     user.require(Area::ApiKeys)?;
-    let ui = q.apply(Ui::for_user(&user, Area::ApiKeys, "keys.title"));
-    render(&state, ui, KeyForm::default(), StatusCode::OK).await
+    let ui = Ui::for_user(&user, Area::ApiKeys, "keys.title");
+    render(&state, ui).await
 }
 
 enum Owner {
@@ -162,8 +165,8 @@ pub async fn create(state: web::Data<AppState>, post: Post<KeyForm>) -> Result<H
     user.require(Area::ApiKeys)?;
     let (owner_str, label) = (form.owner.clone(), form.label.clone());
     let made = crate::db::transact(&state.pool, move |tx| {
-        let (owner, name) = match parse_owner(&owner_str)? {
-            Owner::Platform => (KeyOwner::Platform, None),
+        let owner = match parse_owner(&owner_str)? {
+            Owner::Platform => KeyOwner::Platform,
             Owner::Supplier(id) => {
                 let s = suppliers::get(tx, id)?;
                 if s.status != crate::values::ActiveStatus::Active {
@@ -173,40 +176,31 @@ pub async fn create(state: web::Data<AppState>, post: Post<KeyForm>) -> Result<H
                         "the supplier is suspended",
                     ));
                 }
-                (KeyOwner::Supplier(id), Some(s.code))
+                KeyOwner::Supplier(id)
             }
             Owner::Staff(id) => {
                 let u = auth::list_users(tx)?
                     .into_iter()
                     .find(|u| u.id == id && u.active)
                     .ok_or(AppError::not_found("staff user"))?;
-                (KeyOwner::Staff(id), Some(u.username))
+                KeyOwner::Staff(u.id)
             }
         };
         let (key, plaintext) = auth::create_api_key(tx, owner, &label)?;
-        Ok((key, plaintext, name))
+        Ok((key, plaintext))
     })
     .await;
-    match made {
-        Ok((key, plaintext, name)) => {
+    let flash = match made {
+        Ok((key, plaintext)) => {
             tracing::info!(user_id = %user.user_id, key_id = %key.id, kind = key.kind.as_str(), "API key created from the console");
-            let ui = Ui::for_user(&user, Area::ApiKeys, "keys.created_title");
-            let page = KeyCreated {
-                prefix: key.prefix,
-                kind: ui.word("key_kind", key.kind.as_str()),
-                owner: name.unwrap_or_else(|| ui.t("keys.platform").to_owned()),
-                label: key.label,
-                plaintext,
-                ui,
-            };
-            layout::page(StatusCode::OK, &page)
+            let mut f = Flash::warn(crate::console::i18n::t(user.lang, "keys.shown_once"));
+            f.secret = Some(plaintext);
+            f
         }
-        Err(e) => {
-            let e = layout::user_error(e)?;
-            let ui = Ui::for_user(&user, Area::ApiKeys, "keys.title").with_problems(&e);
-            render(&state, ui, form, e.status_code()).await
-        }
-    }
+        Err(e) => layout::refusal(&user, e)?
+            .with_form([("owner", form.owner.as_str()), ("label", form.label.as_str())]),
+    };
+    Ok(layout::back(&user, "/console/api-keys", flash))
 }
 
 pub async fn revoke(
@@ -223,7 +217,8 @@ pub async fn revoke(
         Ok(()) => {
             state.api_keys.forget_all();
             tracing::info!(user_id = %user.user_id, key_id = %id, "API key revoked from the console");
-            Ok(layout::see_other("/console/api-keys?ok=key_revoked"))
+            let flash = Flash::ok(crate::console::i18n::t(user.lang, "ok.key_revoked"));
+            Ok(layout::back(&user, "/console/api-keys", flash))
         }
         Err(AppError::NotFound { .. }) => {
             Err(error::for_user(&user, Area::ApiKeys, StatusCode::NOT_FOUND, "keys.not_live"))

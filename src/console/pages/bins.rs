@@ -1,17 +1,20 @@
-//! Bins: the list (filters, cursor pages), one bin with its label, and the
-//! admin's CSV import (all bins or none, problems listed by line).
+//! Bins: the list (filters, cursor pages), one bin with what it holds and
+//! its label (printed from the page, no detour), labels in batches (a zone
+//! or a range), and the admin's CSV import (all bins or none, problems
+//! listed by line).
 
 use actix_web::http::StatusCode;
 use actix_web::http::header;
-use actix_web::{HttpResponse, ResponseError, web};
+use actix_web::{HttpResponse, web};
 use askama::Template;
 use serde::Deserialize;
 
-use super::Notice;
 use super::dashboard::Scan;
 use crate::console::error::{self, ConsoleError};
+use crate::console::flash::Flash;
 use crate::console::layout::{self, Choice, Ui, urlencode};
 use crate::console::session::{Area, ConsoleUser, Post};
+use crate::console::work::{self, Screen};
 use crate::error::{AppError, FieldError};
 use crate::http::AppState;
 use crate::http::pagination::PageParams;
@@ -31,8 +34,6 @@ pub struct BinQuery {
     bin_type: Option<String>,
     prefix: Option<String>,
     cursor: Option<String>,
-    ok: Option<String>,
-    n: Option<String>,
 }
 
 #[derive(Template)]
@@ -47,6 +48,7 @@ struct BinsPage {
     next_href: Option<String>,
     filtered: bool,
     can_import: bool,
+    can_label: bool,
 }
 
 fn non_empty(s: Option<&String>) -> Option<String> {
@@ -60,8 +62,7 @@ pub async fn list(
 ) -> Result<HttpResponse, ConsoleError> {
     user.require(Area::Bins)?;
     let q = q.into_inner();
-    let mut ui =
-        Notice { ok: q.ok.clone(), n: q.n.clone() }.apply(Ui::for_user(&user, Area::Bins, "bins.title"));
+    let mut ui = Ui::for_user(&user, Area::Bins, "bins.title");
     let zone = non_empty(q.zone.as_ref());
     let bin_type = q.bin_type.as_deref().and_then(|t| BinType::parse("type", t).ok());
     let prefix: Option<String> = non_empty(q.prefix.as_ref()).map(|p| p.chars().take(20).collect());
@@ -96,7 +97,7 @@ pub async fn list(
         .into_iter()
         .map(|z| Choice {
             selected: zone.as_deref() == Some(&z.code),
-            label: format!("{} · {}", z.code, z.name),
+            label: if z.name == z.code { z.code.clone() } else { format!("{} · {}", z.code, z.name) },
             value: z.code,
         })
         .collect();
@@ -112,6 +113,7 @@ pub async fn list(
         StatusCode::OK,
         &BinsPage {
             can_import: user.may(Area::BinImport),
+            can_label: user.may(Area::BinLabels),
             filtered: zone.is_some() || bin_type.is_some() || prefix.is_some(),
             ui,
             scan: Scan::default(),
@@ -124,6 +126,15 @@ pub async fn list(
     )
 }
 
+/// What a bin holds: one SKU of one owner in one bucket.
+pub struct Content {
+    pub sku_id: crate::ids::SkuId,
+    pub sku_code: String,
+    pub supplier: String,
+    pub bucket: String,
+    pub quantity: i32,
+}
+
 #[derive(Template)]
 #[template(path = "console/bin.html")]
 struct BinPage {
@@ -131,6 +142,7 @@ struct BinPage {
     scan: Scan,
     bin: Bin,
     href: String,
+    contents: Vec<Content>,
 }
 
 async fn find(state: &AppState, user: &ConsoleUser, code: &str) -> Result<Bin, ConsoleError> {
@@ -152,9 +164,42 @@ pub async fn show(
     user.require(Area::Bins)?;
     let bin = find(&state, &user, &code).await?;
     let href = format!("/console/bins/{}", urlencode(&bin.code));
+    let id = bin.id;
+    let contents = crate::db::run(&state.pool, move |c| {
+        let mut out = Vec::new();
+        let mut suppliers = std::collections::HashMap::new();
+        for b in crate::stock::service::balances(c, None, None, Some(id), 500)? {
+            if b.quantity == 0 {
+                continue;
+            }
+            let supplier = match suppliers.get(&b.supplier_id) {
+                Some(s) => String::clone(s),
+                None => {
+                    let code = crate::suppliers::service::get(c, b.supplier_id)?.code;
+                    suppliers.insert(b.supplier_id, code.clone());
+                    code
+                }
+            };
+            out.push(Content {
+                sku_id: b.sku_id,
+                sku_code: b.sku_code,
+                supplier,
+                bucket: b.bucket.as_str().to_owned(),
+                quantity: b.quantity,
+            });
+        }
+        Ok(out)
+    })
+    .await?;
     layout::page(
         StatusCode::OK,
-        &BinPage { ui: Ui::for_user(&user, Area::Bins, "bins.one"), scan: Scan::default(), bin, href },
+        &BinPage {
+            ui: Ui::for_user(&user, Area::Bins, "bins.one"),
+            scan: Scan::default(),
+            bin,
+            href,
+            contents,
+        },
     )
 }
 
@@ -177,6 +222,8 @@ pub async fn label(
         return Err(error::for_user(&user, Area::Bins, StatusCode::BAD_REQUEST, "err.bad_request"));
     }
     let mut resp = crate::warehouse::api::render_label(&bin, format, &state.config.warehouse_code)?;
+    // Printed from a hidden frame of the bin page: only the console may frame it.
+    resp.headers_mut().insert(header::X_FRAME_OPTIONS, header::HeaderValue::from_static("SAMEORIGIN"));
     if format == "zpl" {
         let disposition = format!("attachment; filename=\"{}.zpl\"", bin.code);
         if let Ok(v) = header::HeaderValue::from_str(&disposition) {
@@ -199,10 +246,19 @@ struct ImportPage {
     csv: String,
 }
 
-pub async fn import_form(user: ConsoleUser) -> Result<HttpResponse, ConsoleError> {
+pub async fn import_form(
+    state: web::Data<AppState>,
+    user: ConsoleUser,
+) -> Result<HttpResponse, ConsoleError> {
     user.require(Area::BinImport)?;
     let ui = Ui::for_user(&user, Area::BinImport, "import.title");
-    layout::page(StatusCode::OK, &ImportPage { ui, csv: String::new() })
+    // A refused file comes back to be fixed (it is too big for the flash).
+    let me = user.user_id;
+    let csv = crate::db::run(&state.pool, move |c| work::load::<String>(c, me, Screen::BinImport))
+        .await?
+        .filter(|_| ui.alert.is_some())
+        .unwrap_or_default();
+    layout::page(StatusCode::OK, &ImportPage { ui, csv })
 }
 
 /// Line numbers (1-based) of the CSV's data lines, in the order
@@ -259,17 +315,108 @@ pub async fn import(
             .await
         }
     };
+    let me = user.user_id;
     match outcome {
         Ok(bins) => {
             tracing::info!(user_id = %user.user_id, bins = bins.len(), "bins imported from the console");
-            Ok(layout::see_other(&format!("/console/bins?ok=bins_imported&n={}", bins.len())))
+            crate::db::transact(&state.pool, move |tx| work::clear(tx, me, Screen::BinImport)).await?;
+            let text =
+                crate::console::i18n::fill(user.lang, "ok.bins_imported", &[("n", bins.len().to_string())]);
+            Ok(layout::back(&user, "/console/bins", Flash::ok(text)))
         }
         Err(e) => {
-            let e = layout::user_error(e)?;
-            let ui = Ui::for_user(&user, Area::BinImport, "import.title").with_problems(&e);
-            layout::page(e.status_code(), &ImportPage { ui, csv })
+            let flash = layout::refusal(&user, e)?;
+            crate::db::transact(&state.pool, move |tx| work::save(tx, me, Screen::BinImport, &csv)).await?;
+            Ok(layout::back(&user, "/console/bins/import", flash))
         }
     }
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct LabelsQuery {
+    zone: String,
+    from: String,
+    to: String,
+}
+
+/// One label of a batch.
+pub struct BinLabel {
+    pub code: String,
+    pub bin_type: String,
+    /// The Code 128 barcode, as SVG this server drew.
+    pub svg: String,
+}
+
+#[derive(Template)]
+#[template(path = "console/bin_labels.html")]
+struct LabelsPage {
+    ui: Ui,
+    zones: Vec<Choice>,
+    from: String,
+    to: String,
+    labels: Vec<BinLabel>,
+    asked: bool,
+    max: i64,
+}
+
+/// Bin labels in a batch: a zone, or a range of codes, one label per
+/// printed page, printed with one button.
+pub async fn labels(
+    state: web::Data<AppState>,
+    user: ConsoleUser,
+    q: web::Query<LabelsQuery>,
+) -> Result<HttpResponse, ConsoleError> {
+    user.require(Area::BinLabels)?;
+    let mut ui = Ui::for_user(&user, Area::BinLabels, "labels.title");
+    let q = q.into_inner();
+    let pick = |s: &str| Some(s.trim().to_ascii_uppercase()).filter(|s| !s.is_empty());
+    let (zone, from, to) = (pick(&q.zone), pick(&q.from), pick(&q.to));
+    let asked = zone.is_some() || from.is_some() || to.is_some();
+    let (z, f, t) = (zone.clone(), from.clone(), to.clone());
+    let (zones, bins) = crate::db::run(&state.pool, move |c| {
+        let zones = warehouse::zones(c)?;
+        let bins = if asked {
+            warehouse::for_labels(c, z.as_deref(), f.as_deref(), t.as_deref())
+        } else {
+            Ok(Vec::new())
+        };
+        Ok((zones, bins))
+    })
+    .await?;
+    let bins = match bins {
+        Ok(b) => b,
+        Err(e) => {
+            ui = ui.with_problems(&layout::user_error(e)?);
+            Vec::new()
+        }
+    };
+    let mut labels = Vec::with_capacity(bins.len());
+    for b in bins {
+        let svg =
+            crate::labels::code128_svg(&b.code, 60).map_err(|e| AppError::internal(anyhow::anyhow!(e)))?;
+        labels.push(BinLabel { bin_type: ui.word("bin_type", b.bin_type.as_str()), code: b.code, svg });
+    }
+    let zones = zones
+        .into_iter()
+        .map(|z| Choice {
+            selected: zone.as_deref() == Some(&z.code),
+            label: if z.name == z.code { z.code.clone() } else { format!("{} · {}", z.code, z.name) },
+            value: z.code,
+        })
+        .collect();
+    layout::page(
+        StatusCode::OK,
+        &LabelsPage {
+            ui,
+            zones,
+            from: from.unwrap_or_default(),
+            to: to.unwrap_or_default(),
+            labels,
+            asked,
+            max: warehouse::MAX_LABEL_BATCH,
+        },
+    )
 }
 
 #[cfg(test)]

@@ -1,4 +1,5 @@
-//! The dashboard (real counts) and the scan field every floor page has.
+//! The dashboard (what the shift has waiting, each number a link to its
+//! list) and the scan field every floor page has.
 
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, web};
@@ -8,6 +9,7 @@ use serde::Deserialize;
 use crate::console::error::ConsoleError;
 use crate::console::layout::{self, Ui};
 use crate::console::session::{Area, ConsoleUser};
+use crate::db::types::Timestamp;
 use crate::error::AppError;
 use crate::http::AppState;
 use crate::warehouse::domain::BinCode;
@@ -18,11 +20,20 @@ pub struct Scan {
     pub missing: Option<String>,
 }
 
-pub struct Counts {
-    pub suppliers: i64,
-    pub skus: i64,
-    pub bins: i64,
-    pub staff: i64,
+/// One number on the dashboard and the list it links to.
+pub struct Count {
+    pub id: String,
+    pub label: String,
+    pub n: i64,
+    /// Where the number leads; none when the role may not open the list.
+    pub href: Option<&'static str>,
+    /// Something is wrong or late: shown in red.
+    pub alerting: bool,
+}
+
+pub struct Group {
+    pub title: &'static str,
+    pub counts: Vec<Count>,
 }
 
 #[derive(Template)]
@@ -30,7 +41,7 @@ pub struct Counts {
 struct Dashboard {
     ui: Ui,
     scan: Scan,
-    counts: Counts,
+    groups: Vec<Group>,
 }
 
 #[derive(Template)]
@@ -41,20 +52,121 @@ struct ScanResult {
 }
 
 async fn dashboard(state: &AppState, user: &ConsoleUser, scan: Scan) -> Result<HttpResponse, ConsoleError> {
-    let counts = crate::db::run(&state.pool, |c| {
-        Ok(Counts {
-            suppliers: crate::suppliers::service::count(c)?,
-            skus: crate::catalog::service::count(c)?,
-            bins: crate::warehouse::service::count(c)?,
-            staff: crate::auth::service::list_users(c)?.len() as i64,
-        })
+    let ui = Ui::for_user(user, Area::Dashboard, "dashboard.title");
+    let now = Timestamp::now();
+    let (start, end) = layout::local_day(now, user.tz);
+    let (inbound, waiting, waves, out_exc, in_exc, held) = crate::db::run(&state.pool, move |c| {
+        Ok((
+            crate::inbound::receiving::floor_counts(c, start, end)?,
+            crate::outbound::picking::waiting(c, now, end)?,
+            crate::outbound::picking::waves(c, true, 200)?.len() as i64,
+            crate::outbound::exceptions::open_by_kind(c)?,
+            crate::inbound::receiving::open_exception_counts(c)?,
+            crate::outbound::packing::held_count(c)?,
+        ))
     })
     .await?;
+    let link = |area: Area, href: &'static str| user.may(area).then_some(href);
+    let count = |id: &str, key: &str, n: i64, href: Option<&'static str>, alerting: bool| Count {
+        id: id.to_owned(),
+        label: ui.t(key).to_owned(),
+        n,
+        href,
+        alerting: alerting && n > 0,
+    };
+    let (overdue, today, later) =
+        waiting.iter().fold((0, 0, 0), |(o, t, l), w| (o + w.overdue, t + w.due_today, l + w.later));
+    let mut exceptions: Vec<Count> = out_exc
+        .iter()
+        .map(|(k, n)| Count {
+            id: format!("exc-{}", k.as_str()),
+            label: ui.word("exc_kind", k.as_str()),
+            n: *n,
+            href: link(Area::Outbound, "/console/exceptions"),
+            alerting: true,
+        })
+        .collect();
+    exceptions.extend(in_exc.iter().map(|(k, n)| Count {
+        id: format!("iexc-{}", k.as_str()),
+        label: ui.word("exception", k.as_str()),
+        n: *n,
+        href: link(Area::InboundAdmin, "/console/inbound-exceptions"),
+        alerting: true,
+    }));
+    if exceptions.is_empty() {
+        exceptions.push(count("exc-none", "dashboard.no_exceptions", 0, None, false));
+    }
+    let groups = vec![
+        Group {
+            title: "dashboard.inbound",
+            counts: vec![
+                count(
+                    "arriving-today",
+                    "dashboard.arriving_today",
+                    inbound.arriving_today,
+                    link(Area::Inbound, "/console/dock"),
+                    false,
+                ),
+                count(
+                    "cartons-waiting",
+                    "dashboard.cartons_waiting",
+                    inbound.cartons_waiting,
+                    link(Area::Inbound, "/console/dock"),
+                    false,
+                ),
+                count(
+                    "lots-in-qc",
+                    "dashboard.lots_in_qc",
+                    inbound.lots_in_qc,
+                    link(Area::Inbound, "/console/dock"),
+                    false,
+                ),
+            ],
+        },
+        Group {
+            title: "dashboard.outbound",
+            counts: vec![
+                count(
+                    "orders-overdue",
+                    "dashboard.orders_overdue",
+                    overdue,
+                    link(Area::Outbound, "/console/waves"),
+                    true,
+                ),
+                count(
+                    "orders-today",
+                    "dashboard.orders_today",
+                    today,
+                    link(Area::Outbound, "/console/waves"),
+                    false,
+                ),
+                count(
+                    "orders-later",
+                    "dashboard.orders_later",
+                    later,
+                    link(Area::Outbound, "/console/waves"),
+                    false,
+                ),
+                count(
+                    "waves-open",
+                    "dashboard.waves_open",
+                    waves,
+                    link(Area::Outbound, "/console/waves"),
+                    false,
+                ),
+                count(
+                    "parcels-held",
+                    "dashboard.parcels_held",
+                    held,
+                    link(Area::Outbound, "/console/exceptions"),
+                    true,
+                ),
+            ],
+        },
+        Group { title: "dashboard.exceptions", counts: exceptions },
+    ];
     let status = if scan.missing.is_some() { StatusCode::NOT_FOUND } else { StatusCode::OK };
-    layout::page(
-        status,
-        &Dashboard { ui: Ui::for_user(user, Area::Dashboard, "dashboard.title"), scan, counts },
-    )
+    layout::page(status, &Dashboard { ui, scan, groups })
 }
 
 pub async fn show(state: web::Data<AppState>, user: ConsoleUser) -> Result<HttpResponse, ConsoleError> {
@@ -67,39 +179,56 @@ pub struct ScanQuery {
     code: String,
 }
 
-/// `GET /console/scan?code=…`: what a scanner typed. A bin code opens the
-/// bin; anything else stays on the page with a message, the scan field
-/// focused for the next scan. With htmx only the message is sent back (the
-/// field keeps focus without a reload); without JavaScript the whole page.
+/// Where a scanned code leads, for this person: a bin, a shipment (by
+/// tracking number, carton label or number), a product (its stock), an
+/// order, a parcel (by tote, parcel, order or tracking number).
+fn destination(
+    c: &mut crate::db::DbConn,
+    user_may: &dyn Fn(Area) -> bool,
+    code: &str,
+) -> Result<Option<String>, AppError> {
+    if let Ok(parsed) = BinCode::parse("code", code) {
+        match crate::warehouse::service::by_code(c, &parsed.render()) {
+            Ok(bin) => return Ok(Some(format!("/console/bins/{}", layout::urlencode(&bin.code)))),
+            Err(AppError::NotFound { .. }) => {}
+            Err(e) => return Err(e),
+        }
+    }
+    if user_may(Area::Inbound)
+        && let Some(no) = crate::inbound::receiving::asn_no_for_code(c, code)?
+    {
+        return Ok(Some(format!("/console/receiving/{}", layout::urlencode(&no))));
+    }
+    if let Some(s) = crate::catalog::service::by_barcode(c, code)? {
+        return Ok(Some(format!("/console/stock/sku/{}", s.id)));
+    }
+    if user_may(Area::Outbound) && crate::outbound::orders::by_no(c, code).is_ok() {
+        return Ok(Some(format!("/console/orders/{}", layout::urlencode(code))));
+    }
+    if user_may(Area::Packing)
+        && let Some(p) = crate::outbound::packing::find(c, code)?
+    {
+        return Ok(Some(format!("/console/pack/{p}")));
+    }
+    Ok(None)
+}
+
+/// `GET /console/scan?code=…`: what a scanner typed into the dashboard's or
+/// a bin page's field. A code found opens its page; anything else stays on
+/// the page with a loud message, the scan field focused for the next scan.
+/// With htmx only the message is sent back (the field keeps focus without a
+/// reload); without JavaScript the whole page.
 pub async fn scan(
     state: web::Data<AppState>,
     user: ConsoleUser,
     q: web::Query<ScanQuery>,
 ) -> Result<HttpResponse, ConsoleError> {
     let code = q.code.trim().to_ascii_uppercase();
-    let found = match BinCode::parse("code", &code) {
-        Ok(parsed) => {
-            let canonical = parsed.render();
-            match crate::db::run(&state.pool, move |c| crate::warehouse::service::by_code(c, &canonical))
-                .await
-            {
-                Ok(bin) => Some(bin.code),
-                Err(AppError::NotFound { .. }) => None,
-                Err(e) => return Err(e.into()),
-            }
-        }
-        Err(_) => None,
-    };
-    // Not a bin: a tracking number, carton label or shipment number opens
-    // that shipment's receiving page.
-    let found = match found {
-        Some(bin) => Some(format!("/console/bins/{}", layout::urlencode(&bin))),
-        None => {
-            let c = code.clone();
-            crate::db::run(&state.pool, move |conn| crate::inbound::receiving::asn_no_for_code(conn, &c))
-                .await?
-                .map(|no| format!("/console/receiving/{}", layout::urlencode(&no)))
-        }
+    let role = user.role;
+    let found = if code.is_empty() {
+        None
+    } else {
+        crate::db::run(&state.pool, move |c| destination(c, &|a: Area| a.allows(role), &code)).await?
     };
     match found {
         Some(to) => Ok(if user.htmx {
@@ -108,9 +237,7 @@ pub async fn scan(
             layout::see_other(&to)
         }),
         None => {
-            // Long garbage from a misread stays readable in the message.
-            let shown: String = q.code.trim().chars().take(64).collect();
-            let scan = Scan { missing: Some(shown) };
+            let scan = Scan { missing: Some(crate::console::flash::shown(&q.code)) };
             if user.htmx {
                 // 200: htmx swaps only successful responses by default.
                 let ui = Ui::for_user(&user, Area::Dashboard, "dashboard.title");

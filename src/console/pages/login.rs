@@ -12,6 +12,13 @@
 //! and the peer address of the TCP connection (not `X-Forwarded-For`, which
 //! the client controls). Only wrong credentials count as failures; a
 //! refused CSRF token or a locked-out attempt does not.
+//!
+//! Post/Redirect/Get here too: a refused sign-in redirects back to the form
+//! with what went wrong named by a key (`?e=wrong`), so that a refresh never
+//! sends the password again. A worker whose session expired comes here
+//! with `next` (the page they were on) and `lost` (the scan that was not
+//! recorded); signing in takes them back to `next` and says, loudly, that
+//! the scan must be done again.
 
 use actix_web::cookie::SameSite;
 use actix_web::http::StatusCode;
@@ -20,6 +27,7 @@ use askama::Template;
 use serde::Deserialize;
 
 use crate::console::error::ConsoleError;
+use crate::console::flash::Flash;
 use crate::console::i18n::{self, Lang};
 use crate::console::layout::{self, Ui};
 use crate::console::session::{self, ConsoleUser, NoFields, Post};
@@ -33,23 +41,9 @@ struct LoginPage {
     ui: Ui,
     username: String,
     error: Option<String>,
-}
-
-fn login_page(
-    state: &AppState,
-    lang: Lang,
-    csrf: String,
-    username: String,
-    error: Option<String>,
-    status: StatusCode,
-) -> Result<HttpResponse, ConsoleError> {
-    let mut ui = Ui::anonymous(lang, &state.config.warehouse_code, "login.title");
-    ui.csrf = csrf.clone();
-    let mut resp = layout::page(status, &LoginPage { ui, username, error })?;
-    let mut cookie = session::cookie(LOGIN_CSRF_COOKIE, csrf, state.config.cookie_secure, SameSite::Strict);
-    cookie.set_path("/console/login");
-    resp.add_cookie(&cookie).map_err(|e| crate::error::AppError::internal(anyhow::anyhow!("cookie: {e}")))?;
-    Ok(resp)
+    next: String,
+    lost: String,
+    expired: bool,
 }
 
 /// The login form's token: the one already in the browser's cookie when it
@@ -61,12 +55,58 @@ fn login_token(req: &HttpRequest) -> String {
         .unwrap_or_else(crate::auth::domain::new_csrf_token)
 }
 
-pub async fn form(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpResponse, ConsoleError> {
-    // Already signed in: straight to the dashboard.
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct LoginQuery {
+    next: String,
+    lost: String,
+    /// What went wrong with the last attempt: `wrong`, `locked`, `expired`, `missing`.
+    e: String,
+    /// Minutes left of a lockout.
+    m: String,
+    u: String,
+}
+
+pub async fn form(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    q: web::Query<LoginQuery>,
+) -> Result<HttpResponse, ConsoleError> {
+    let q = q.into_inner();
+    let next = session::safe_next(Some(&q.next)).to_owned();
+    // Already signed in: straight on.
     if ConsoleUser::extract(&req).await.is_ok() {
-        return Ok(layout::see_other("/console"));
+        return Ok(layout::see_other(&next));
     }
-    login_page(&state, Lang::of(&req), login_token(&req), String::new(), None, StatusCode::OK)
+    let lang = Lang::of(&req);
+    let error = match q.e.as_str() {
+        "wrong" | "expired" | "missing" => Some(i18n::t(lang, &format!("login.{}", q.e)).to_owned()),
+        "locked" => Some(
+            i18n::t(lang, "login.locked")
+                .replace("{n}", q.m.trim().parse::<u64>().unwrap_or(15).to_string().as_str()),
+        ),
+        _ => None,
+    };
+    let csrf = login_token(&req);
+    let mut ui = Ui::anonymous(lang, &state.config.warehouse_code, "login.title");
+    ui.csrf = csrf.clone();
+    let lost = crate::console::flash::shown(&q.lost);
+    if !lost.is_empty() {
+        ui.alert = Some(Flash::error(i18n::fill(lang, "login.lost", &[("code", lost.clone())])).into());
+    }
+    let page = LoginPage {
+        ui,
+        username: q.u.chars().take(64).collect(),
+        error,
+        next: if next == "/console" { String::new() } else { next },
+        lost,
+        expired: !q.next.is_empty(),
+    };
+    let mut resp = layout::page(StatusCode::OK, &page)?;
+    let mut cookie = session::cookie(LOGIN_CSRF_COOKIE, csrf, state.config.cookie_secure, SameSite::Strict);
+    cookie.set_path("/console/login");
+    resp.add_cookie(&cookie).map_err(|e| crate::error::AppError::internal(anyhow::anyhow!("cookie: {e}")))?;
+    Ok(resp)
 }
 
 #[derive(Deserialize)]
@@ -77,6 +117,10 @@ pub struct LoginForm {
     password: String,
     #[serde(default)]
     csrf_token: String,
+    #[serde(default)]
+    next: String,
+    #[serde(default)]
+    lost: String,
 }
 
 pub async fn submit(
@@ -87,31 +131,33 @@ pub async fn submit(
     let form = form.into_inner();
     let lang = Lang::of(&req);
     let username = form.username.trim().to_owned();
-    let retry = |token: String, key: &str, status| {
-        login_page(&state, lang, token, username.clone(), Some(i18n::t(lang, key).to_owned()), status)
+    let next = session::safe_next(Some(&form.next)).to_owned();
+    let lost = crate::console::flash::shown(&form.lost);
+    // Back to the form, saying what went wrong (never the password).
+    let retry = |e: &str, extra: &str| {
+        let mut url = format!("/console/login?e={e}{extra}&u={}", layout::urlencode(&username));
+        if next != "/console" {
+            url.push_str(&format!("&next={}", layout::urlencode(&next)));
+        }
+        if !lost.is_empty() {
+            url.push_str(&format!("&lost={}", layout::urlencode(&lost)));
+        }
+        Ok(layout::see_other(&url))
     };
 
     let cookie_token = req.cookie(LOGIN_CSRF_COOKIE).map(|c| c.value().to_owned()).unwrap_or_default();
     if !session::csrf_ok(&cookie_token, &form.csrf_token) {
         tracing::warn!("console login refused: login CSRF token missing or wrong");
-        return retry(crate::auth::domain::new_csrf_token(), "login.expired", StatusCode::FORBIDDEN);
+        return retry("expired", "");
     }
     if username.is_empty() || form.password.is_empty() {
-        return retry(cookie_token, "login.missing", StatusCode::UNPROCESSABLE_ENTITY);
+        return retry("missing", "");
     }
 
     let addr = req.peer_addr().map(|a| a.ip().to_string()).unwrap_or_default();
     if let Some(secs) = state.login_throttle.locked_for(&username, &addr) {
         tracing::warn!("console login refused: too many failures");
-        let message = i18n::t(lang, "login.locked").replace("{n}", &secs.div_ceil(60).to_string());
-        return login_page(
-            &state,
-            lang,
-            cookie_token,
-            username,
-            Some(message),
-            StatusCode::TOO_MANY_REQUESTS,
-        );
+        return retry("locked", &format!("&m={}", secs.div_ceil(60)));
     }
 
     // Password hashing is slow: checked outside any write transaction.
@@ -122,7 +168,7 @@ pub async fn submit(
     let Some(user) = user else {
         state.login_throttle.failed(&username, &addr);
         tracing::info!("console login failed: wrong credentials");
-        return retry(cookie_token, "login.wrong", StatusCode::UNAUTHORIZED);
+        return retry("wrong", "");
     };
     state.login_throttle.succeeded(&username, &addr);
 
@@ -131,12 +177,20 @@ pub async fn submit(
         crate::db::transact(&state.pool, move |tx| crate::auth::service::open_session(tx, user.clone(), ttl))
             .await?;
     tracing::info!(user_id = %logged_in.user.id, "console login");
-    let mut resp = layout::see_other("/console");
+    let mut resp = layout::see_other(&next);
     let mut spent = session::removal(LOGIN_CSRF_COOKIE);
     spent.set_path("/console/login");
     resp.add_cookie(&session::session_cookie(logged_in.token, &state))
         .and_then(|()| resp.add_cookie(&spent))
         .map_err(|e| crate::error::AppError::internal(anyhow::anyhow!("cookie: {e}")))?;
+    if !lost.is_empty() {
+        // The scan that was lost is said again on the page the worker is
+        // back on, and put back in the field to be scanned again.
+        let flash =
+            Flash::warn(i18n::fill(lang, "login.scan_again", &[("code", lost.clone())])).scanned(&lost);
+        resp.add_cookie(&flash.cookie(&logged_in.csrf_token, state.config.cookie_secure))
+            .map_err(|e| crate::error::AppError::internal(anyhow::anyhow!("cookie: {e}")))?;
+    }
     Ok(resp)
 }
 
@@ -155,19 +209,6 @@ pub struct LangQuery {
     next: Option<String>,
 }
 
-/// Only console paths: the switch must not become an open redirect.
-fn safe_next(next: Option<&str>) -> &str {
-    match next {
-        Some(n)
-            if (n == "/console" || n.starts_with("/console/") || n.starts_with("/console?"))
-                && !n.contains(['\\', '\r', '\n']) =>
-        {
-            n
-        }
-        _ => "/console",
-    }
-}
-
 /// `GET /console/lang/{zh|en}?next=/console/...`: a link, so that it works
 /// on the login page too and from the keyboard. It changes only a display
 /// preference, so a forged request does no harm worth a CSRF token.
@@ -183,22 +224,7 @@ pub async fn switch_language(
     let mut cookie =
         session::cookie(Lang::COOKIE, lang.code().to_owned(), state.config.cookie_secure, SameSite::Lax);
     cookie.set_max_age(actix_web::cookie::time::Duration::days(365));
-    let mut resp = layout::see_other(safe_next(q.next.as_deref()));
+    let mut resp = layout::see_other(session::safe_next(q.next.as_deref()));
     resp.add_cookie(&cookie).map_err(|e| crate::error::AppError::internal(anyhow::anyhow!("cookie: {e}")))?;
     Ok(resp)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn the_language_switch_returns_only_to_console_pages() {
-        assert_eq!(safe_next(Some("/console/bins?zone=A")), "/console/bins?zone=A");
-        assert_eq!(safe_next(Some("/console")), "/console");
-        for bad in ["https://evil.example", "//evil.example", "/consolex", "/api/v1/me", "/console/\\evil"] {
-            assert_eq!(safe_next(Some(bad)), "/console", "{bad}");
-        }
-        assert_eq!(safe_next(None), "/console");
-    }
 }

@@ -5,14 +5,14 @@
 use std::str::FromStr;
 
 use actix_web::http::StatusCode;
-use actix_web::{HttpResponse, ResponseError, web};
+use actix_web::{HttpResponse, web};
 use askama::Template;
 use serde::Deserialize;
 
-use super::Notice;
 use crate::auth::Role;
 use crate::auth::service::{self as auth, NewUser, StaffUser};
 use crate::console::error::{self, ConsoleError};
+use crate::console::flash::Flash;
 use crate::console::layout::{self, Choice, Ui};
 use crate::console::session::{Area, ConsoleUser, Post};
 use crate::error::AppError;
@@ -49,13 +49,13 @@ struct StaffPage {
     display_name: String,
 }
 
-async fn render(
-    state: &AppState,
-    user: &ConsoleUser,
-    ui: Ui,
-    form: StaffForm,
-    status: StatusCode,
-) -> Result<HttpResponse, ConsoleError> {
+async fn render(state: &AppState, user: &ConsoleUser, ui: Ui) -> Result<HttpResponse, ConsoleError> {
+    let form = StaffForm {
+        username: ui.kept("username").to_owned(),
+        display_name: ui.kept("display_name").to_owned(),
+        role: ui.kept("role").to_owned(),
+        password: String::new(),
+    };
     let users: Vec<StaffUser> = crate::db::run(&state.pool, auth::list_users).await?;
     let users = users
         .into_iter()
@@ -66,7 +66,7 @@ async fn render(
             username: u.username,
             display_name: u.display_name,
             active: u.active,
-            last_login: u.last_login_at.as_ref().map(layout::when),
+            last_login: u.last_login_at.as_ref().map(|t| ui.when(t)),
         })
         .collect();
     let roles = Role::ALL
@@ -78,19 +78,15 @@ async fn render(
         })
         .collect();
     layout::page(
-        status,
+        StatusCode::OK,
         &StaffPage { ui, users, roles, username: form.username, display_name: form.display_name },
     )
 }
 
-pub async fn list(
-    state: web::Data<AppState>,
-    user: ConsoleUser,
-    q: web::Query<Notice>,
-) -> Result<HttpResponse, ConsoleError> {
+pub async fn list(state: web::Data<AppState>, user: ConsoleUser) -> Result<HttpResponse, ConsoleError> {
     user.require(Area::Staff)?;
-    let ui = q.apply(Ui::for_user(&user, Area::Staff, "staff.title"));
-    render(&state, &user, ui, StaffForm::default(), StatusCode::OK).await
+    let ui = Ui::for_user(&user, Area::Staff, "staff.title");
+    render(&state, &user, ui).await
 }
 
 pub async fn create(state: web::Data<AppState>, post: Post<StaffForm>) -> Result<HttpResponse, ConsoleError> {
@@ -106,17 +102,19 @@ pub async fn create(state: web::Data<AppState>, post: Post<StaffForm>) -> Result
         )
     })
     .await;
-    match made {
+    let flash = match made {
         Ok(u) => {
             tracing::info!(user_id = %user.user_id, new_user_id = %u.id, role = u.role.as_str(), "staff account created from the console");
-            Ok(layout::see_other("/console/staff?ok=staff_created"))
+            Flash::ok(crate::console::i18n::t(user.lang, "ok.staff_created"))
         }
-        Err(e) => {
-            let e = layout::user_error(e)?;
-            let ui = Ui::for_user(&user, Area::Staff, "staff.title").with_problems(&e);
-            render(&state, &user, ui, form, e.status_code()).await
-        }
-    }
+        // The password is never sent back.
+        Err(e) => layout::refusal(&user, e)?.with_form([
+            ("username", form.username.as_str()),
+            ("display_name", form.display_name.as_str()),
+            ("role", form.role.as_str()),
+        ]),
+    };
+    Ok(layout::back(&user, "/console/staff", flash))
 }
 
 #[derive(Deserialize)]
@@ -143,14 +141,14 @@ pub async fn set_active(
     // An admin who deactivates themselves locks the console's door behind them.
     if id == user.user_id && !active {
         let e = AppError::conflict("self_deactivation", "You cannot deactivate your own account.");
-        let ui = Ui::for_user(&user, Area::Staff, "staff.title").with_problems(&e);
-        return render(&state, &user, ui, StaffForm::default(), StatusCode::CONFLICT).await;
+        return Ok(layout::back(&user, "/console/staff", layout::refusal(&user, e)?));
     }
     match crate::db::transact(&state.pool, move |tx| auth::set_user_active(tx, id, active)).await {
         Ok(()) => {
             state.api_keys.forget_all();
             tracing::info!(user_id = %user.user_id, target_user_id = %id, active, "staff account status set from the console");
-            Ok(layout::see_other("/console/staff?ok=staff_updated"))
+            let flash = Flash::ok(crate::console::i18n::t(user.lang, "ok.staff_updated"));
+            Ok(layout::back(&user, "/console/staff", flash))
         }
         Err(AppError::NotFound { .. }) => {
             Err(error::for_user(&user, Area::Staff, StatusCode::NOT_FOUND, "err.not_found"))

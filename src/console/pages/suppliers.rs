@@ -4,12 +4,12 @@
 use std::str::FromStr;
 
 use actix_web::http::StatusCode;
-use actix_web::{HttpResponse, ResponseError, web};
+use actix_web::{HttpResponse, web};
 use askama::Template;
 use serde::Deserialize;
 
-use super::Notice;
 use crate::console::error::{self, ConsoleError};
+use crate::console::flash::Flash;
 use crate::console::layout::{self, Ui};
 use crate::console::session::{Area, ConsoleUser, Post};
 use crate::error::AppError;
@@ -48,8 +48,32 @@ struct SuppliersPage {
 #[derive(Debug, Default, Deserialize)]
 pub struct ListQuery {
     cursor: Option<String>,
-    ok: Option<String>,
-    n: Option<String>,
+}
+
+impl SupplierForm {
+    fn kept(ui: &Ui) -> Self {
+        Self {
+            code: ui.kept("code").to_owned(),
+            name_zh: ui.kept("name_zh").to_owned(),
+            name_en: ui.kept("name_en").to_owned(),
+            contact_name: ui.kept("contact_name").to_owned(),
+            contact_email: ui.kept("contact_email").to_owned(),
+            contact_phone: ui.kept("contact_phone").to_owned(),
+            return_address: ui.kept("return_address").to_owned(),
+        }
+    }
+
+    fn fields(&self) -> [(&'static str, &str); 7] {
+        [
+            ("code", &self.code),
+            ("name_zh", &self.name_zh),
+            ("name_en", &self.name_en),
+            ("contact_name", &self.contact_name),
+            ("contact_email", &self.contact_email),
+            ("contact_phone", &self.contact_phone),
+            ("return_address", &self.return_address),
+        ]
+    }
 }
 
 async fn render(
@@ -57,9 +81,8 @@ async fn render(
     user: &ConsoleUser,
     ui: Ui,
     cursor: Option<String>,
-    form: SupplierForm,
-    status: StatusCode,
 ) -> Result<HttpResponse, ConsoleError> {
+    let form = SupplierForm::kept(&ui);
     let (ui, page) = match (PageParams { cursor, limit: Some(PAGE_SIZE) }).parse() {
         Ok(p) => (ui, p),
         Err(e) => (ui.with_problems(&e), PageParams { cursor: None, limit: Some(PAGE_SIZE) }.parse()?),
@@ -67,7 +90,7 @@ async fn render(
     let page = crate::db::run(&state.pool, move |c| suppliers::list(c, None, page)).await?;
     let next_href = page.next_cursor.map(|c| format!("/console/suppliers?cursor={c}"));
     let can_edit = user.may(Area::SupplierAdmin);
-    layout::page(status, &SuppliersPage { ui, suppliers: page.items, next_href, can_edit, form })
+    layout::page(StatusCode::OK, &SuppliersPage { ui, suppliers: page.items, next_href, can_edit, form })
 }
 
 pub async fn list(
@@ -76,9 +99,8 @@ pub async fn list(
     q: web::Query<ListQuery>,
 ) -> Result<HttpResponse, ConsoleError> {
     user.require(Area::Suppliers)?;
-    let q = q.into_inner();
-    let ui = Notice { ok: q.ok, n: q.n }.apply(Ui::for_user(&user, Area::Suppliers, "suppliers.title"));
-    render(&state, &user, ui, q.cursor, SupplierForm::default(), StatusCode::OK).await
+    let ui = Ui::for_user(&user, Area::Suppliers, "suppliers.title");
+    render(&state, &user, ui, q.into_inner().cursor).await
 }
 
 pub async fn create(
@@ -96,17 +118,14 @@ pub async fn create(
         contact_phone: form.contact_phone.clone(),
         return_address: form.return_address.clone(),
     };
-    match crate::db::transact(&state.pool, move |tx| suppliers::create(tx, &input)).await {
+    let flash = match crate::db::transact(&state.pool, move |tx| suppliers::create(tx, &input)).await {
         Ok(s) => {
             tracing::info!(user_id = %user.user_id, supplier_id = %s.id, "supplier registered from the console");
-            Ok(layout::see_other("/console/suppliers?ok=supplier_created"))
+            Flash::ok(crate::console::i18n::t(user.lang, "ok.supplier_created"))
         }
-        Err(e) => {
-            let e = layout::user_error(e)?;
-            let ui = Ui::for_user(&user, Area::Suppliers, "suppliers.title").with_problems(&e);
-            render(&state, &user, ui, None, form, e.status_code()).await
-        }
-    }
+        Err(e) => layout::refusal(&user, e)?.with_form(form.fields()),
+    };
+    Ok(layout::back(&user, "/console/suppliers", flash))
 }
 
 #[derive(Debug, Deserialize)]
@@ -133,7 +152,8 @@ pub async fn set_status(
     match crate::db::transact(&state.pool, move |tx| suppliers::set_status(tx, id, status)).await {
         Ok(_) => {
             tracing::info!(user_id = %user.user_id, supplier_id = %id, status = status.as_str(), "supplier status set from the console");
-            Ok(layout::see_other("/console/suppliers?ok=supplier_status"))
+            let flash = Flash::ok(crate::console::i18n::t(user.lang, "ok.supplier_status"));
+            Ok(layout::back(&user, "/console/suppliers", flash))
         }
         Err(AppError::NotFound { .. }) => {
             Err(error::for_user(&user, Area::Suppliers, StatusCode::NOT_FOUND, "err.not_found"))
