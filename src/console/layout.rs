@@ -102,7 +102,7 @@ fn nav_area(area: Area) -> Area {
     match area {
         Area::BinImport | Area::BinLabels => Area::Bins,
         Area::SupplierAdmin => Area::Suppliers,
-        Area::Receiving | Area::Qc | Area::InboundAdmin => Area::Inbound,
+        Area::Receiving | Area::Qc | Area::Putaway | Area::InboundAdmin => Area::Inbound,
         Area::StockAdmin => Area::Stock,
         other => other,
     }

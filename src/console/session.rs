@@ -42,10 +42,12 @@ pub enum Area {
     SupplierAdmin,
     ApiKeys,
     Staff,
-    /// The inbound hub (dock lists): receivers and QC.
+    /// The inbound hub (dock lists): receivers, QC and putaway.
     Inbound,
-    /// Check-in, receiving and putaway.
+    /// Check-in and receiving.
     Receiving,
+    /// Putaway (the putaway/picker role, and receivers).
+    Putaway,
     /// Quality inspection.
     Qc,
     /// The inbound exceptions queue and the shipments' history.
@@ -68,8 +70,11 @@ impl Area {
             Area::Suppliers | Area::InboundAdmin | Area::StockAdmin | Area::BinLabels | Area::Outbound => {
                 role.covers(Role::Supervisor)
             }
-            Area::Inbound => role.covers(Role::Receiver) || role.covers(Role::Qc),
+            Area::Inbound => {
+                role.covers(Role::Receiver) || role.covers(Role::Qc) || role.covers(Role::Picker)
+            }
             Area::Receiving => role.covers(Role::Receiver),
+            Area::Putaway => role.covers(Role::Picker) || role.covers(Role::Receiver),
             Area::Qc => role.covers(Role::Qc),
             Area::Picking => role.covers(Role::Picker),
             Area::Packing => role.covers(Role::Packer),

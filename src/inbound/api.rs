@@ -535,17 +535,18 @@ pub async fn putaway_tasks(
     caller: ApiCaller,
     id: web::Path<AsnId>,
 ) -> Result<web::Json<Vec<PutawayTask>>, AppError> {
-    caller.0.require_staff(Role::Receiver)?;
+    caller.0.require_staff(Role::Picker).or_else(|_| caller.0.require_staff(Role::Receiver))?;
     let id = id.into_inner();
     Ok(web::Json(db::run(&state.pool, move |c| putaway::tasks(c, id)).await?))
 }
 
-/// Put units into a scanned bin (receiver): the suggested one or any valid
-/// storage bin. The units become available to sell.
+/// Put units into a scanned bin (putaway/picker or receiver): the suggested
+/// one or another storage bin that may take them (a single-SKU bin holding
+/// another SKU or owner is refused). The units become available to sell.
 #[utoipa::path(post, path = "/api/v1/asns/{id}/putaway", tag = "putaway", request_body = PutawayInput,
     params(("id" = uuid::Uuid, Path)),
     responses((status = 200, body = PutawayResult),
-        (status = 409, body = Problem, description = "bin_full, exceeds_remaining, illegal_transition"),
+        (status = 409, body = Problem, description = "bin_full, bin_holds_other_sku, exceeds_remaining, illegal_transition"),
         (status = 422, body = Problem, description = "unknown_bin, not_a_storage_bin")),
     security(("bearer" = [])))]
 #[post("/asns/{id}/putaway")]
@@ -555,7 +556,7 @@ pub async fn putaway_confirm(
     id: web::Path<AsnId>,
     body: web::Json<PutawayInput>,
 ) -> Result<web::Json<PutawayResult>, AppError> {
-    caller.0.require_staff(Role::Receiver)?;
+    caller.0.require_staff(Role::Picker).or_else(|_| caller.0.require_staff(Role::Receiver))?;
     let (id, input, actor) = (id.into_inner(), body.into_inner(), caller.0.actor());
     Ok(web::Json(db::transact(&state.pool, move |tx| putaway::confirm(tx, id, &input, &actor)).await?))
 }

@@ -114,14 +114,28 @@ impl Drop for Chromedriver {
 pub enum Width {
     Desktop,
     Handheld,
+    /// The narrowest handheld screens (360 px).
+    Narrow,
 }
 
 impl Width {
     fn window(self) -> &'static str {
         match self {
             Width::Desktop => "--window-size=1280,900",
-            Width::Handheld => "--window-size=480,900",
+            // A desktop window is never narrower than about 500 px; the
+            // handhelds' widths come from device emulation.
+            Width::Handheld | Width::Narrow => "--window-size=800,900",
         }
+    }
+
+    /// The viewport of a handheld, as Chrome's device emulation sets it.
+    fn device(self) -> Option<Value> {
+        let (width, height) = match self {
+            Width::Desktop => return None,
+            Width::Handheld => (480, 900),
+            Width::Narrow => (360, 740),
+        };
+        Some(json!({"deviceMetrics": {"width": width, "height": height, "pixelRatio": 1.0}}))
     }
 }
 
@@ -167,6 +181,10 @@ impl Browser {
                 ],
             }
         });
+        let mut caps = caps;
+        if let Some(device) = width.device() {
+            caps["goog:chromeOptions"]["mobileEmulation"] = device;
+        }
         let Value::Object(caps) = caps else { unreachable!() };
         let connector = hyper_util::client::legacy::connect::HttpConnector::new();
         let client = ClientBuilder::new(connector)

@@ -128,7 +128,6 @@ async fn scanning_a_bin_opens_it_and_an_unknown_code_keeps_the_scan_field_ready(
     bins(&app, &["A-01-02-03", "A-01-02-04"]);
     let b = signed_in(&app, "pat", "picker").await;
     assert_eq!(b.focused_id().await, "scan", "the scan field has focus on load");
-    b.screenshot("dashboard").await;
 
     // A keyboard-wedge scanner types the code and presses Enter into whatever has focus.
     let scan = b.client.active_element().await.unwrap();

@@ -81,6 +81,7 @@ struct DockPage {
     to_put_away: Vec<AsnSummary>,
     can_receive: bool,
     can_inspect: bool,
+    can_put_away: bool,
     can_supervise: bool,
 }
 
@@ -106,6 +107,7 @@ pub async fn dock(state: web::Data<AppState>, user: ConsoleUser) -> Result<HttpR
             to_put_away,
             can_receive: user.may(Area::Receiving),
             can_inspect: user.may(Area::Qc),
+            can_put_away: user.may(Area::Putaway),
             can_supervise: user.may(Area::InboundAdmin),
         },
     )
@@ -242,6 +244,7 @@ struct ReceivingPage {
     open_carton: Option<i32>,
     open_lines: Vec<CartonLine>,
     me: String,
+    /// Counting goes on and this person may count.
     receiving: bool,
     report: Option<ReceiptReport>,
 }
@@ -298,7 +301,8 @@ pub async fn receiving(
                 .collect()
         })
         .unwrap_or_default();
-    let receiving = matches!(asn.status, AsnStatus::Submitted | AsnStatus::Arrived | AsnStatus::Receiving);
+    let receiving = matches!(asn.status, AsnStatus::Submitted | AsnStatus::Arrived | AsnStatus::Receiving)
+        && user.may(Area::Receiving);
     let tally = tally(&asn, user.lang);
     layout::page(
         StatusCode::OK,
@@ -860,12 +864,12 @@ pub async fn putaway(
     user: ConsoleUser,
     path: web::Path<String>,
 ) -> Result<HttpResponse, ConsoleError> {
-    user.require(Area::Receiving)?;
+    user.require(Area::Putaway)?;
     let ui = Ui::for_user(&user, Area::Inbound, "putaway.title");
     let asn_no = path.into_inner();
     let me = user.user_id;
     let no = asn_no.clone();
-    let (asn, (tasks, work)) = load(&state, &user, Area::Receiving, asn_no, move |c, a| {
+    let (asn, (tasks, work)) = load(&state, &user, Area::Putaway, asn_no, move |c, a| {
         let tasks = putaway::tasks(c, a.id)?;
         let work = work::load::<PutawayWork>(c, me, Screen::Putaway)?.filter(|w| w.asn_no == no);
         Ok((tasks, work))
@@ -906,7 +910,7 @@ pub async fn putaway_scan(
     post: Post<PutawayForm>,
 ) -> Result<HttpResponse, ConsoleError> {
     let Post { user, form } = post;
-    user.require(Area::Receiving)?;
+    user.require(Area::Putaway)?;
     let asn_no = path.into_inner();
     let here = format!("/console/putaway/{}", urlencode(&asn_no));
     let code = form.code.trim().to_ascii_uppercase();
@@ -1029,7 +1033,7 @@ pub async fn putaway_confirm(
     post: Post<PutawayConfirmForm>,
 ) -> Result<HttpResponse, ConsoleError> {
     let Post { user, form } = post;
-    user.require(Area::Receiving)?;
+    user.require(Area::Putaway)?;
     let asn_no = path.into_inner();
     let here = format!("/console/putaway/{}", urlencode(&asn_no));
     let quantity = match form.quantity.trim() {
@@ -1070,7 +1074,7 @@ pub async fn putaway_reset(
     post: Post<NoFields>,
 ) -> Result<HttpResponse, ConsoleError> {
     let user = post.user;
-    user.require(Area::Receiving)?;
+    user.require(Area::Putaway)?;
     let here = format!("/console/putaway/{}", urlencode(&path.into_inner()));
     let me = user.user_id;
     crate::db::transact(&state.pool, move |tx| work::clear(tx, me, Screen::Putaway)).await?;
