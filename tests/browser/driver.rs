@@ -381,9 +381,9 @@ impl Browser {
         }
     }
 
-    /// Saves a PNG when `CUSTODY_SCREENSHOTS` names a folder (for a human to look at).
+    /// Saves a PNG when `CUSTODY_TEST_SCREENSHOTS` names a folder (for a human to look at).
     pub async fn screenshot(&self, name: &str) {
-        if let Some(dir) = std::env::var_os("CUSTODY_SCREENSHOTS") {
+        if let Some(dir) = std::env::var_os("CUSTODY_TEST_SCREENSHOTS") {
             let png = self.client.screenshot().await.expect("screenshot");
             std::fs::create_dir_all(&dir).unwrap();
             std::fs::write(PathBuf::from(dir).join(format!("{name}.png")), png).unwrap();

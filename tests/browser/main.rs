@@ -6,7 +6,7 @@
 //! `chromium`, `chromium-driver`). Runs on SQLite, or on PostgreSQL when
 //! `CUSTODY_TEST_DATABASE_URL` is set. The floor flows run twice, on a
 //! desktop and on a 480 px handheld (`both_widths!`).
-//! `CUSTODY_SCREENSHOTS=/some/dir` saves screenshots (docs/screenshots is
+//! `CUSTODY_TEST_SCREENSHOTS=/some/dir` saves screenshots (docs/screenshots is
 //! where the README's come from).
 
 #[path = "../common/mod.rs"]

@@ -93,14 +93,7 @@ pub async fn list(
         }
     }
     let next_href = page.next_cursor.as_ref().map(|c| format!("/console/bins?{query}cursor={c}"));
-    let zones = zones
-        .into_iter()
-        .map(|z| Choice {
-            selected: zone.as_deref() == Some(&z.code),
-            label: if z.name == z.code { z.code.clone() } else { format!("{} · {}", z.code, z.name) },
-            value: z.code,
-        })
-        .collect();
+    let zones = zone_choices(zones, zone.as_deref());
     let types = BinType::ALL
         .into_iter()
         .map(|t| Choice {
@@ -133,6 +126,19 @@ pub struct Content {
     pub supplier: String,
     pub bucket: String,
     pub quantity: i32,
+}
+
+/// The zones of a filter, the chosen one selected; a zone named by its
+/// code alone (as an import creates them) is not named twice.
+fn zone_choices(zones: Vec<Zone>, chosen: Option<&str>) -> Vec<Choice> {
+    zones
+        .into_iter()
+        .map(|z| Choice {
+            selected: chosen == Some(z.code.as_str()),
+            label: if z.name == z.code { z.code.clone() } else { format!("{} · {}", z.code, z.name) },
+            value: z.code,
+        })
+        .collect()
 }
 
 #[derive(Template)]
@@ -397,14 +403,7 @@ pub async fn labels(
             crate::labels::code128_svg(&b.code, 60).map_err(|e| AppError::internal(anyhow::anyhow!(e)))?;
         labels.push(BinLabel { bin_type: ui.word("bin_type", b.bin_type.as_str()), code: b.code, svg });
     }
-    let zones = zones
-        .into_iter()
-        .map(|z| Choice {
-            selected: zone.as_deref() == Some(&z.code),
-            label: if z.name == z.code { z.code.clone() } else { format!("{} · {}", z.code, z.name) },
-            value: z.code,
-        })
-        .collect();
+    let zones = zone_choices(zones, zone.as_deref());
     layout::page(
         StatusCode::OK,
         &LabelsPage {
