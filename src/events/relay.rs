@@ -14,7 +14,7 @@
 //! jittered backoff (lapin's auto-recovery left confirms unresolved for
 //! tens of seconds in the prototype).
 
-use std::collections::{HashSet, VecDeque};
+use std::collections::{HashMap, HashSet, VecDeque};
 use std::sync::Arc;
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, AtomicU8, AtomicU64, Ordering};
@@ -284,14 +284,25 @@ struct Relay {
     last_purge: Instant,
     /// Batches sent and not yet settled, oldest first (at most [`IN_FLIGHT`]).
     in_flight: VecDeque<InFlight>,
-    /// The next part, claimed while the previous one was being published.
-    prefetched: Option<Claim>,
+    /// The next part (with its claim number), claimed while the previous one
+    /// was being published.
+    prefetched: Option<(u64, Claim)>,
     /// Position of the last event sent; the next part starts after it.
     /// `None`: read the relay's mark (`published_upto`) first.
     cursor: Option<i64>,
-    /// Documents with an event that failed in a batch still being settled:
-    /// their later events are not marked published.
-    broken: HashSet<(String, AggregateId)>,
+    /// Documents with an event that failed, each with the number of the
+    /// last claim that may have been read before that failure was written
+    /// down: their later events in parts up to that claim are not marked
+    /// published (they go out again, after the failed one). A claim made
+    /// after the failure was recorded leaves the document's later events
+    /// out by itself.
+    broken: HashMap<(String, AggregateId), u64>,
+    /// Number of the last claim started.
+    claims: u64,
+    /// Refusals (nacks) in a row, and when publishing may go on after the
+    /// last: a broker that refuses (a full queue) is given time, not a flood.
+    refusals: u32,
+    paused_until: Option<Instant>,
     /// The sequencer at work beside the publishing loop, if it is: it gives
     /// a chunk of new events their feed positions and returns how many.
     sequencer: Option<tokio::task::JoinHandle<anyhow::Result<usize>>>,
@@ -309,6 +320,8 @@ const IN_FLIGHT: usize = 2;
 
 /// A batch on its way: the rows, and a task awaiting each row's confirm.
 struct InFlight {
+    /// The claim this part came from.
+    no: u64,
     rows: Vec<OutboxRow>,
     too_large: Vec<crate::ids::EventId>,
     /// Held back at claim time (see [`Claim::held`]).
@@ -343,6 +356,12 @@ enum Outcome {
 /// Advisory lock key of the active relay ("custody relay" as an integer).
 const RELAY_LOCK_KEY: i64 = 0x6375_7374_7265_6c61;
 
+/// How long to wait after the broker refused events for the `n`th time in
+/// a row: a quarter second, doubling, at most five seconds.
+fn refusal_pause(n: u32) -> Duration {
+    Duration::from_millis(250).saturating_mul(1 << n.saturating_sub(1).min(5)).min(Duration::from_secs(5))
+}
+
 fn backoff(failures: u32) -> Duration {
     let base = Duration::from_millis(200).saturating_mul(1 << failures.min(6)).min(Duration::from_secs(10));
     let jitter = rand::rng().random_range(0.5..1.5);
@@ -364,7 +383,10 @@ impl Relay {
             in_flight: VecDeque::new(),
             prefetched: None,
             cursor: None,
-            broken: HashSet::new(),
+            broken: HashMap::new(),
+            claims: 0,
+            refusals: 0,
+            paused_until: None,
             sequencer: None,
         }
     }
@@ -500,6 +522,11 @@ impl Relay {
             self.abandon_in_flight();
             return Ok(false);
         }
+        if self.paused_until.is_some_and(|until| Instant::now() < until) {
+            // The broker refused events: wait before sending more (what is
+            // in flight is confirmed meanwhile and collected after).
+            return Ok(false);
+        }
         let cursor = match self.cursor {
             Some(c) => c,
             None => {
@@ -524,7 +551,7 @@ impl Relay {
             None
         };
         let to_send = self.prefetched.take();
-        let after = to_send.as_ref().and_then(|c| c.upto).unwrap_or(cursor).max(cursor);
+        let after = to_send.as_ref().and_then(|(_, c)| c.upto).unwrap_or(cursor).max(cursor);
         self.cursor = Some(after);
         // The configured batch is the most events ever sent and not yet
         // marked (what a crash can send twice): while one part is being
@@ -533,15 +560,21 @@ impl Relay {
         let counts = settled.as_ref().map(|s| (s.published.len() as u64, s.too_large.len() as u64));
         let sequencing = self.sequence_beside();
         // Events on their way (sent, or being marked beside the claim) are
-        // not claimed again as retries.
-        let on_the_way: HashSet<crate::ids::EventId> = self
+        // not claimed again, and their documents in recovery wait for them.
+        let mut on_the_way = store::OnTheWay::default();
+        for r in self
             .in_flight
             .iter()
             .flat_map(|f| f.rows.iter())
-            .chain(to_send.iter().flat_map(|c| c.rows.iter()))
-            .map(|r| r.id)
-            .chain(settled.iter().flat_map(Settled::ids))
-            .collect();
+            .chain(to_send.iter().flat_map(|(_, c)| c.rows.iter()))
+        {
+            on_the_way.ids.insert(r.id);
+            on_the_way.docs.insert((r.aggregate_kind.clone(), r.aggregate_id));
+        }
+        if let Some(s) = &settled {
+            on_the_way.ids.extend(s.ids());
+            on_the_way.docs.extend(s.docs.iter().cloned());
+        }
         // Two connections at once: one marks the settled part, the other
         // claims the next part from what is already sequenced.
         let pool = self.pool.clone();
@@ -551,6 +584,10 @@ impl Relay {
             }
             Ok(())
         });
+        // This claim runs beside the marking of the settled part: it may not
+        // see a failure that part brought (see `broken`).
+        self.claims += 1;
+        let claim_no = self.claims;
         let claiming = blocking(&pool, move |c| {
             let t = Instant::now();
             let r = store::claim_batch(c, after, limit, &on_the_way, Timestamp::now());
@@ -567,9 +604,9 @@ impl Relay {
         let sending = to_send.is_some();
         let (_, db_result) = tokio::join!(
             async {
-                if let Some(batch) = to_send {
+                if let Some((no, batch)) = to_send {
                     let t = Instant::now();
-                    self.send(batch).await;
+                    self.send(no, batch).await;
                     tracing::trace!(send_ms = t.elapsed().as_secs_f64() * 1e3, "relay sent a part");
                 }
             },
@@ -579,10 +616,11 @@ impl Relay {
         if let Some(c) = counts {
             self.count(c);
         }
-        // A part may send nothing and still move the mark past held events.
-        let fetched = next.upto.is_some();
+        // A part may send nothing and still move the mark past held events;
+        // one that would do neither is not worth a cycle.
+        let fetched = !next.rows.is_empty() || !next.held.is_empty() || next.upto.is_some_and(|u| u > after);
         if fetched {
-            self.prefetched = Some(next);
+            self.prefetched = Some((claim_no, next));
         }
         if sending || fetched || !self.in_flight.is_empty() {
             return Ok(true);
@@ -646,6 +684,7 @@ impl Relay {
         }
         self.prefetched = None;
         self.broken.clear();
+        self.paused_until = None;
         self.rewind();
     }
 
@@ -692,7 +731,7 @@ impl Relay {
     }
 
     /// Publishes a part pipelined; a task awaits each confirm under the timeout.
-    async fn send(&mut self, claim: Claim) {
+    async fn send(&mut self, no: u64, claim: Claim) {
         let Claim { rows: batch, held, upto } = claim;
         let broker = self.broker.as_ref().expect("connected");
         let started = Instant::now();
@@ -753,7 +792,7 @@ impl Relay {
             out.resize(n, Outcome::Lost);
             out
         });
-        self.in_flight.push_back(InFlight { rows: batch, too_large, held, upto, started, confirms });
+        self.in_flight.push_back(InFlight { no, rows: batch, too_large, held, upto, started, confirms });
     }
 
     /// Waits for a batch's confirms and sorts its events: confirmed ones
@@ -767,10 +806,17 @@ impl Relay {
         };
         let elapsed = f.started.elapsed().as_secs_f64();
         let mut settled = Settled { too_large: f.too_large, held: f.held, ..Settled::default() };
+        // A failure seen now is written by the marking that runs beside the
+        // next claim: parts up to that claim may hold the document's later
+        // events.
+        let unsafe_upto = self.claims + 1;
+        let mut refused = false;
         for (row, outcome) in f.rows.iter().zip(&outcomes) {
             let key = (row.aggregate_kind.clone(), row.aggregate_id);
+            settled.docs.insert(key.clone());
+            let behind_a_failure = self.broken.get(&key).is_some_and(|&upto| f.no <= upto);
             match outcome {
-                Outcome::Acked if !self.broken.contains(&key) => {
+                Outcome::Acked if !behind_a_failure => {
                     settled.published.push((row.id, row.attempts > 0));
                     self.status.observe_confirm(elapsed);
                     continue;
@@ -781,18 +827,30 @@ impl Relay {
                 Outcome::Skipped => {}
                 Outcome::Returned => {
                     self.status.returned.fetch_add(1, Ordering::Relaxed);
-                    settled.failed.push((row.id, "returned by the broker as unroutable"));
+                    settled.failed.push((row.id, Failure::Returned));
                 }
                 Outcome::Nacked => {
                     self.status.nacked.fetch_add(1, Ordering::Relaxed);
-                    settled.failed.push((row.id, "nacked by the broker"));
+                    settled.failed.push((row.id, Failure::Refused));
+                    refused = true;
                 }
                 Outcome::Lost => settled.lost = true,
             }
-            self.broken.insert(key);
+            let upto = self.broken.entry(key).or_insert(unsafe_upto);
+            *upto = (*upto).max(unsafe_upto);
         }
-        if self.in_flight.is_empty() {
-            self.broken.clear();
+        // Failures no part still to come can be behind.
+        self.broken.retain(|_, upto| *upto > f.no);
+        if refused {
+            self.refusals += 1;
+            let pause = refusal_pause(self.refusals);
+            tracing::warn!(
+                pause_ms = pause.as_millis() as u64,
+                "the broker refused events; waiting before sending more"
+            );
+            self.paused_until = Some(Instant::now() + pause);
+        } else if settled.published.len() + settled.held.len() > 0 {
+            self.refusals = 0;
         }
         // Everything up to this part is now published, failed (and found
         // through its index) or waiting behind a failed event of its document.
@@ -834,14 +892,26 @@ impl Relay {
 }
 
 /// The outcome of one batch, ready to be written.
+/// Why the broker did not take an event.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Failure {
+    /// Unroutable: retried a few times, then parked for an admin.
+    Returned,
+    /// Refused (nack), e.g. a full queue: retried with backoff for as long
+    /// as it takes, never parked (nothing is wrong with the event).
+    Refused,
+}
+
 #[derive(Default)]
 struct Settled {
     /// Confirmed events, and whether each had failed before.
     published: Vec<(crate::ids::EventId, bool)>,
-    failed: Vec<(crate::ids::EventId, &'static str)>,
+    failed: Vec<(crate::ids::EventId, Failure)>,
     too_large: Vec<crate::ids::EventId>,
     /// Waiting behind an earlier event of their document that failed.
     held: Vec<crate::ids::EventId>,
+    /// The documents of the part's events.
+    docs: HashSet<(String, AggregateId)>,
     lost: bool,
     /// The relay's mark may move up to here.
     upto: Option<i64>,
@@ -870,8 +940,13 @@ impl Settled {
             .collect();
         store::mark_published(tx, &one_by_one, now)?;
         store::mark_held(tx, &self.held)?;
-        for (id, err) in &self.failed {
-            store::mark_failed(tx, *id, err, now)?;
+        for (id, why) in &self.failed {
+            match why {
+                Failure::Returned => {
+                    store::mark_failed(tx, *id, "returned by the broker as unroutable", now)?
+                }
+                Failure::Refused => store::mark_refused(tx, *id, "refused by the broker (nack)", now)?,
+            };
         }
         for id in &self.too_large {
             store::park(tx, *id, "payload larger than CUSTODY_EVENT_MAX_BYTES", now)?;

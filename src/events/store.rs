@@ -235,16 +235,30 @@ pub struct Claim {
     pub upto: Option<i64>,
 }
 
+/// Events the relay has sent and not settled yet (or is settling now).
+#[derive(Debug, Default)]
+pub struct OnTheWay {
+    pub ids: std::collections::HashSet<EventId>,
+    /// Their documents.
+    pub docs: std::collections::HashSet<(String, AggregateId)>,
+}
+
 /// The next events to publish, in feed order: those after `after`, plus the
-/// failed events whose retry is due together with the later events of their
-/// documents (which waited behind them). Every event of a document behind
-/// one that is parked or not yet due is held back. Events in `on_the_way`
-/// (sent, not yet settled) are not claimed again.
+/// events of documents in recovery (a failed event, or events held behind
+/// one) whose turn has come. Every event of a document behind one that is
+/// parked or not yet due is held back.
+///
+/// A document in recovery goes out one step at a time, so that a broker
+/// that keeps refusing gets one event per document per retry and never a
+/// flood of the document's later events: nothing of it is claimed while any
+/// of its events is on its way; a refused or returned event is retried
+/// alone (its later events follow once it is taken); events that only waited
+/// behind it go out together. Events in `on_the_way` are never claimed again.
 pub fn claim_batch(
     conn: &mut DbConn,
     after: i64,
     limit: i64,
-    on_the_way: &std::collections::HashSet<EventId>,
+    on_the_way: &OnTheWay,
     now: Timestamp,
 ) -> QueryResult<Claim> {
     // Through the partial index `outbox_failed`: only failed events are read.
@@ -260,12 +274,19 @@ pub fn claim_batch(
             outbox::next_attempt_at,
         ))
         .load(conn)?;
-    let mut first_blocked: HashMap<(String, AggregateId), i64> = HashMap::new();
+    // Per document in recovery, the sequence from which its events wait.
+    let mut hold_from: HashMap<(String, AggregateId), i64> = HashMap::new();
     let mut due: HashMap<(String, AggregateId), i64> = HashMap::new();
     for (kind, agg, seq, parked, next) in failed {
+        let key = (kind, agg);
+        if on_the_way.docs.contains(&key) {
+            // Its turn comes once what is on its way is settled.
+            hold_from.insert(key, i64::MIN);
+            continue;
+        }
         let target =
-            if parked.is_some() || next.is_some_and(|t| t > now) { &mut first_blocked } else { &mut due };
-        let e = target.entry((kind, agg)).or_insert(seq);
+            if parked.is_some() || next.is_some_and(|t| t > now) { &mut hold_from } else { &mut due };
+        let e = target.entry(key).or_insert(seq);
         *e = (*e).min(seq);
     }
     // Positions are handed out without gaps, so the next part is the next
@@ -293,11 +314,14 @@ pub fn claim_batch(
     // after this statement read the part.
     let bound = rows.last().and_then(|r| r.position).unwrap_or(after);
     let mut seen: std::collections::HashSet<EventId> = rows.iter().map(|r| r.id).collect();
-    seen.extend(on_the_way);
-    for ((kind, agg), from_seq) in due {
+    seen.extend(on_the_way.ids.iter().copied());
+    for (key, from_seq) in due {
+        if hold_from.get(&key).is_some_and(|&h| h <= from_seq) {
+            continue;
+        }
         let retry: Vec<OutboxRow> = outbox::table
-            .filter(outbox::aggregate_kind.eq(kind))
-            .filter(outbox::aggregate_id.eq(agg))
+            .filter(outbox::aggregate_kind.eq(&key.0))
+            .filter(outbox::aggregate_id.eq(key.1))
             .filter(outbox::sequence.ge(from_seq))
             .filter(outbox::published_at.is_null())
             .filter(outbox::position.is_not_null())
@@ -306,14 +330,22 @@ pub fn claim_batch(
             .limit(limit)
             .select(OutboxRow::as_select())
             .load(conn)?;
-        rows.extend(retry.into_iter().filter(|r| seen.insert(r.id)));
+        let Some(head) = retry.first() else { continue };
+        // A refused or returned event goes alone; events that only waited
+        // behind an event now published go together.
+        let alone = head.next_attempt_at.is_some();
+        if alone {
+            let after_head = head.sequence + 1;
+            let e = hold_from.entry(key).or_insert(after_head);
+            *e = (*e).min(after_head);
+        }
+        let take = if alone { 1 } else { retry.len() };
+        rows.extend(retry.into_iter().take(take).filter(|r| seen.insert(r.id)));
     }
     rows.sort_by_key(|r| r.position);
     let upto = rows.iter().filter_map(|r| r.position).max();
     let (rows, blocked): (Vec<_>, Vec<_>) = rows.into_iter().partition(|r| {
-        first_blocked
-            .get(&(r.aggregate_kind.clone(), r.aggregate_id))
-            .is_none_or(|&blocked_from| r.sequence < blocked_from)
+        hold_from.get(&(r.aggregate_kind.clone(), r.aggregate_id)).is_none_or(|&from| r.sequence < from)
     });
     let held = blocked.into_iter().filter(|r| r.attempts == 0).map(|r| r.id).collect();
     Ok(Claim { rows, held, upto })
@@ -393,6 +425,23 @@ pub fn mark_failed(tx: &mut DbConn, id: EventId, error: &str, now: Timestamp) ->
         ))
         .execute(tx)?;
     Ok(parked)
+}
+
+/// Records a refusal (a nack: the broker could not take the event now, e.g.
+/// a full queue): retry with exponential backoff capped at thirty seconds,
+/// for as long as it takes. Never parked: nothing is wrong with the event.
+pub fn mark_refused(tx: &mut DbConn, id: EventId, error: &str, now: Timestamp) -> QueryResult<bool> {
+    let attempts: i32 = outbox::table.find(id).select(outbox::attempts).first(tx)?;
+    let attempts = attempts.saturating_add(1);
+    let backoff = chrono::Duration::milliseconds((500i64 << (attempts.clamp(1, 7) - 1)).min(30_000));
+    diesel::update(outbox::table.find(id))
+        .set((
+            outbox::attempts.eq(attempts),
+            outbox::last_error.eq(Some(error.chars().take(1000).collect::<String>())),
+            outbox::next_attempt_at.eq(Some(now + backoff)),
+        ))
+        .execute(tx)?;
+    Ok(false)
 }
 
 /// Parks an event at once (it can never be published as it is, e.g. too large).
