@@ -213,7 +213,8 @@ macro_rules! all_tables {
             parcel_items,
             outbound_exceptions,
             console_work,
-            label_prints
+            label_prints,
+            relay_lease
         }
     };
 }
@@ -736,5 +737,17 @@ diesel::table! {
         copy_no -> Integer,
         printed_by -> Text,
         printed_at -> UtcInstant,
+    }
+}
+
+diesel::table! {
+    use diesel::sql_types::*;
+    use crate::db::types::*;
+
+    relay_lease (id) {
+        id -> Integer,
+        holder -> Text,
+        epoch -> BigInt,
+        expires_at -> UtcInstant,
     }
 }

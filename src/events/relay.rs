@@ -1,8 +1,10 @@
 //! The relay: moves recorded events from the outbox to RabbitMQ.
 //!
-//! One relay is active per database: on PostgreSQL the holder of a session
-//! advisory lock (other instances stand by and take over when it goes), on
-//! SQLite the one process. Beside its loop it gives new events their feed
+//! One relay is active per database: the holder of a lease with a deadline
+//! (`relay_lease`), renewed every second; other relays stand by and take
+//! the lease over once it has run out, whether its holder died or froze.
+//! The holder stops publishing as soon as it cannot be sure it still holds
+//! the lease (a frozen one, waking, sends nothing more). Beside its loop it gives new events their feed
 //! positions; each cycle it claims the next part in order, publishes it
 //! pipelined, waits for **each** publisher confirm under a timeout, and
 //! moves its mark (`published_upto`) past the confirmed part. A crash
@@ -20,8 +22,6 @@ use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, AtomicU8, AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
-use diesel::connection::SimpleConnection;
-use diesel::{Connection, PgConnection, RunQueryDsl};
 use lapin::options::{
     BasicPublishOptions, ConfirmSelectOptions, ExchangeDeclareOptions, QueueBindOptions, QueueDeclareOptions,
 };
@@ -31,7 +31,7 @@ use rand::Rng;
 
 use super::store::{self, Claim, OutboxRow};
 use crate::db::types::Timestamp;
-use crate::db::{self, DatabaseUrl, Pool};
+use crate::db::{self, Pool};
 use crate::ids::AggregateId;
 
 /// What the relay needs to know.
@@ -280,7 +280,13 @@ struct Relay {
     broker: Option<Broker>,
     reconnect_failures: u32,
     next_connect: Instant,
-    leader_lock: Option<PgConnection>,
+    /// Who this relay is in the lease (`host/pid/uuid`).
+    holder: String,
+    /// Until when this relay may publish: the lease's deadline as this
+    /// process's monotonic clock sees it, less a margin. A clock that went
+    /// on while the process was frozen says at once that it may not.
+    lease_ok_until: Option<Instant>,
+    last_renewal: Option<Instant>,
     last_purge: Instant,
     /// Batches sent and not yet settled, oldest first (at most [`IN_FLIGHT`]).
     in_flight: VecDeque<InFlight>,
@@ -353,8 +359,16 @@ enum Outcome {
     Lost,
 }
 
-/// Advisory lock key of the active relay ("custody relay" as an integer).
-const RELAY_LOCK_KEY: i64 = 0x6375_7374_7265_6c61;
+/// How long a lease lasts: a standby takes over at most this long after
+/// the leader died or froze.
+const LEASE: Duration = Duration::from_secs(3);
+/// The leader renews this often.
+const RENEW_EVERY: Duration = Duration::from_secs(1);
+/// Stop publishing this much before the lease runs out (the renewal's own
+/// round trip, clocks).
+const LEASE_MARGIN: Duration = Duration::from_millis(700);
+/// A standby asks this often whether the lease has run out.
+const STANDBY_POLL: Duration = Duration::from_millis(500);
 
 /// How long to wait after the broker refused events for the `n`th time in
 /// a row: a quarter second, doubling, at most five seconds.
@@ -378,7 +392,14 @@ impl Relay {
             broker: None,
             reconnect_failures: 0,
             next_connect: Instant::now(),
-            leader_lock: None,
+            holder: format!(
+                "{}/{}/{}",
+                std::env::var("HOSTNAME").unwrap_or_else(|_| "host".into()),
+                std::process::id(),
+                uuid::Uuid::now_v7().simple()
+            ),
+            lease_ok_until: None,
+            last_renewal: None,
             last_purge: Instant::now(),
             in_flight: VecDeque::new(),
             prefetched: None,
@@ -402,7 +423,7 @@ impl Relay {
                 self.status.set(BrokerState::Standby);
                 self.abandon_in_flight();
                 self.broker = None;
-                self.sleep(Duration::from_secs(1)).await;
+                self.sleep(STANDBY_POLL).await;
                 continue;
             }
             match self.cycle().await {
@@ -429,6 +450,15 @@ impl Relay {
         if let Some(b) = self.broker.take() {
             let _ = b.connection.close(200, "relay stopping".into()).await;
         }
+        if self.lease_ok_until.is_some() {
+            let holder = self.holder.clone();
+            let released =
+                blocking(&self.pool, move |c| Ok(db::write_tx(c, |tx| store::release_lease(tx, &holder))?))
+                    .await;
+            if let Err(e) = released {
+                tracing::warn!(error = %format!("{e:#}"), "could not give the relay lease up");
+            }
+        }
         tracing::info!("event relay stopped");
     }
 
@@ -439,47 +469,58 @@ impl Relay {
         }
     }
 
-    /// Whether this relay is the active one. On PostgreSQL it holds a session
-    /// advisory lock on a connection of its own; losing that connection loses
-    /// the lock, and the relay must win it again before publishing.
+    /// Whether this relay may publish now (it still holds the lease with
+    /// time to spare).
+    fn may_publish(&self) -> bool {
+        self.lease_ok_until.is_some_and(|until| Instant::now() < until)
+    }
+
+    /// Whether this relay is the active one: renews its lease every second,
+    /// or takes the lease over once it has run out. A leader that finds it
+    /// no longer holds the lease (it was frozen too long, or its database
+    /// was away) stops at once and stands by.
     async fn lead(&mut self) -> bool {
-        let DatabaseUrl::Postgres(url) =
-            DatabaseUrl::parse(&self.cfg.database_url).unwrap_or(DatabaseUrl::Sqlite("".into()))
-        else {
+        let due = self.last_renewal.is_none_or(|t| t.elapsed() >= RENEW_EVERY);
+        if self.may_publish() && !due {
             return true;
-        };
-        let was_leader = self.leader_lock.is_some();
-        let held = self.leader_lock.take();
-        let result = tokio::task::spawn_blocking(move || -> (bool, Option<PgConnection>) {
-            if let Some(mut conn) = held
-                && conn.batch_execute("SELECT 1").is_ok()
-            {
-                return (true, Some(conn));
-            }
-            let Ok(mut conn) = PgConnection::establish(&url) else { return (false, None) };
-            let _ = conn.batch_execute("SET application_name = 'custody-relay'");
-            #[derive(diesel::QueryableByName)]
-            struct Locked {
-                #[diesel(sql_type = diesel::sql_types::Bool)]
-                locked: bool,
-            }
-            let got = diesel::sql_query("SELECT pg_try_advisory_lock($1) AS locked")
-                .bind::<diesel::sql_types::BigInt, _>(RELAY_LOCK_KEY)
-                .get_result::<Locked>(&mut conn)
-                .map(|l| l.locked)
-                .unwrap_or(false);
-            if got { (true, Some(conn)) } else { (false, None) }
+        }
+        let was_leader = self.lease_ok_until.is_some();
+        let asked = Instant::now();
+        let holder = self.holder.clone();
+        let lease = blocking(&self.pool, move |c| {
+            let now = Timestamp::now();
+            let until = now + chrono::Duration::from_std(LEASE).expect("a short duration");
+            Ok(db::write_tx(c, |tx| store::take_lease(tx, &holder, now, until))?)
         })
         .await;
-        match result {
-            Ok((true, conn)) => {
-                if !was_leader && conn.is_some() {
-                    tracing::info!("this relay is now the active one (holds the leader lock)");
+        match lease {
+            Ok(store::Lease::Held { epoch, fresh }) => {
+                // Counted from before the question: the answer may have taken a while.
+                self.lease_ok_until = Some(asked + LEASE - LEASE_MARGIN);
+                self.last_renewal = Some(asked);
+                if fresh || !was_leader {
+                    tracing::info!(epoch, "this relay is now the active one (holds the relay lease)");
+                    // Whatever it thought before, it reads on from the mark.
+                    self.abandon_in_flight();
                 }
-                self.leader_lock = conn;
                 true
             }
-            _ => false,
+            Ok(store::Lease::NotHeld) => {
+                if was_leader {
+                    tracing::warn!("lost the relay lease to another relay; publishing stops");
+                }
+                self.lease_ok_until = None;
+                false
+            }
+            Err(e) => {
+                tracing::warn!(error = %format!("{e:#}"), "cannot reach the database to renew the relay lease");
+                // Still the leader until the lease runs out; not after.
+                if was_leader && !self.may_publish() {
+                    tracing::warn!("the relay lease ran out unrenewed; publishing stops");
+                    self.lease_ok_until = None;
+                }
+                self.may_publish()
+            }
         }
     }
 
@@ -741,6 +782,12 @@ impl Relay {
         // this part are not sent either, so they never overtake it.
         let mut stopped: HashSet<(&str, AggregateId)> = HashSet::new();
         for row in &batch {
+            // Frozen in the middle of a part, and woken after another relay
+            // took over: not one event more (the rest counts as not sent).
+            if !self.may_publish() {
+                tracing::warn!("the relay lease ran out while sending; the rest of the part is not sent");
+                break;
+            }
             let key = (row.aggregate_kind.as_str(), row.aggregate_id);
             if stopped.contains(&key) {
                 confirms.push(Pending::HeldBack);

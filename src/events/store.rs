@@ -572,3 +572,52 @@ mod tests {
         assert!(feed_positions(&[], 7).is_empty());
     }
 }
+
+/// The relay lease: who publishes now, until when.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Lease {
+    /// Held by the caller until the deadline it asked for; `fresh` when it
+    /// was taken now (not renewed), with the new epoch.
+    Held {
+        epoch: i64,
+        fresh: bool,
+    },
+    NotHeld,
+}
+
+/// Renews the relay lease for `holder`, or takes it if it has run out:
+/// one statement each, in one transaction. Another holder's live lease is
+/// left alone.
+pub fn take_lease(tx: &mut DbConn, holder: &str, now: Timestamp, until: Timestamp) -> QueryResult<Lease> {
+    use crate::db::schema::relay_lease as l;
+    let renewed = diesel::update(l::table.find(1).filter(l::holder.eq(holder)))
+        .set(l::expires_at.eq(until))
+        .execute(tx)?;
+    if renewed == 1 {
+        let epoch = l::table.find(1).select(l::epoch).first(tx)?;
+        return Ok(Lease::Held { epoch, fresh: false });
+    }
+    let taken = diesel::update(l::table.find(1).filter(l::expires_at.lt(now)))
+        .set((l::holder.eq(holder), l::expires_at.eq(until), l::epoch.eq(l::epoch + 1)))
+        .execute(tx)?;
+    if taken == 1 {
+        let epoch = l::table.find(1).select(l::epoch).first(tx)?;
+        return Ok(Lease::Held { epoch, fresh: true });
+    }
+    Ok(Lease::NotHeld)
+}
+
+/// Gives the lease up at once (a graceful stop): a standby takes over
+/// without waiting for it to run out.
+pub fn release_lease(tx: &mut DbConn, holder: &str) -> QueryResult<usize> {
+    use crate::db::schema::relay_lease as l;
+    diesel::update(l::table.find(1).filter(l::holder.eq(holder)))
+        .set(l::expires_at.eq(Timestamp(chrono::DateTime::UNIX_EPOCH)))
+        .execute(tx)
+}
+
+/// Who holds the lease and until when (for tests and operators).
+pub fn lease(conn: &mut DbConn) -> QueryResult<(String, i64, Timestamp)> {
+    use crate::db::schema::relay_lease as l;
+    l::table.find(1).select((l::holder, l::epoch, l::expires_at)).first(conn)
+}
