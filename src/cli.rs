@@ -377,6 +377,7 @@ fn serve(config: Config, demo: bool) -> anyhow::Result<()> {
         );
     }
     spawn_housekeeping(pool.clone(), config.pii_retention_days);
+    spawn_backorder_sweep(pool.clone());
     let listener = TcpListener::bind(config.bind)
         .map_err(|e| anyhow::anyhow!("cannot listen on {}: {e}", config.bind))?;
     let addr = listener.local_addr()?;
@@ -416,6 +417,27 @@ fn stock(cmd: Stock, config: &Config) -> anyhow::Result<()> {
         }
     }
     Ok(())
+}
+
+/// Every two seconds: fills orders waiting for stock that became available
+/// and was not dealt with right after its movement (a crash in between, a
+/// path that does not fill them itself). Several instances may sweep at
+/// once: allocating an order is done under its lock, once.
+fn spawn_backorder_sweep(pool: Pool) {
+    std::thread::Builder::new()
+        .name("backorders".into())
+        .spawn(move || {
+            loop {
+                std::thread::sleep(Duration::from_secs(2));
+                let Ok(mut conn) = pool.get() else { continue };
+                match crate::outbound::orders::fill_backorders(&mut conn) {
+                    Ok(0) => {}
+                    Ok(n) => tracing::info!(orders = n, "backorders filled by the sweep"),
+                    Err(e) => tracing::warn!(error = %e, "filling backorders failed"),
+                }
+            }
+        })
+        .expect("spawn backorder sweep thread");
 }
 
 /// Every minute: times out stock-up orders not accepted by their deliver-by

@@ -130,14 +130,18 @@ impl AppError {
 }
 
 impl AppError {
-    /// Whether this is PostgreSQL aborting the transaction as a deadlock
-    /// victim (SQLSTATE 40P01): safe to run again.
-    pub fn is_deadlock(&self) -> bool {
+    /// Whether the database aborted the transaction because another one
+    /// conflicted with it (SQLSTATE 40001, serialization failure: also what
+    /// a deadlock while taking the advisory locks is reported as, see
+    /// `custody_lock_keys`): it had no effect, and running it again is safe.
+    /// Recognised by the code diesel reads from the server, not by the
+    /// message's words.
+    pub fn is_retryable(&self) -> bool {
         let Self::Internal(e) = self else { return false };
         e.chain().any(|c| {
             matches!(
                 c.downcast_ref::<diesel::result::Error>(),
-                Some(diesel::result::Error::DatabaseError(_, info)) if info.message().contains("deadlock detected")
+                Some(diesel::result::Error::DatabaseError(diesel::result::DatabaseErrorKind::SerializationFailure, _))
             )
         })
     }

@@ -184,12 +184,16 @@ where
     }
 }
 
+/// Transactions run again after a conflict (`custody_db_retries_total`):
+/// with one lock order for the whole program, this stays at zero.
+pub static RETRIES: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+
 /// [`run`] and [`write_tx`] together: the usual way a handler writes.
 ///
-/// A transaction PostgreSQL aborts as a deadlock victim (two transactions
-/// taking the same advisory locks in opposite orders, e.g. a cancellation
-/// and a putaway that fills backorders of the same SKU) is run again, up to
-/// three times: it had no effect, and the other one has gone through.
+/// A transaction the database aborts for a conflict (SQLSTATE 40001; see
+/// [`AppError::is_retryable`]) is run again, up to three times: it had no
+/// effect, and the other one has gone through. Every write path goes
+/// through here, the Idempotency-Key path included.
 pub async fn transact<T, F>(pool: &Pool, f: F) -> Result<T, AppError>
 where
     F: Fn(&mut DbConn) -> Result<T, AppError> + Send + 'static,
@@ -200,21 +204,55 @@ where
 
 /// [`transact`] on a connection the caller holds, on a thread that may
 /// block (not the async executor).
+///
+/// A transaction that made stock available ([`wake_after_commit`]) runs the
+/// hook set with [`on_wake`] once it has committed, on the same connection,
+/// outside its locks.
 pub fn transact_blocking<T, F>(conn: &mut DbConn, f: F) -> Result<T, AppError>
 where
     F: Fn(&mut DbConn) -> Result<T, AppError>,
 {
+    WOKE.with(|w| w.set(false));
     let mut attempt = 0u64;
     loop {
         match write_tx(conn, &f) {
-            Err(e) if attempt < 3 && e.is_deadlock() => {
+            Ok(value) => {
+                if WOKE.with(|w| w.replace(false))
+                    && let Some(hook) = AFTER_WAKE.get()
+                {
+                    hook(conn);
+                }
+                return Ok(value);
+            }
+            Err(e) if attempt < 3 && e.is_retryable() => {
                 attempt += 1;
-                tracing::warn!(attempt, "deadlock victim; running the transaction again");
+                RETRIES.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                tracing::warn!(attempt, "conflict (serialization failure); running the transaction again");
                 std::thread::sleep(std::time::Duration::from_millis(5 * attempt));
             }
             result => return result,
         }
     }
+}
+
+thread_local! {
+    static WOKE: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+static AFTER_WAKE: std::sync::OnceLock<fn(&mut DbConn)> = std::sync::OnceLock::new();
+
+/// Called inside a transaction that made stock available (the stock
+/// module, which also records a wake-up row in the same transaction): once
+/// [`transact_blocking`] has committed it, it runs the [`on_wake`] hook.
+pub fn wake_after_commit() {
+    WOKE.with(|w| w.set(true));
+}
+
+/// Sets what runs after a transaction that made stock available commits:
+/// filling the orders waiting for it. Set once, by the composition root
+/// (`http::AppState`), so that neither this module nor stock depends on
+/// outbound. Without it, the background sweep fills them.
+pub fn on_wake(hook: fn(&mut DbConn)) {
+    let _ = AFTER_WAKE.set(hook);
 }
 
 /// Serialises transactions that touch the same thing: on PostgreSQL a
@@ -226,8 +264,11 @@ pub fn lock_key(tx: &mut DbConn, key: &str) -> diesel::QueryResult<()> {
 }
 
 /// [`lock_key`] for several keys, taken in the order given, in one
-/// statement. Transactions that lock more than one key must give them in
-/// one agreed order (sorted), so that they queue instead of deadlocking.
+/// statement. The one lock order of the whole program: an order's key
+/// first (`order-id\n…`), then every stock key (`stock\n<sku>`) the
+/// transaction will need, sorted, in one call; other keys of a document
+/// (`pick\n…`) after those. Nothing takes an order's key while holding a
+/// stock key.
 pub fn lock_keys(tx: &mut DbConn, keys: &[String]) -> diesel::QueryResult<()> {
     if let DbConn::Pg(pg) = tx
         && !keys.is_empty()
@@ -254,18 +295,20 @@ impl diesel::query_builder::QueryFragment<diesel::pg::Pg> for LockKeys<'_> {
     ) -> QueryResult<()> {
         out.push_sql(LOCK_KEYS_SQL);
         out.push_bind_param::<diesel::sql_types::Array<diesel::sql_types::Text>, _>(self.0)?;
-        out.push_sql(") AS k");
+        out.push_sql(LOCK_KEYS_END);
         Ok(())
     }
 }
 
 impl RunQueryDsl<PgConnection> for LockKeys<'_> {}
 
-/// The start of the statement that locks the keys of an array given next
-/// (in the array's order: the aggregate takes its rows as `unnest` gives
-/// them).
-pub(crate) const LOCK_KEYS_SQL: &str =
-    "SELECT count(pg_advisory_xact_lock(hashtextextended(k, 0))) AS locked FROM unnest(";
+/// The start of the statement that locks the keys of an array given next,
+/// in the array's order (`custody_lock_keys`, migration 000014: the
+/// transaction-scoped advisory locks, with a deadlock reported as a
+/// serialization failure, SQLSTATE 40001, which every write path retries).
+pub(crate) const LOCK_KEYS_SQL: &str = "SELECT custody_lock_keys(";
+/// ... and its end.
+pub(crate) const LOCK_KEYS_END: &str = ") AS locked";
 
 /// Whether a diesel error is a unique-constraint violation (both backends).
 pub fn is_unique_violation(e: &diesel::result::Error) -> bool {

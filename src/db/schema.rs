@@ -214,7 +214,8 @@ macro_rules! all_tables {
             outbound_exceptions,
             console_work,
             label_prints,
-            relay_lease
+            relay_lease,
+            stock_wakeups
         }
     };
 }
@@ -749,5 +750,15 @@ diesel::table! {
         holder -> Text,
         epoch -> BigInt,
         expires_at -> UtcInstant,
+    }
+}
+
+diesel::table! {
+    use diesel::sql_types::*;
+    use crate::db::types::*;
+
+    stock_wakeups (sku_id) {
+        sku_id -> PortableUuid,
+        since -> UtcInstant,
     }
 }

@@ -119,7 +119,8 @@ where
 
     let (s, k, h) = (scope.clone(), key.clone(), request_hash.clone());
     let outcome = db::run(&state.pool, move |conn| {
-        db::write_tx(conn, |tx| {
+        // Retried on a conflict like every other write (db::transact).
+        db::transact_blocking(conn, |tx| {
             // Retries of one key wait for each other: on PostgreSQL with a
             // transaction-scoped advisory lock on the key, on SQLite because
             // BEGIN IMMEDIATE admits one writer at a time.

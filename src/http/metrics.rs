@@ -75,6 +75,10 @@ impl Metrics {
         let _ = writeln!(out, "custody_db_pool_idle {}", st.idle_connections);
         out.push_str("# HELP custody_db_pool_max Pool size limit.\n# TYPE custody_db_pool_max gauge\n");
         let _ = writeln!(out, "custody_db_pool_max {}", pool.max_size());
+        out.push_str(
+            "# HELP custody_db_retries_total Transactions run again after a conflict (serialization failure).\n# TYPE custody_db_retries_total counter\n",
+        );
+        let _ = writeln!(out, "custody_db_retries_total {}", crate::db::RETRIES.load(std::sync::atomic::Ordering::Relaxed));
         out
     }
 }

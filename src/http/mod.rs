@@ -60,6 +60,9 @@ impl AppState {
     }
 
     pub fn with_relay(pool: Pool, config: Config, relay: Arc<crate::events::relay::RelayStatus>) -> Self {
+        // Orders waiting for stock are filled as soon as a movement that
+        // makes it available commits (stock knows nothing of orders).
+        crate::db::on_wake(crate::outbound::orders::fill_backorders_now);
         let backend = crate::db::DatabaseUrl::parse(&config.database_url)
             .map(|u| u.backend_name())
             .unwrap_or("unknown");

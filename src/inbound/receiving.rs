@@ -557,6 +557,7 @@ pub fn close_carton(tx: &mut DbConn, id: AsnId, carton_no: i32, actor: &str) -> 
         .filter(items::carton_no.eq(carton_no))
         .select(store::CartonItemRow::as_select())
         .load(tx)?;
+    stock::service::lock_skus(tx, counted.iter().map(|i| i.sku_id))?;
     for i in counted {
         for (q, bucket, reason) in [
             (i.counted, Bucket::Receiving, Reason::Received),
@@ -770,6 +771,7 @@ pub fn close_receipt(
         }),
     )?;
     let lines = store::lines(tx, id)?;
+    stock::service::lock_skus(tx, lines.iter().filter(|l| l.received > 0).map(|l| l.sku_id))?;
     for l in &lines {
         if let Some(order) = l.stock_order_id {
             store::bump_stock_order_line(tx, order, l.sku_id, 0, l.received, 0, 0)?;

@@ -254,11 +254,12 @@ fn order_event_of<'a>(
 /// Reserves what a waiting order still needs, FIFO by receipt across bins,
 /// and records `order.allocated` or `order.backordered` when it reserved
 /// something. (A new order is allocated by [`super::intake`] itself.)
-pub(crate) fn allocate_order(tx: &mut DbConn, id: OrderId) -> Result<(), AppError> {
-    crate::db::lock_key(tx, &format!("order-id\n{id}"))?;
+/// Returns whether it reserved anything.
+pub(crate) fn allocate_order(tx: &mut DbConn, id: OrderId) -> Result<bool, AppError> {
+    lock_order(tx, id, &[])?;
     let row = store::by_id(tx, id)?.ok_or(AppError::not_found("order"))?;
     if matches!(status_of(&row), OrderStatus::Cancelled | OrderStatus::Packed) {
-        return Ok(());
+        return Ok(false);
     }
     let mut reserved = Vec::new();
     for line in store::lines(tx, id)? {
@@ -266,8 +267,6 @@ pub(crate) fn allocate_order(tx: &mut DbConn, id: OrderId) -> Result<(), AppErro
         if open == 0 {
             continue;
         }
-        // The SKU's lock first, so that the bins read are the bins reserved from.
-        crate::db::lock_key(tx, &format!("stock\n{}", line.sku_id))?;
         let mut allocated = line.allocated;
         for (bin, have) in stock::store::available_fifo(tx, line.owner_id, line.sku_id)? {
             let take = open.min(have);
@@ -306,7 +305,7 @@ pub(crate) fn allocate_order(tx: &mut DbConn, id: OrderId) -> Result<(), AppErro
         .map(|l| serde_json::json!({"line_no": l.line_no, "sku_id": l.sku_id, "missing": l.open()}))
         .collect();
     if reserved.is_empty() {
-        return Ok(());
+        return Ok(false);
     }
     settle(tx, id)?;
     let order = get(tx, id)?;
@@ -316,16 +315,61 @@ pub(crate) fn allocate_order(tx: &mut DbConn, id: OrderId) -> Result<(), AppErro
         let extra = serde_json::json!({"reserved": reserved, "backordered": short});
         record(tx, &order, catalog::ORDER_BACKORDERED, extra)?;
     }
+    Ok(true)
+}
+
+/// Takes the locks of a transaction that changes an order, in the
+/// program's one lock order (`db::lock_keys`): the order's key, then the
+/// stock keys of every SKU on its lines, sorted, then `then` (keys of the
+/// order's own documents, e.g. a pick task). A line's SKU never changes, so
+/// the lines read before the lock name the right keys.
+pub(crate) fn lock_order(tx: &mut DbConn, id: OrderId, then: &[String]) -> Result<(), AppError> {
+    let skus: std::collections::BTreeSet<String> =
+        store::line_skus(tx, id)?.into_iter().map(stock::service::stock_key).collect();
+    let mut keys = Vec::with_capacity(1 + skus.len() + then.len());
+    keys.push(format!("order-id\n{id}"));
+    keys.extend(skus);
+    keys.extend(then.iter().cloned());
+    crate::db::lock_keys(tx, &keys)?;
     Ok(())
 }
 
-/// Allocates waiting orders for a SKU whose available stock grew, oldest
-/// order first.
-pub fn allocate_backorders(tx: &mut DbConn, sku: SkuId) -> Result<(), AppError> {
-    for id in store::backordered(tx, sku, 200)? {
-        allocate_order(tx, id)?;
+/// Fills the orders waiting for SKUs whose stock became available (the
+/// wake-ups stock movements leave), oldest order first, one order a
+/// transaction, outside any lock of the movement that woke them. Run by
+/// the use cases that make stock available, right after they commit
+/// (`db::on_wake`), and by a background sweep for any wake-up
+/// left behind. Returns how many orders reserved something.
+pub fn fill_backorders(conn: &mut DbConn) -> Result<usize, AppError> {
+    let mut filled = 0;
+    for (sku, since) in stock::service::wakeups(conn, 100)? {
+        loop {
+            let waiting = store::backordered(conn, sku, 200)?;
+            let mut reserved = 0;
+            for id in &waiting {
+                if crate::db::transact_blocking(conn, |tx| allocate_order(tx, *id))? {
+                    reserved += 1;
+                }
+            }
+            filled += reserved;
+            // Nothing more to take, or nobody left waiting.
+            if reserved == 0 || waiting.len() < 200 {
+                break;
+            }
+        }
+        crate::db::transact_blocking(conn, |tx| stock::service::woken(tx, sku, since))?;
     }
-    Ok(())
+    Ok(filled)
+}
+
+/// [`fill_backorders`] right after the transaction that made stock
+/// available committed (the hook of `db::on_wake`). A failure is logged,
+/// not returned: the movement stands, and the sweep fills the orders a
+/// moment later.
+pub fn fill_backorders_now(conn: &mut DbConn) {
+    if let Err(e) = fill_backorders(conn) {
+        tracing::warn!(error = %e, "filling backorders failed; the sweep will try again");
+    }
 }
 
 /// Cancels an order (platform) until it is packed: open pick tasks are
@@ -333,7 +377,7 @@ pub fn allocate_backorders(tx: &mut DbConn, sku: SkuId) -> Result<(), AppError> 
 /// leave the tote for `on_hold` with a put-back task for a supervisor, and
 /// a parcel being packed is voided.
 pub fn cancel(tx: &mut DbConn, id: OrderId) -> Result<Order, AppError> {
-    crate::db::lock_key(tx, &format!("order-id\n{id}"))?;
+    lock_order(tx, id, &[])?;
     let row = store::by_id(tx, id)?.ok_or(AppError::not_found("order"))?;
     match status_of(&row) {
         OrderStatus::Cancelled => {
@@ -461,7 +505,7 @@ pub fn cancel_line(
     line_no: i32,
     input: &LineCancelInput,
 ) -> Result<Order, AppError> {
-    crate::db::lock_key(tx, &format!("order-id\n{id}"))?;
+    lock_order(tx, id, &[])?;
     let row = store::by_id(tx, id)?.ok_or(AppError::not_found("order"))?;
     if !matches!(status_of(&row), OrderStatus::Allocated | OrderStatus::Backordered) {
         return Err(AppError::conflict(

@@ -270,7 +270,7 @@ pub fn start(tx: &mut DbConn, tote: &str, packer: &str) -> Result<Parcel, AppErr
     let Some((order, order_no, status)) = order else {
         return Err(AppError::invalid("tote", "empty_tote", format!("Tote {tote} holds no order to pack.")));
     };
-    crate::db::lock_key(tx, &format!("order-id\n{order}"))?;
+    super::orders::lock_order(tx, order, &[])?;
     if status != OrderStatus::Picked.as_str() {
         return Err(AppError::conflict(
             "not_picked",
@@ -304,7 +304,7 @@ pub fn start(tx: &mut DbConn, tote: &str, packer: &str) -> Result<Parcel, AppErr
 /// Locks the parcel's order and checks the parcel is being packed.
 fn packing(tx: &mut DbConn, id: ParcelId) -> Result<ParcelRow, AppError> {
     let order: OrderId = row(tx, id)?.order_id;
-    crate::db::lock_key(tx, &format!("order-id\n{order}"))?;
+    super::orders::lock_order(tx, order, &[])?;
     let r = row(tx, id)?;
     match status_of(&r) {
         ParcelStatus::Packing => Ok(r),
@@ -507,7 +507,7 @@ fn finish(tx: &mut DbConn, id: ParcelId, actor: &str) -> Result<Parcel, AppError
 /// repack (back to scanning, from nothing).
 pub fn resolve_hold(tx: &mut DbConn, id: ParcelId, accept: bool, actor: &str) -> Result<Parcel, AppError> {
     let order: OrderId = row(tx, id)?.order_id;
-    crate::db::lock_key(tx, &format!("order-id\n{order}"))?;
+    super::orders::lock_order(tx, order, &[])?;
     let r = row(tx, id)?;
     if status_of(&r) != ParcelStatus::Held {
         return Err(AppError::conflict("not_held", "The parcel is not held."));
@@ -607,7 +607,7 @@ pub struct LabelPrint {
 pub fn record_print(tx: &mut DbConn, id: ParcelId, actor: &str) -> Result<i32, AppError> {
     use crate::db::schema::label_prints;
     let order: OrderId = row(tx, id)?.order_id;
-    crate::db::lock_key(tx, &format!("order-id\n{order}"))?;
+    super::orders::lock_order(tx, order, &[])?;
     let r = row(tx, id)?;
     if status_of(&r) != ParcelStatus::Packed {
         return Err(AppError::conflict("not_packed", "A label is printed once the parcel is packed."));

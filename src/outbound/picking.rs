@@ -400,7 +400,7 @@ pub fn confirm(
         .ok_or(AppError::not_found("pick task"))?;
     // The order's lock first, as cancelling takes it: a pick and a
     // cancellation of one order queue.
-    crate::db::lock_keys(tx, &[format!("order-id\n{order_id}"), format!("pick\n{id}")])?;
+    super::orders::lock_order(tx, order_id, &[format!("pick\n{id}")])?;
     let Viewed { row, task, order_tote } = one(tx, Which::Id(id))?.ok_or(AppError::not_found("pick task"))?;
     if row.status != TaskStatus::Claimed.as_str() || row.claimed_by.as_deref() != Some(picker) {
         return Err(AppError::conflict("task_not_yours", "Claim the task before picking it."));

@@ -161,6 +161,11 @@ pub fn lines(conn: &mut DbConn, id: OrderId) -> QueryResult<Vec<LineRow>> {
         .load(conn)
 }
 
+/// The SKUs on an order's lines.
+pub fn line_skus(conn: &mut DbConn, id: OrderId) -> QueryResult<Vec<SkuId>> {
+    order_lines::table.filter(order_lines::order_id.eq(id)).select(order_lines::sku_id).load(conn)
+}
+
 pub fn allocations(conn: &mut DbConn, id: OrderId) -> QueryResult<Vec<AllocationRow>> {
     order_allocations::table
         .filter(order_allocations::order_id.eq(id))

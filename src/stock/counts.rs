@@ -301,6 +301,7 @@ pub fn decide(tx: &mut DbConn, id: CycleCountId, approve: bool, actor: &str) -> 
             .order(ccl::sku_id)
             .select(LineRow::as_select())
             .load(tx)?;
+        super::service::lock_skus(tx, lines.iter().map(|l| l.sku_id))?;
         for l in lines {
             let delta = l.counted.unwrap_or(0) - l.expected;
             if delta == 0 {

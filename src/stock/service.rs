@@ -20,17 +20,25 @@ use crate::ids::{AggregateId, BinId, MovementId, SkuId, SupplierId};
 ///
 /// On PostgreSQL, changes of one SKU are serialised by an advisory lock, so
 /// that two movements between the same two balances in opposite directions
-/// wait for each other instead of deadlocking.
+/// wait for each other instead of deadlocking. A transaction that moves
+/// several SKUs takes all their keys first ([`lock_skus`]).
+///
+/// When units become available, the movement leaves a wake-up for the SKU
+/// (committed with it); it never fills waiting orders itself, which would
+/// take orders' locks while holding a stock lock. The transaction fills
+/// them after it commits (`db::wake_after_commit`, whose hook is
+/// `outbound::orders::fill_backorders`), and a background sweep picks up
+/// any wake-up left behind.
 pub fn apply(tx: &mut DbConn, m: &Movement) -> Result<MovementId, AppError> {
     m.check()?;
-    db::lock_key(tx, &format!("stock\n{}", m.sku))?;
-    let id = move_units(tx, m, Timestamp::now())?;
+    db::lock_key(tx, &stock_key(m.sku))?;
+    let now = Timestamp::now();
+    let id = move_units(tx, m, now)?;
     let into_available = m.to.is_some_and(|p| p.bucket == Bucket::Available);
     let out_of_available = m.from.is_some_and(|p| p.bucket == Bucket::Available);
-    // Orders waiting for this SKU take what just became available (their
-    // reservation moves units out of available, so this does not recurse).
     if into_available && !out_of_available {
-        crate::outbound::orders::allocate_backorders(tx, m.sku)?;
+        store::wake(tx, m.sku, now)?;
+        db::wake_after_commit();
     }
     if into_available != out_of_available {
         let available = store::total_in_bucket(tx, m.owner, m.sku, Bucket::Available.as_str())?;
@@ -39,6 +47,38 @@ pub fn apply(tx: &mut DbConn, m: &Movement) -> Result<MovementId, AppError> {
         available_changed(tx, m, &document_no, available, i64::from(change))?;
     }
     Ok(id)
+}
+
+/// The advisory lock key of a SKU's stock.
+pub fn stock_key(sku: SkuId) -> String {
+    format!("stock\n{sku}")
+}
+
+/// Takes the stock keys of every SKU a transaction will move, sorted, in
+/// one call (the program's one lock order: see `db::lock_keys`).
+pub fn lock_skus(tx: &mut DbConn, skus: impl IntoIterator<Item = SkuId>) -> Result<(), AppError> {
+    let keys: std::collections::BTreeSet<String> = skus.into_iter().map(stock_key).collect();
+    let keys: Vec<String> = keys.into_iter().collect();
+    db::lock_keys(tx, &keys)?;
+    Ok(())
+}
+
+/// SKUs whose stock became available and whose waiting orders may now be
+/// filled, oldest first.
+pub fn wakeups(conn: &mut DbConn, limit: i64) -> Result<Vec<(SkuId, Timestamp)>, AppError> {
+    Ok(store::wakeups(conn, limit)?)
+}
+
+/// A wake-up dealt with (unless a newer one came in meanwhile).
+pub fn woken(tx: &mut DbConn, sku: SkuId, since: Timestamp) -> Result<(), AppError> {
+    store::woken(tx, sku, since)?;
+    Ok(())
+}
+
+/// Asks for a SKU's waiting orders to be looked at again.
+pub fn wake(tx: &mut DbConn, sku: SkuId) -> Result<(), AppError> {
+    store::wake(tx, sku, Timestamp::now())?;
+    Ok(())
 }
 
 fn available_changed(

@@ -3,7 +3,7 @@
 use diesel::prelude::*;
 
 use crate::db::DbConn;
-use crate::db::schema::{stock_balances, stock_movements};
+use crate::db::schema::{stock_balances, stock_movements, stock_wakeups};
 use crate::db::types::Timestamp;
 use crate::ids::{BinId, MovementId, SkuId, SupplierId};
 
@@ -230,4 +230,30 @@ pub fn other_occupant(
         .select(stock_balances::sku_id)
         .first(conn)
         .optional()
+}
+
+/// A wake-up for the SKU's waiting orders (kept at its oldest).
+pub fn wake(tx: &mut DbConn, sku: SkuId, now: Timestamp) -> QueryResult<()> {
+    let insert = diesel::insert_into(stock_wakeups::table)
+        .values((stock_wakeups::sku_id.eq(sku), stock_wakeups::since.eq(now)))
+        .on_conflict_do_nothing();
+    // Upserts are written per backend: the connection type over both has none.
+    match tx {
+        DbConn::Pg(c) => insert.execute(c)?,
+        DbConn::Sqlite(c) => insert.execute(c)?,
+    };
+    Ok(())
+}
+
+pub fn wakeups(conn: &mut DbConn, limit: i64) -> QueryResult<Vec<(SkuId, Timestamp)>> {
+    stock_wakeups::table
+        .order((stock_wakeups::since, stock_wakeups::sku_id))
+        .select((stock_wakeups::sku_id, stock_wakeups::since))
+        .limit(limit)
+        .load(conn)
+}
+
+/// Removes a wake-up dealt with: not one that came in after `since`.
+pub fn woken(tx: &mut DbConn, sku: SkuId, since: Timestamp) -> QueryResult<usize> {
+    diesel::delete(stock_wakeups::table.find(sku).filter(stock_wakeups::since.le(since))).execute(tx)
 }

@@ -72,7 +72,8 @@ impl QueryFragment<Pg> for LockThenNumber<'_> {
         out.push_sql("WITH l AS (");
         out.push_sql(crate::db::LOCK_KEYS_SQL);
         out.push_bind_param::<Array<Text>, _>(self.keys)?;
-        out.push_sql(") AS k) SELECT nextval('order_no_seq') FROM l CROSS JOIN generate_series(1, ");
+        out.push_sql(crate::db::LOCK_KEYS_END);
+        out.push_sql(") SELECT nextval('order_no_seq') FROM l CROSS JOIN generate_series(1, ");
         out.push_bind_param::<BigInt, _>(&self.n)?;
         out.push_sql(")");
         Ok(())

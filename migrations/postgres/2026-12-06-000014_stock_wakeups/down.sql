@@ -1,0 +1,2 @@
+DROP FUNCTION custody_lock_keys(text[]);
+DROP TABLE stock_wakeups;
