@@ -16,6 +16,7 @@ pub mod http;
 pub mod ids;
 pub mod inbound;
 pub mod labels;
+pub mod money;
 pub mod outbound;
 pub mod stock;
 pub mod suppliers;

@@ -7,39 +7,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::FieldError;
 
-/// An ISO 4217 currency code, three upper-case letters.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]
-pub struct Currency(String);
-
-impl Currency {
-    pub fn parse(field: &str, s: &str) -> Result<Self, FieldError> {
-        if s.len() == 3 && s.bytes().all(|b| b.is_ascii_uppercase()) {
-            Ok(Self(s.to_owned()))
-        } else {
-            Err(FieldError::new(field, "invalid_currency", "must be an ISO 4217 code such as USD or CNY"))
-        }
-    }
-    pub fn as_str(&self) -> &str {
-        &self.0
-    }
-}
-
-/// Money in integer minor units (cents, fen) with its currency.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Money {
-    pub minor: i64,
-    pub currency: Currency,
-}
-
-impl Money {
-    /// Non-negative amounts only: prices and declared values.
-    pub fn non_negative(field: &str, minor: i64, currency: &str) -> Result<Self, FieldError> {
-        if minor < 0 {
-            return Err(FieldError::new(field, "negative_amount", "must not be negative"));
-        }
-        Ok(Self { minor, currency: Currency::parse(&format!("{field}.currency"), currency)? })
-    }
-}
+pub use crate::money::{Currency, Money, MoneyError, Totals};
 
 /// An ISO 3166-1 alpha-2 country code.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]
@@ -160,9 +128,9 @@ mod tests {
 
     #[test]
     fn money_refuses_negative_amounts_and_bad_currencies() {
-        assert!(Money::non_negative("p", -1, "USD").is_err());
-        assert!(Money::non_negative("p", 1, "usd").is_err());
-        assert_eq!(Money::non_negative("p", 250, "CNY").unwrap().minor, 250);
+        assert!(Money::price("p", -1, "USD").is_err());
+        assert!(Money::price("p", 1, "usd").is_err());
+        assert_eq!(Money::price("p", 250, "CNY").unwrap().minor(), 250);
     }
 
     #[test]

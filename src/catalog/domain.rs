@@ -195,14 +195,14 @@ impl NewSku {
         let name_zh = errs.take(values::text("name_zh", &i.name_zh, 200));
         let name_en = errs.take(values::text("name_en", &i.name_en, 200));
         let declared = Physical::parse("declared.", &i.declared, &mut errs);
-        let declared_value = errs.take(Money::non_negative(
+        let declared_value = errs.take(Money::price(
             "declared_value",
             i.declared_value.amount_minor,
             &i.declared_value.currency,
         ));
         let hs = errs.take(hs_code("hs_code", &i.hs_code));
         let origin = errs.take(CountryCode::parse("origin_country", &i.origin_country));
-        let supply_price = errs.take(Money::non_negative(
+        let supply_price = errs.take(Money::price(
             "supply_price",
             i.supply_price.amount_minor,
             &i.supply_price.currency,

@@ -42,7 +42,12 @@ fn charge(tx: &mut DbConn, asn: &Asn, kind: &str, units: i32, basis: String) -> 
     use diesel::prelude::*;
     let now = Timestamp::now();
     for rule in store::active_rules(tx, kind, now)? {
-        let amount = rule.fixed_minor + rule.per_unit_minor * i64::from(units);
+        let overflow = |e: crate::values::MoneyError| {
+            AppError::internal(anyhow::anyhow!("penalty rule {} on {}: {e}", rule.code, asn.asn_no))
+        };
+        let fixed = crate::values::Money::stored(rule.fixed_minor, &rule.currency).map_err(overflow)?;
+        let per_unit = crate::values::Money::stored(rule.per_unit_minor, &rule.currency).map_err(overflow)?;
+        let amount = per_unit.times(i64::from(units)).and_then(|v| v.plus(fixed)).map_err(overflow)?.minor();
         let row = PenaltyRow {
             id: PenaltyId::generate(),
             supplier_id: asn.supplier_id,
@@ -169,7 +174,9 @@ pub struct SupplierPerformance {
     pub qc_failure_rate: f64,
     pub late_shipments: usize,
     pub late_arrivals: usize,
-    pub penalties_minor: i64,
+    /// Penalties charged, one sum per currency (amounts of two currencies
+    /// are never added together).
+    pub penalties: Vec<crate::catalog::domain::MoneyDto>,
     pub recent: Vec<ShipmentPerformance>,
 }
 
@@ -222,7 +229,17 @@ pub fn of_supplier(conn: &mut DbConn, supplier: SupplierId) -> Result<SupplierPe
     let ratio = |n: i64, d: i64| if d == 0 { 0.0 } else { n as f64 / d as f64 };
     let inspected: i64 = recent.iter().map(|s| s.received).sum();
     let d2s: Vec<i64> = recent.iter().filter_map(|s| s.dock_to_stock_seconds).collect();
-    let penalties_minor = penalties(conn, Some(supplier))?.iter().map(|p| p.amount_minor).sum();
+    let mut totals = crate::values::Totals::default();
+    for p in penalties(conn, Some(supplier))? {
+        let amount = crate::values::Money::stored(p.amount_minor, &p.currency)
+            .map_err(|e| AppError::internal(anyhow::anyhow!("penalty {}: {e}", p.id)))?;
+        totals.add(amount).map_err(|e| AppError::internal(anyhow::anyhow!("penalties of {supplier}: {e}")))?;
+    }
+    let penalties = totals
+        .amounts()
+        .into_iter()
+        .map(|m| crate::catalog::domain::MoneyDto { amount_minor: m.minor(), currency: m.currency().as_str().into() })
+        .collect();
     Ok(SupplierPerformance {
         supplier_id: supplier,
         shipments: recent.len(),
@@ -232,7 +249,7 @@ pub fn of_supplier(conn: &mut DbConn, supplier: SupplierId) -> Result<SupplierPe
         qc_failure_rate: ratio(recent.iter().map(|s| s.qc_failed).sum(), inspected),
         late_shipments: recent.iter().filter(|s| s.shipped_late).count(),
         late_arrivals: recent.iter().filter(|s| s.arrived_late).count(),
-        penalties_minor,
+        penalties,
         recent,
     })
 }

@@ -69,8 +69,7 @@ struct CustomsLine {
     description: String,
     hs_code: String,
     quantity: i32,
-    value_minor: i64,
-    currency: String,
+    value: crate::values::Money,
     weight_g: i32,
 }
 
@@ -99,12 +98,14 @@ pub fn render_label(
             continue;
         }
         let sku = crate::catalog::store::by_id(conn, l.sku_id)?.ok_or(AppError::not_found("sku"))?;
+        let value = crate::values::Money::stored(l.unit_price_minor, &l.currency)
+            .and_then(|price| price.times(i64::from(quantity)))
+            .map_err(|e| AppError::internal(anyhow::anyhow!("order {} line {}: {e}", order.order_no, l.line_no)))?;
         customs.push(CustomsLine {
             description: sku.name_en.clone(),
             hs_code: sku.hs_code.clone(),
             quantity,
-            value_minor: l.unit_price_minor * i64::from(quantity),
-            currency: l.currency.clone(),
+            value,
             weight_g: sku.measured_weight_g.unwrap_or(sku.declared_weight_g) * quantity,
         });
     }
@@ -112,10 +113,6 @@ pub fn render_label(
         LabelFormat::Html => html(parcel, order, &buyer, &route, &tracking, &customs, warehouse)?,
         LabelFormat::Zpl => zpl(parcel, order, &buyer, &route, &tracking, &customs, warehouse),
     })
-}
-
-fn money(minor: i64, currency: &str) -> String {
-    format!("{}.{:02} {currency}", minor / 100, minor % 100)
 }
 
 fn address_lines(b: &Buyer) -> Vec<String> {
@@ -155,13 +152,17 @@ fn html(
                 escape(&c.description),
                 escape(&c.hs_code),
                 c.quantity,
-                escape(&money(c.value_minor, &c.currency)),
+                escape(&c.value.to_string()),
                 c.weight_g
             )
         })
         .collect();
-    let total_value: i64 = customs.iter().map(|c| c.value_minor).sum();
-    let currency = customs.first().map(|c| c.currency.clone()).unwrap_or_default();
+    // One currency an order (intake refuses mixed lines); should an older
+    // order have two, each has its own total, never one sum of both.
+    let mut total = crate::values::Totals::default();
+    for c in customs {
+        total.add(c.value).map_err(|e| AppError::internal(anyhow::anyhow!("customs total of {}: {e}", o.order_no)))?;
+    }
     Ok(format!(
         "<!doctype html><html><head><meta charset=\"utf-8\"><title>{tracking}</title><style>\
          @page {{ size: 100mm 150mm; margin: 0 }} body {{ margin: 0; font-family: sans-serif }}\
@@ -186,7 +187,7 @@ fn html(
         wh = escape(warehouse),
         order_no = escape(&o.order_no),
         parcel_no = escape(&p.parcel_no),
-        total = escape(&money(total_value, &currency)),
+        total = escape(&total.to_string()),
         weight = p.weight_g.unwrap_or(0),
         carton = escape(p.carton_code.as_deref().unwrap_or("")),
         service = escape(&o.service_level),
@@ -230,7 +231,7 @@ fn zpl(
             zpl_text(&c.description.chars().take(28).collect::<String>()),
             c.quantity,
             zpl_text(&c.hs_code),
-            zpl_text(&money(c.value_minor, &c.currency)),
+            zpl_text(&c.value.to_string()),
             c.weight_g
         ));
         y += 30;

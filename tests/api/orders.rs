@@ -524,3 +524,69 @@ async fn retries(app: &TestApp) -> u64 {
         .find_map(|l| l.strip_prefix("custody_db_retries_total ").and_then(|v| v.trim().parse::<u64>().ok()))
         .unwrap_or_else(|| panic!("custody_db_retries_total in {text}"))
 }
+
+/// Money on orders: prices in the currency's own minor units, one currency
+/// an order, bounded amounts, and a total that overflows is refused, never
+/// wrapped. Nothing is written by a refused order.
+#[actix_web::test]
+async fn an_order_has_one_currency_bounded_prices_and_a_total_that_cannot_wrap() {
+    let app = spawn_app().await;
+    let w = world(&app).await;
+    let price = |amount: i64, currency: &str| json!({"amount_minor": amount, "currency": currency});
+    let codes = |b: &Value| -> Vec<(String, String)> {
+        b["errors"]
+            .as_array()
+            .unwrap_or_else(|| panic!("{b}"))
+            .iter()
+            .map(|e| (e["field"].as_str().unwrap().to_owned(), e["code"].as_str().unwrap().to_owned()))
+            .collect()
+    };
+
+    // Yen have no minor unit: 1999 is ¥1999, and the order is taken.
+    let mut yen = order(&w, "MONEY-JPY", 0, 1);
+    yen["lines"][0]["unit_price"] = price(1999, "JPY");
+    let (s, b) = app.post("/api/v1/orders", &w.platform, &yen).await;
+    assert_eq!(s, 201, "{b}");
+    assert_eq!(b["lines"][0]["unit_price"], price(1999, "JPY"));
+
+    // Two currencies in one order.
+    let mut mixed = order(&w, "MONEY-MIX", 0, 1);
+    mixed["lines"].as_array_mut().unwrap().push(json!({"sku_id": w.skus[1].0, "quantity": 1, "unit_price": price(500, "EUR")}));
+    let (s, b) = app.post("/api/v1/orders", &w.platform, &mixed).await;
+    assert_eq!(s, 422);
+    assert_eq!(codes(&b), [("lines[1].unit_price.currency".to_owned(), "mixed_currencies".to_owned())]);
+    assert!(b["errors"][0]["message"].as_str().unwrap().contains("USD and EUR"), "{b}");
+
+    // One SKU on two lines.
+    let mut twice = order(&w, "MONEY-TWICE", 0, 1);
+    twice["lines"].as_array_mut().unwrap().push(json!({"sku_id": w.skus[0].0, "quantity": 2, "unit_price": price(1999, "USD")}));
+    let (s, b) = app.post("/api/v1/orders", &w.platform, &twice).await;
+    assert_eq!((s, codes(&b)), (422, vec![("lines[1].sku_id".to_owned(), "duplicate_sku".to_owned())]));
+
+    // Unknown currency, a price beyond a billion dollars, a negative one.
+    for (amount, currency, field, code) in [
+        (100, "XYZ", "lines[0].unit_price.currency", "invalid_currency"),
+        (100_000_000_001, "USD", "lines[0].unit_price.amount_minor", "amount_too_large"),
+        (-1, "USD", "lines[0].unit_price.amount_minor", "negative_amount"),
+    ] {
+        let mut bad = order(&w, "MONEY-BAD", 0, 1);
+        bad["lines"][0]["unit_price"] = price(amount, currency);
+        let (s, b) = app.post("/api/v1/orders", &w.platform, &bad).await;
+        assert_eq!((s, codes(&b)), (422, vec![(field.to_owned(), code.to_owned())]), "{amount} {currency}");
+    }
+
+    // The largest price allowed in the currency with most decimals (CLF,
+    // 4), 10,000 of each of 93 SKUs: each line fits, their sum does not.
+    let mut lines = Vec::new();
+    for n in 0..93 {
+        let (s, b) = app.post("/api/v1/skus", &w.supplier, &crate::common::sku_body(100 + n)).await;
+        assert_eq!(s, 201, "{b}");
+        lines.push(json!({"sku_id": b["id"], "quantity": 10_000, "unit_price": price(10_000_000_000_000, "CLF")}));
+    }
+    let mut huge = order(&w, "MONEY-HUGE", 0, 1);
+    huge["lines"] = json!(lines);
+    let (s, b) = app.post("/api/v1/orders", &w.platform, &huge).await;
+    assert_eq!(s, 422, "{b}");
+    assert_eq!(codes(&b), [("lines[92].unit_price".to_owned(), "amount_overflow".to_owned())]);
+    assert_eq!(app.count("orders WHERE platform_order_id LIKE 'MONEY-%'"), 1, "only the yen order was taken");
+}

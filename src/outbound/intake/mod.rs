@@ -363,10 +363,13 @@ fn check<'a>(
     }
     let id = OrderId::generate();
     let mut lines = Vec::with_capacity(input.lines.len());
+    // One currency an order, and a total that can be computed.
+    let mut total: Option<values::Money> = None;
+    let mut seen_skus = std::collections::HashSet::new();
     for (i, l) in input.lines.iter().enumerate() {
         let f = format!("lines[{i}]");
         let q = errs.take(values::positive_i32(&format!("{f}.quantity"), l.quantity, 10_000));
-        let price = errs.take(values::Money::non_negative(
+        let price = errs.take(values::Money::price(
             &format!("{f}.unit_price"),
             l.unit_price.amount_minor,
             &l.unit_price.currency,
@@ -382,6 +385,27 @@ fn check<'a>(
                 None
             }
         };
+        if !seen_skus.insert(l.sku_id) {
+            errs.0.push(FieldError::new(
+                &format!("{f}.sku_id"),
+                "duplicate_sku",
+                "one line per SKU: this SKU is on an earlier line",
+            ));
+        }
+        if let (Some(q), Some(price)) = (q, price) {
+            let line_total = price.times(i64::from(q));
+            match (total, line_total) {
+                (_, Err(e)) => errs.0.push(e.at(&format!("{f}.unit_price"))),
+                (None, Ok(t)) => total = Some(t),
+                (Some(sum), Ok(t)) => match sum.plus(t) {
+                    Ok(s) => total = Some(s),
+                    Err(e @ values::MoneyError::MixedCurrencies(..)) => {
+                        errs.0.push(e.at(&format!("{f}.unit_price.currency")))
+                    }
+                    Err(e) => errs.0.push(e.at(&format!("{f}.unit_price"))),
+                },
+            }
+        }
         if let (Some(q), Some(price), Some(owner)) = (q, price, owner) {
             lines.push(LineRow {
                 order_id: id,
@@ -391,8 +415,8 @@ fn check<'a>(
                 quantity: q,
                 allocated: 0,
                 cancelled: 0,
-                unit_price_minor: price.minor,
-                currency: price.currency.as_str().to_owned(),
+                unit_price_minor: price.minor(),
+                currency: price.currency().as_str().to_owned(),
             });
         }
     }
