@@ -137,6 +137,17 @@ enum Admin {
     },
     /// List API keys (never the keys themselves).
     ListApiKeys,
+    /// Print a new random key for CUSTODY_PII_KEYS (`id:64 hex digits`).
+    /// To rotate, put it first in the list, run `pii-reseal`, then drop the
+    /// old key.
+    PiiNewKey {
+        /// The key's id (kept with every order it seals).
+        #[arg(long)]
+        id: String,
+    },
+    /// Re-seal every order's buyer data under the first key of
+    /// CUSTODY_PII_KEYS, so that the older keys can be removed.
+    PiiReseal,
 }
 
 #[derive(Args)]
@@ -205,6 +216,7 @@ fn run(command: Command, config: Config) -> anyhow::Result<()> {
             Ok(())
         }
         Command::DemoData => {
+            require_pii_keys(&config, false)?;
             let pool = open(&config)?;
             let keys = config.pii_keys.clone();
             let creds = in_tx(&pool, move |tx| crate::demo::seed(tx, &keys))?;
@@ -231,6 +243,14 @@ fn run(command: Command, config: Config) -> anyhow::Result<()> {
 }
 
 fn admin(cmd: Admin, config: &Config) -> anyhow::Result<()> {
+    // Neither needs the database (nor creates one).
+    match &cmd {
+        Admin::PiiNewKey { id } => return print_new_pii_key(id),
+        Admin::PiiReseal if !config.pii_keys_configured => {
+            anyhow::bail!("CUSTODY_PII_KEYS is not set: nothing to re-seal with")
+        }
+        _ => {}
+    }
     let pool = open(config)?;
     match cmd {
         Admin::CreateSupplier { code, name, name_en, return_address } => {
@@ -277,6 +297,22 @@ fn admin(cmd: Admin, config: &Config) -> anyhow::Result<()> {
         Admin::RevokeApiKey { key } => {
             in_tx(&pool, |tx| auth::revoke_api_key(tx, &key))?;
             eprintln!("revoked");
+        }
+        Admin::PiiNewKey { id } => print_new_pii_key(&id)?,
+        Admin::PiiReseal => {
+            let mut conn = pool.get()?;
+            let done = crate::outbound::pii::reseal(&mut conn, &config.pii_keys)
+                .map_err(|e| anyhow::anyhow!("{}", e.public_detail()))?;
+            println!("{} order(s) re-sealed under key {}", done.resealed, config.pii_keys.sealing_key_id());
+            if !done.unreadable.is_empty() {
+                for id in &done.unreadable {
+                    println!("UNREADABLE {id}");
+                }
+                anyhow::bail!(
+                    "{} order(s) are sealed under a key that is not in CUSTODY_PII_KEYS; they were left as they are",
+                    done.unreadable.len()
+                );
+            }
         }
         Admin::ListApiKeys => {
             let keys = in_tx(&pool, auth::list_api_keys)?;
@@ -354,7 +390,44 @@ fn events(cmd: Events, config: &Config) -> anyhow::Result<()> {
     }
 }
 
+/// A fresh random key for CUSTODY_PII_KEYS, `id:hex`.
+fn print_new_pii_key(id: &str) -> anyhow::Result<()> {
+    if id.is_empty()
+        || id.len() > 32
+        || !id.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+    {
+        anyhow::bail!("--id is 1 to 32 letters, digits, - or _ (e.g. k2 or 2026-12)");
+    }
+    let key: [u8; 32] = rand::random();
+    println!("{id}:{}", hex::encode(key));
+    Ok(())
+}
+
+/// Buyer data fails closed: without CUSTODY_PII_KEYS nothing that seals
+/// it starts, unless this is a demo or the insecure opt-in is named.
+fn require_pii_keys(config: &Config, demo: bool) -> anyhow::Result<()> {
+    if config.pii_keys_configured {
+        return Ok(());
+    }
+    if demo || config.insecure_ephemeral_pii_key {
+        tracing::warn!(
+            "INSECURE: CUSTODY_PII_KEYS is not set; buyer data is sealed with a key for this process \
+             only, and labels of its orders cannot be printed after a restart"
+        );
+        eprintln!(
+            "WARNING: buyer data is sealed with a key that dies with this process (no CUSTODY_PII_KEYS)"
+        );
+        return Ok(());
+    }
+    anyhow::bail!(
+        "CUSTODY_PII_KEYS is not set: refusing to take buyers' personal data without a key to seal it. \
+         Make one with `custody admin pii-new-key --id k1` and set CUSTODY_PII_KEYS=<its output>; for a \
+         throwaway instance use `serve --demo` or CUSTODY_INSECURE_EPHEMERAL_PII_KEY=true"
+    )
+}
+
 fn serve(config: Config, demo: bool) -> anyhow::Result<()> {
+    require_pii_keys(&config, demo)?;
     tracing::info!(config = ?config, "starting");
     let pool = open(&config)?;
     if demo {
@@ -369,12 +442,6 @@ fn serve(config: Config, demo: bool) -> anyhow::Result<()> {
                 crate::demo::DEMO_PASSWORD
             );
         }
-    }
-    if !config.pii_keys_configured {
-        tracing::warn!(
-            "CUSTODY_PII_KEYS is not set: buyer data is sealed with a key for this process only and \
-             cannot be read after a restart; set it for anything real"
-        );
     }
     spawn_housekeeping(pool.clone(), config.pii_retention_days);
     spawn_backorder_sweep(pool.clone());

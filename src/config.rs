@@ -43,6 +43,10 @@ pub struct Config {
     /// Whether `pii_keys` came from the configuration (else a key for this
     /// process only).
     pub pii_keys_configured: bool,
+    /// `CUSTODY_INSECURE_EPHEMERAL_PII_KEY`: serve without
+    /// `CUSTODY_PII_KEYS`, sealing buyer data with a key that dies with the
+    /// process (throwaway instances only; `serve --demo` implies it).
+    pub insecure_ephemeral_pii_key: bool,
     pub pii_retention_days: i64,
     /// How far a parcel's weight may be from the expected weight, in
     /// percent of the expected weight (never less than 10 g).
@@ -117,8 +121,16 @@ pub const SETTINGS: &[(&str, &str, &str)] = &[
     ("CUSTODY_QC_LEVEL", "II", "General inspection level for sampling: I, II or III (or S-1 to S-4)."),
     (
         "CUSTODY_PII_KEYS",
-        "(a key for this process only)",
-        "Keys sealing buyer data, id:64-hex pairs, comma-separated; the first seals, all open (rotation).",
+        "(required)",
+        "Keys sealing buyer data, id:64-hex pairs, comma-separated; the first seals, all open (rotation). \
+         `serve` and `demo-data` refuse to start without it (make one with `custody admin pii-new-key`).",
+    ),
+    (
+        "CUSTODY_INSECURE_EPHEMERAL_PII_KEY",
+        "false",
+        "true: run without CUSTODY_PII_KEYS, sealing buyer data with a key that dies with the process \
+         (its orders' labels cannot be printed after a restart). Throwaway instances only; \
+         `serve --demo` implies it.",
     ),
     ("CUSTODY_PII_RETENTION_DAYS", "30", "Days after cancellation before an order's buyer data is erased."),
     (
@@ -219,6 +231,11 @@ impl Config {
                 None => crate::outbound::pii::Keys::ephemeral(),
             },
             pii_keys_configured: get("CUSTODY_PII_KEYS").is_some(),
+            insecure_ephemeral_pii_key: parsed(
+                "CUSTODY_INSECURE_EPHEMERAL_PII_KEY",
+                get("CUSTODY_INSECURE_EPHEMERAL_PII_KEY"),
+                false,
+            )?,
             pii_retention_days: parsed("CUSTODY_PII_RETENTION_DAYS", get("CUSTODY_PII_RETENTION_DAYS"), 30)?,
             pack_weight_tolerance_pct: parsed(
                 "CUSTODY_PACK_WEIGHT_TOLERANCE_PCT",

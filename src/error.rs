@@ -141,7 +141,10 @@ impl AppError {
         e.chain().any(|c| {
             matches!(
                 c.downcast_ref::<diesel::result::Error>(),
-                Some(diesel::result::Error::DatabaseError(diesel::result::DatabaseErrorKind::SerializationFailure, _))
+                Some(diesel::result::Error::DatabaseError(
+                    diesel::result::DatabaseErrorKind::SerializationFailure,
+                    _
+                ))
             )
         })
     }

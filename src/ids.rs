@@ -85,3 +85,7 @@ crate::typed_id!(
     /// An outbound exception for a supervisor (short pick, weight hold, put back).
     OutboundExceptionId
 );
+crate::typed_id!(
+    /// One read of a buyer's full data (the audit log).
+    PiiReadId
+);

@@ -202,11 +202,8 @@ impl NewSku {
         ));
         let hs = errs.take(hs_code("hs_code", &i.hs_code));
         let origin = errs.take(CountryCode::parse("origin_country", &i.origin_country));
-        let supply_price = errs.take(Money::price(
-            "supply_price",
-            i.supply_price.amount_minor,
-            &i.supply_price.currency,
-        ));
+        let supply_price =
+            errs.take(Money::price("supply_price", i.supply_price.amount_minor, &i.supply_price.currency));
         errs.finish()?;
         Ok(Self {
             sku_code: sku_code.expect("checked"),

@@ -119,6 +119,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .route("/api-keys", web::post().to(api_keys::create))
             .route("/api-keys/{id}/revoke", web::post().to(api_keys::revoke))
             .route("/staff", web::get().to(staff::list))
+            .route("/staff/pii-reads", web::get().to(staff::pii_reads))
             .route("/staff", web::post().to(staff::create))
             .route("/staff/{id}/active", web::post().to(staff::set_active))
             .default_service(web::to(error::not_found_route)),

@@ -215,7 +215,8 @@ macro_rules! all_tables {
             console_work,
             label_prints,
             relay_lease,
-            stock_wakeups
+            stock_wakeups,
+            pii_reads
         }
     };
 }
@@ -760,5 +761,20 @@ diesel::table! {
     stock_wakeups (sku_id) {
         sku_id -> PortableUuid,
         since -> UtcInstant,
+    }
+}
+
+diesel::table! {
+    use diesel::sql_types::*;
+    use crate::db::types::*;
+
+    pii_reads (id) {
+        id -> PortableUuid,
+        read_at -> UtcInstant,
+        actor -> Text,
+        order_id -> PortableUuid,
+        order_no -> Text,
+        parcel_id -> Nullable<PortableUuid>,
+        purpose -> Text,
     }
 }

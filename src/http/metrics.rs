@@ -78,7 +78,11 @@ impl Metrics {
         out.push_str(
             "# HELP custody_db_retries_total Transactions run again after a conflict (serialization failure).\n# TYPE custody_db_retries_total counter\n",
         );
-        let _ = writeln!(out, "custody_db_retries_total {}", crate::db::RETRIES.load(std::sync::atomic::Ordering::Relaxed));
+        let _ = writeln!(
+            out,
+            "custody_db_retries_total {}",
+            crate::db::RETRIES.load(std::sync::atomic::Ordering::Relaxed)
+        );
         out
     }
 }

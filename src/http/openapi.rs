@@ -97,6 +97,7 @@ use crate::{catalog, error, http, suppliers, warehouse};
         crate::outbound::api::scan_unit,
         crate::outbound::api::weigh_parcel,
         crate::outbound::api::parcel_label,
+        crate::outbound::api::pii_reads,
         crate::outbound::api::list_cartons,
         crate::outbound::api::list_exceptions,
         crate::outbound::api::resolve_exception,

@@ -233,12 +233,17 @@ pub fn of_supplier(conn: &mut DbConn, supplier: SupplierId) -> Result<SupplierPe
     for p in penalties(conn, Some(supplier))? {
         let amount = crate::values::Money::stored(p.amount_minor, &p.currency)
             .map_err(|e| AppError::internal(anyhow::anyhow!("penalty {}: {e}", p.id)))?;
-        totals.add(amount).map_err(|e| AppError::internal(anyhow::anyhow!("penalties of {supplier}: {e}")))?;
+        totals
+            .add(amount)
+            .map_err(|e| AppError::internal(anyhow::anyhow!("penalties of {supplier}: {e}")))?;
     }
     let penalties = totals
         .amounts()
         .into_iter()
-        .map(|m| crate::catalog::domain::MoneyDto { amount_minor: m.minor(), currency: m.currency().as_str().into() })
+        .map(|m| crate::catalog::domain::MoneyDto {
+            amount_minor: m.minor(),
+            currency: m.currency().as_str().into(),
+        })
         .collect();
     Ok(SupplierPerformance {
         supplier_id: supplier,

@@ -35,6 +35,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(scan_unit)
         .service(weigh_parcel)
         .service(parcel_label)
+        .service(pii_reads)
         .service(list_cartons)
         .service(list_exceptions)
         .service(resolve_exception);
@@ -313,12 +314,47 @@ pub async fn parcel_label(
     let format = LabelFormat::parse(q.format.as_deref())?;
     let (id, keys, wh) =
         (id.into_inner(), state.config.pii_keys.clone(), state.config.warehouse_code.clone());
-    let body = db::run(&state.pool, move |c| {
-        let (parcel, order) = packing::label_data(c, id)?;
-        super::shipping::render_label(c, &parcel, &order, &keys, &wh, format)
+    let actor = caller.0.actor();
+    let body = db::transact(&state.pool, move |tx| {
+        super::shipping::read_label(tx, id, &keys, &wh, format, &actor, super::pii::Purpose::LabelApi)
     })
     .await?;
-    Ok(HttpResponse::Ok().content_type(format.content_type()).body(body))
+    // The buyer's address: kept by no cache, the browser's included.
+    Ok(HttpResponse::Ok()
+        .content_type(format.content_type())
+        .insert_header((actix_web::http::header::CACHE_CONTROL, "no-store"))
+        .body(body))
+}
+
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct PiiReadsQuery {
+    /// Only the reads of this order.
+    pub order_no: Option<String>,
+    /// At most this many, newest first (1 to 500; 100 by default).
+    pub limit: Option<i64>,
+}
+
+/// The audit log of reads of buyers' full data (admin): who read which
+/// order's address, when, and through what (a label for the console or the
+/// API). Newest first.
+#[utoipa::path(get, path = "/api/v1/audit/pii-reads", tag = "outbound", params(PiiReadsQuery),
+    responses((status = 200, body = Vec<super::pii::PiiRead>)),
+    security(("bearer" = [])))]
+#[get("/audit/pii-reads")]
+pub async fn pii_reads(
+    state: web::Data<AppState>,
+    caller: ApiCaller,
+    q: web::Query<PiiReadsQuery>,
+) -> Result<web::Json<Vec<super::pii::PiiRead>>, AppError> {
+    caller.0.require_staff(Role::Admin)?;
+    let q = q.into_inner();
+    let limit = q.limit.unwrap_or(100);
+    if !(1..=500).contains(&limit) {
+        return Err(AppError::invalid("limit", "out_of_range", "1 to 500"));
+    }
+    let order_no = q.order_no.map(|o| o.trim().to_owned()).filter(|o| !o.is_empty());
+    Ok(web::Json(db::run(&state.pool, move |c| super::pii::reads(c, order_no.as_deref(), limit)).await?))
 }
 
 /// The carton catalog, smallest first.

@@ -146,6 +146,11 @@ impl Keys {
         Ok((id.clone(), [nonce.as_slice(), &sealed].concat()))
     }
 
+    /// The id of the key that seals (the first).
+    pub fn sealing_key_id(&self) -> &str {
+        &self.keys[0].0
+    }
+
     /// Opens what [`Keys::seal`] sealed for `order`.
     pub fn open(&self, order: uuid::Uuid, key_id: &str, sealed: &[u8]) -> Result<Buyer, AppError> {
         let unreadable =
@@ -161,6 +166,121 @@ impl Keys {
             .map_err(|_| unreadable())?;
         serde_json::from_slice(&plain).map_err(|_| unreadable())
     }
+}
+
+/// Why a buyer's full data was read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Purpose {
+    /// A shipping label rendered for the console (printed at the pack station).
+    LabelConsole,
+    /// A shipping label fetched through the API.
+    LabelApi,
+}
+
+impl Purpose {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::LabelConsole => "label:console",
+            Self::LabelApi => "label:api",
+        }
+    }
+}
+
+/// One read of a buyer's full name, phone and address, as admins see it in
+/// the audit log. It names the reader and the order, never the buyer.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct PiiRead {
+    pub read_at: crate::db::types::Timestamp,
+    /// `staff:<username>` (API) or the console user's name.
+    pub actor: String,
+    pub order_id: crate::ids::OrderId,
+    pub order_no: String,
+    pub parcel_id: Option<crate::ids::ParcelId>,
+    /// `label:console` or `label:api`.
+    pub purpose: String,
+}
+
+/// Writes that `actor` read the buyer of `order` (in the transaction that
+/// reads it: no read without its record).
+pub(crate) fn record_read(
+    tx: &mut crate::db::DbConn,
+    order: &super::store::OrderRow,
+    parcel: Option<crate::ids::ParcelId>,
+    actor: &str,
+    purpose: Purpose,
+) -> Result<(), AppError> {
+    super::store::add_pii_read(
+        tx,
+        &super::store::PiiReadRow {
+            id: crate::ids::PiiReadId::generate(),
+            read_at: crate::db::types::Timestamp::now(),
+            actor: actor.to_owned(),
+            order_id: order.id,
+            order_no: order.order_no.clone(),
+            parcel_id: parcel,
+            purpose: purpose.as_str().to_owned(),
+        },
+    )?;
+    Ok(())
+}
+
+/// The audit log of reads, newest first (of one order if given).
+pub fn reads(
+    conn: &mut crate::db::DbConn,
+    order_no: Option<&str>,
+    limit: i64,
+) -> Result<Vec<PiiRead>, AppError> {
+    Ok(super::store::pii_reads(conn, order_no, limit)?
+        .into_iter()
+        .map(|r| PiiRead {
+            read_at: r.read_at,
+            actor: r.actor,
+            order_id: r.order_id,
+            order_no: r.order_no,
+            parcel_id: r.parcel_id,
+            purpose: r.purpose,
+        })
+        .collect())
+}
+
+/// What [`reseal`] did.
+#[derive(Debug, Default)]
+pub struct Resealed {
+    /// Orders now sealed under the first key.
+    pub resealed: usize,
+    /// Orders whose data no configured key opens (their key was dropped
+    /// too early): left as they are, listed by id.
+    pub unreadable: Vec<crate::ids::OrderId>,
+}
+
+/// Re-seals every order's buyer under the first (newest) key, 200 orders
+/// a transaction, so that an older key can then be removed from
+/// `CUSTODY_PII_KEYS`. Safe to run again or while the server runs: an
+/// order erased or re-sealed meanwhile is left alone.
+pub fn reseal(conn: &mut crate::db::DbConn, keys: &Keys) -> Result<Resealed, AppError> {
+    let newest = keys.sealing_key_id().to_owned();
+    let mut done = Resealed::default();
+    let mut after = None;
+    loop {
+        let batch = super::store::sealed_under_other_keys(conn, &newest, after, 200)?;
+        let Some(last) = batch.last() else { break };
+        after = Some(last.0);
+        let n = crate::db::transact_blocking(conn, |tx| {
+            let mut n = 0;
+            for (id, old_key, sealed) in &batch {
+                let Ok(buyer) = keys.open(id.0, old_key, sealed) else { continue };
+                let (key_id, fresh) = keys.seal(id.0, &buyer)?;
+                if super::store::reseal_buyer(tx, *id, old_key, &key_id, &fresh)? {
+                    n += 1;
+                }
+            }
+            Ok(n)
+        })?;
+        done.resealed += n;
+        done.unreadable
+            .extend(batch.iter().filter(|(id, k, s)| keys.open(id.0, k, s).is_err()).map(|(id, _, _)| *id));
+    }
+    Ok(done)
 }
 
 #[cfg(test)]

@@ -73,8 +73,25 @@ struct CustomsLine {
     weight_g: i32,
 }
 
+/// The shipping label of a packed parcel for `actor`, the read of the
+/// buyer's address written to the audit log in the same transaction.
+pub fn read_label(
+    tx: &mut DbConn,
+    parcel: crate::ids::ParcelId,
+    keys: &Keys,
+    warehouse: &str,
+    format: LabelFormat,
+    actor: &str,
+    purpose: super::pii::Purpose,
+) -> Result<String, AppError> {
+    let (parcel, order) = super::packing::label_data(tx, parcel)?;
+    let label = render_label(tx, &parcel, &order, keys, warehouse, format)?;
+    super::pii::record_read(tx, &order, Some(parcel.id), actor, purpose)?;
+    Ok(label)
+}
+
 /// Renders the shipping label of a packed parcel.
-pub fn render_label(
+fn render_label(
     conn: &mut DbConn,
     parcel: &Parcel,
     order: &OrderRow,
@@ -100,7 +117,9 @@ pub fn render_label(
         let sku = crate::catalog::store::by_id(conn, l.sku_id)?.ok_or(AppError::not_found("sku"))?;
         let value = crate::values::Money::stored(l.unit_price_minor, &l.currency)
             .and_then(|price| price.times(i64::from(quantity)))
-            .map_err(|e| AppError::internal(anyhow::anyhow!("order {} line {}: {e}", order.order_no, l.line_no)))?;
+            .map_err(|e| {
+                AppError::internal(anyhow::anyhow!("order {} line {}: {e}", order.order_no, l.line_no))
+            })?;
         customs.push(CustomsLine {
             description: sku.name_en.clone(),
             hs_code: sku.hs_code.clone(),
@@ -161,7 +180,9 @@ fn html(
     // order have two, each has its own total, never one sum of both.
     let mut total = crate::values::Totals::default();
     for c in customs {
-        total.add(c.value).map_err(|e| AppError::internal(anyhow::anyhow!("customs total of {}: {e}", o.order_no)))?;
+        total
+            .add(c.value)
+            .map_err(|e| AppError::internal(anyhow::anyhow!("customs total of {}: {e}", o.order_no)))?;
     }
     Ok(format!(
         "<!doctype html><html><head><meta charset=\"utf-8\"><title>{tracking}</title><style>\

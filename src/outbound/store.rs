@@ -377,3 +377,71 @@ pub fn waiting_by_cutoff(
     out.sort_by(|a, b| b.2.cmp(&a.2).then_with(|| a.0.cmp(&b.0)).then_with(|| a.1.cmp(&b.1)));
     Ok(out)
 }
+
+/// One read of a buyer's data, as the audit log keeps it.
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = crate::db::schema::pii_reads)]
+pub struct PiiReadRow {
+    pub id: crate::ids::PiiReadId,
+    pub read_at: Timestamp,
+    pub actor: String,
+    pub order_id: OrderId,
+    pub order_no: String,
+    pub parcel_id: Option<crate::ids::ParcelId>,
+    pub purpose: String,
+}
+
+pub fn add_pii_read(tx: &mut DbConn, row: &PiiReadRow) -> QueryResult<()> {
+    diesel::insert_into(crate::db::schema::pii_reads::table).values(row).execute(tx)?;
+    Ok(())
+}
+
+/// The newest reads first, of one order if `order_no` is given.
+pub fn pii_reads(conn: &mut DbConn, order_no: Option<&str>, limit: i64) -> QueryResult<Vec<PiiReadRow>> {
+    use crate::db::schema::pii_reads as r;
+    let mut q = r::table.into_boxed();
+    if let Some(no) = order_no {
+        q = q.filter(r::order_no.eq(no.to_owned()));
+    }
+    q.order((r::read_at.desc(), r::id.desc())).select(PiiReadRow::as_select()).limit(limit).load(conn)
+}
+
+/// Orders whose buyer is sealed under another key than `key_id`, a batch.
+pub fn sealed_under_other_keys(
+    conn: &mut DbConn,
+    key_id: &str,
+    after: Option<OrderId>,
+    limit: i64,
+) -> QueryResult<Vec<(OrderId, String, Vec<u8>)>> {
+    let mut q = orders::table
+        .filter(orders::buyer_key_id.is_not_null())
+        .filter(orders::buyer_key_id.ne(key_id.to_owned()))
+        .into_boxed();
+    if let Some(a) = after {
+        q = q.filter(orders::id.gt(a));
+    }
+    let rows: Vec<(OrderId, Option<String>, Option<Vec<u8>>)> = q
+        .order(orders::id)
+        .select((orders::id, orders::buyer_key_id, orders::buyer_sealed))
+        .limit(limit)
+        .load(conn)?;
+    Ok(rows.into_iter().filter_map(|(id, k, s)| Some((id, k?, s?))).collect())
+}
+
+/// Replaces an order's sealed buyer, if it is still sealed under `old_key`
+/// (not erased or re-sealed meanwhile). Returns whether it did.
+pub fn reseal_buyer(
+    tx: &mut DbConn,
+    id: OrderId,
+    old_key: &str,
+    new_key: &str,
+    sealed: &[u8],
+) -> QueryResult<bool> {
+    let n = diesel::update(orders::table.find(id).filter(orders::buyer_key_id.eq(old_key.to_owned())))
+        .set((
+            orders::buyer_key_id.eq(Some(new_key.to_owned())),
+            orders::buyer_sealed.eq(Some(sealed.to_vec())),
+        ))
+        .execute(tx)?;
+    Ok(n == 1)
+}

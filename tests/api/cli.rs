@@ -5,11 +5,27 @@ use std::process::{Command, Stdio};
 
 use crate::common::FreshDb;
 
+/// The buyer-data key of these tests' processes.
+const K1: &str = "k1:1111111111111111111111111111111111111111111111111111111111111111";
+const K2: &str = "k2:2222222222222222222222222222222222222222222222222222222222222222";
+
 fn custody(db: &FreshDb, args: &[&str], stdin: Option<&str>) -> (bool, String, String) {
+    custody_with(db, args, stdin, &[("CUSTODY_PII_KEYS", K1)])
+}
+
+fn custody_with(
+    db: &FreshDb,
+    args: &[&str],
+    stdin: Option<&str>,
+    env: &[(&str, &str)],
+) -> (bool, String, String) {
     let mut child = Command::new(env!("CARGO_BIN_EXE_custody"))
         .args(args)
+        .env_remove("CUSTODY_PII_KEYS")
+        .env_remove("CUSTODY_INSECURE_EPHEMERAL_PII_KEY")
         .env("CUSTODY_DATABASE_URL", &db.url)
         .env("CUSTODY_LOG", "warn")
+        .envs(env.iter().copied())
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
@@ -144,6 +160,7 @@ async fn buyer_data_never_reaches_the_logs() {
     let log = std::fs::File::create(&log_path).unwrap();
     let mut server = Command::new(env!("CARGO_BIN_EXE_custody"))
         .args(["serve"])
+        .env("CUSTODY_PII_KEYS", K1)
         .env("CUSTODY_DATABASE_URL", &db.url)
         .env("CUSTODY_BIND", format!("127.0.0.1:{port}"))
         .env("CUSTODY_LOG", "debug")
@@ -223,4 +240,109 @@ async fn buyer_data_never_reaches_the_logs() {
         assert!(!list.contains(secret), "{secret} is in the order list");
     }
     assert!(stopped.success(), "serve stops cleanly on SIGTERM ({stopped}): {logs}");
+}
+
+/// Buyer data fails closed: without CUSTODY_PII_KEYS neither `serve` nor
+/// `demo-data` starts, and they say why and what to do; `serve --demo` and
+/// the loudly named opt-in start, with a warning.
+#[actix_web::test]
+async fn without_a_buyer_data_key_the_server_refuses_to_start() {
+    let db = FreshDb::new();
+    for args in [&["serve"][..], &["demo-data"][..]] {
+        let (ok, _, err) = custody_with(&db, args, None, &[]);
+        assert!(!ok, "{args:?} started without a key");
+        assert!(err.contains("CUSTODY_PII_KEYS is not set"), "{err}");
+        assert!(err.contains("custody admin pii-new-key"), "it says how to make one: {err}");
+    }
+    let (ok, _, err) = custody_with(&db, &["serve"], None, &[("CUSTODY_PII_KEYS", "k1:abc")]);
+    assert!(!ok && err.contains("CUSTODY_PII_KEYS"), "a malformed key is refused too: {err}");
+    // Nothing was written by the refusals: the database is still empty
+    // enough for demo data.
+    let (ok, _, err) = custody(&db, &["demo-data"], None);
+    assert!(ok, "{err}");
+
+    for (args, env) in [
+        (&["serve", "--demo"][..], &[][..]),
+        (&["serve"][..], &[("CUSTODY_INSECURE_EPHEMERAL_PII_KEY", "true")][..]),
+    ] {
+        let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+        let mut server = Command::new(env!("CARGO_BIN_EXE_custody"))
+            .args(args)
+            .env_remove("CUSTODY_PII_KEYS")
+            .env_remove("CUSTODY_INSECURE_EPHEMERAL_PII_KEY")
+            .envs(env.iter().copied())
+            .env("CUSTODY_DATABASE_URL", &db.url)
+            .env("CUSTODY_BIND", format!("127.0.0.1:{port}"))
+            .env("CUSTODY_RELAY", "false")
+            .env("CUSTODY_LOG", "warn")
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let http = reqwest::Client::new();
+        let started = std::time::Instant::now();
+        while http.get(format!("http://127.0.0.1:{port}/healthz")).send().await.is_err() {
+            assert!(server.try_wait().unwrap().is_none(), "{args:?} {env:?} exited");
+            assert!(started.elapsed().as_secs() < 30, "the server did not start");
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        }
+        server.kill().unwrap();
+        let out = server.wait_with_output().unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(err.contains("dies with this process"), "the warning is loud: {err}");
+    }
+}
+
+/// Key rotation: `pii-reseal` re-seals every order under the newest key, so
+/// that the old one can be dropped; run again it has nothing to do; a key
+/// dropped too early leaves orders unreadable, and it says which.
+#[test]
+fn reseal_moves_every_order_to_the_newest_key() {
+    use custody::outbound::pii::Keys;
+    use diesel::prelude::*;
+    let db = FreshDb::new();
+    let (ok, _, err) = custody(&db, &["demo-data"], None);
+    assert!(ok, "{err}");
+    let sealed = |key: &str| -> Vec<(uuid::Uuid, Vec<u8>)> {
+        let mut conn = custody::db::connect(&db.url, 1).unwrap().get().unwrap();
+        use custody::db::schema::orders;
+        let rows: Vec<(custody::ids::OrderId, Option<Vec<u8>>)> = orders::table
+            .filter(orders::buyer_key_id.eq(key))
+            .select((orders::id, orders::buyer_sealed))
+            .load(&mut *conn)
+            .unwrap();
+        rows.into_iter().map(|(id, s)| (id.0, s.unwrap())).collect()
+    };
+    let before = sealed("k1");
+    assert!(before.len() >= 4, "the demo has orders with buyers");
+
+    let (ok, out, err) = custody_with(&db, &["admin", "pii-new-key", "--id", "k2"], None, &[]);
+    assert!(ok, "{err}");
+    let fresh: Keys = out.trim().parse().expect("a usable key");
+    assert_eq!(fresh.sealing_key_id(), "k2");
+
+    let rotated = format!("{K2},{K1}");
+    let (ok, out, err) = custody_with(&db, &["admin", "pii-reseal"], None, &[("CUSTODY_PII_KEYS", &rotated)]);
+    assert!(ok, "{err}");
+    assert_eq!(out.trim(), format!("{} order(s) re-sealed under key k2", before.len()));
+    assert!(sealed("k1").is_empty(), "nothing is left under the old key");
+    // The new key alone opens every order, and the sealed data changed.
+    let k2_only: Keys = K2.parse().unwrap();
+    let after = sealed("k2");
+    assert_eq!(after.len(), before.len());
+    for (id, data) in &after {
+        let buyer = k2_only.open(*id, "k2", data).expect("opens with the new key alone");
+        assert!(!buyer.name.is_empty());
+        assert!(before.iter().all(|(_, old)| old != data), "sealed anew, not copied");
+    }
+    let (ok, out, _) = custody_with(&db, &["admin", "pii-reseal"], None, &[("CUSTODY_PII_KEYS", &rotated)]);
+    assert!(ok && out.starts_with("0 order(s)"), "nothing more to do: {out}");
+
+    // k3 first, k2 forgotten: the orders stay as they are, and are named.
+    let k3 = "k3:3333333333333333333333333333333333333333333333333333333333333333";
+    let (ok, out, err) = custody_with(&db, &["admin", "pii-reseal"], None, &[("CUSTODY_PII_KEYS", k3)]);
+    assert!(!ok);
+    assert_eq!(out.matches("UNREADABLE").count(), before.len(), "{out}");
+    assert!(err.contains("not in CUSTODY_PII_KEYS"), "{err}");
+    assert_eq!(sealed("k2").len(), before.len(), "left as they were");
 }

@@ -503,7 +503,8 @@ async fn stock_of_two_skus_arriving_at_once_fills_a_two_line_backorder_without_d
         );
         let (s, o) = app.post("/api/v1/orders", &w.platform, &body).await;
         assert_eq!((s, o["status"].as_str()), (201, Some("backordered")), "{o}");
-        futures_util::future::join(stock(&app, &w, "A-01-01-01", 0, 1), stock(&app, &w, "A-01-01-02", 1, 1)).await;
+        futures_util::future::join(stock(&app, &w, "A-01-01-01", 0, 1), stock(&app, &w, "A-01-01-02", 1, 1))
+            .await;
         let (_, o) = app.get(&format!("/api/v1/orders/{}", o["id"].as_str().unwrap()), &w.platform).await;
         assert_eq!(o["status"], "allocated", "round {round}: {o}");
     }
@@ -551,7 +552,10 @@ async fn an_order_has_one_currency_bounded_prices_and_a_total_that_cannot_wrap()
 
     // Two currencies in one order.
     let mut mixed = order(&w, "MONEY-MIX", 0, 1);
-    mixed["lines"].as_array_mut().unwrap().push(json!({"sku_id": w.skus[1].0, "quantity": 1, "unit_price": price(500, "EUR")}));
+    mixed["lines"]
+        .as_array_mut()
+        .unwrap()
+        .push(json!({"sku_id": w.skus[1].0, "quantity": 1, "unit_price": price(500, "EUR")}));
     let (s, b) = app.post("/api/v1/orders", &w.platform, &mixed).await;
     assert_eq!(s, 422);
     assert_eq!(codes(&b), [("lines[1].unit_price.currency".to_owned(), "mixed_currencies".to_owned())]);
@@ -559,7 +563,10 @@ async fn an_order_has_one_currency_bounded_prices_and_a_total_that_cannot_wrap()
 
     // One SKU on two lines.
     let mut twice = order(&w, "MONEY-TWICE", 0, 1);
-    twice["lines"].as_array_mut().unwrap().push(json!({"sku_id": w.skus[0].0, "quantity": 2, "unit_price": price(1999, "USD")}));
+    twice["lines"]
+        .as_array_mut()
+        .unwrap()
+        .push(json!({"sku_id": w.skus[0].0, "quantity": 2, "unit_price": price(1999, "USD")}));
     let (s, b) = app.post("/api/v1/orders", &w.platform, &twice).await;
     assert_eq!((s, codes(&b)), (422, vec![("lines[1].sku_id".to_owned(), "duplicate_sku".to_owned())]));
 
@@ -581,7 +588,9 @@ async fn an_order_has_one_currency_bounded_prices_and_a_total_that_cannot_wrap()
     for n in 0..93 {
         let (s, b) = app.post("/api/v1/skus", &w.supplier, &crate::common::sku_body(100 + n)).await;
         assert_eq!(s, 201, "{b}");
-        lines.push(json!({"sku_id": b["id"], "quantity": 10_000, "unit_price": price(10_000_000_000_000, "CLF")}));
+        lines.push(
+            json!({"sku_id": b["id"], "quantity": 10_000, "unit_price": price(10_000_000_000_000, "CLF")}),
+        );
     }
     let mut huge = order(&w, "MONEY-HUGE", 0, 1);
     huge["lines"] = json!(lines);

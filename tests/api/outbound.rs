@@ -243,6 +243,38 @@ async fn an_order_goes_from_intake_to_a_labelled_parcel_through_a_short_pick_and
             && zpl.contains("Jane Doe")
     );
 
+    // No cache keeps the address, and every read of it is in the audit log
+    // (the refused read of the held parcel is not), which only admins see
+    // and which names the reader and the order, never the buyer.
+    let r = app
+        .client
+        .get(app.url(&format!("/api/v1/parcels/{parcel}/label")))
+        .bearer_auth(&packer)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.headers().get("cache-control").map(|v| v.to_str().unwrap()), Some("no-store"));
+    let order_no = p["order_no"].as_str().unwrap_or_else(|| panic!("{p}")).to_owned();
+    let (s, _) = app.get(&format!("/api/v1/audit/pii-reads?order_no={order_no}"), &packer).await;
+    assert_eq!(s, 403);
+    let admin = app.staff("ada", "admin");
+    let (s, reads) = app.get(&format!("/api/v1/audit/pii-reads?order_no={order_no}"), &admin).await;
+    assert_eq!(s, 200, "{reads}");
+    let reads = reads.as_array().unwrap();
+    assert_eq!(reads.len(), 3, "html, zpl, html again: {reads:?}");
+    for r in reads {
+        assert_eq!((r["actor"].as_str(), r["purpose"].as_str()), (Some("staff:paco"), Some("label:api")));
+        assert_eq!(
+            (r["order_no"].as_str(), r["parcel_id"].as_str()),
+            (Some(order_no.as_str()), Some(parcel.as_str()))
+        );
+        assert!(!r.to_string().contains("Jane"), "{r}");
+    }
+    let (_, all) = app.get("/api/v1/audit/pii-reads?limit=1", &admin).await;
+    assert_eq!(all.as_array().unwrap().len(), 1);
+    let (s, bad) = app.get("/api/v1/audit/pii-reads?limit=0", &admin).await;
+    assert_eq!((s, bad["errors"][0]["code"].as_str()), (422, Some("out_of_range")));
+
     // The short pick's bin is counted: the unit is really gone.
     let short = queue[0]["id"].as_str().unwrap();
     let (s, r) = app

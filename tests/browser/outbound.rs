@@ -217,8 +217,20 @@ async fn a_held_parcel_is_found_again_and_its_label_reprinted(width: Width) {
     for part in ["Jane Doe", "1 Main St", "Springfield IL 62701", &tracking, "950300"] {
         assert!(label.contains(part), "{part} missing from the label: {label}");
     }
+    // Each time the address was shown is in the admins' audit log: the two
+    // prints and the label opened on its own.
+    let order_no = o["order_no"].as_str().unwrap();
+    let ada = signed_in_at(&app, "ada", "admin", width).await;
+    ada.goto("/console/staff").await;
+    ada.click("a[href='/console/staff/pii-reads']").await;
+    ada.wait_path("/console/staff/pii-reads").await;
+    ada.check_layout().await;
+    let rows = ada.text("#pii-reads tbody").await;
+    assert_eq!(rows.matches(order_no).count(), 3, "{rows}");
+    assert!(rows.contains("paco") && rows.contains("控制台打印面单") && !rows.contains("Jane"), "{rows}");
     paco.close().await;
     sam.close().await;
+    ada.close().await;
 }
 
 both_widths!(

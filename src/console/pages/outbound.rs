@@ -889,15 +889,16 @@ pub async fn label(
     user.require(Area::Packing)?;
     let (id, keys, wh) =
         (path.into_inner(), state.config.pii_keys.clone(), state.config.warehouse_code.clone());
-    let body = crate::db::run(&state.pool, move |c| {
-        let (parcel, order) = packing::label_data(c, id)?;
-        crate::outbound::shipping::render_label(
-            c,
-            &parcel,
-            &order,
+    let actor = user.actor();
+    let body = crate::db::transact(&state.pool, move |tx| {
+        crate::outbound::shipping::read_label(
+            tx,
+            id,
             &keys,
             &wh,
             crate::labels::LabelFormat::Html,
+            &actor,
+            crate::outbound::pii::Purpose::LabelConsole,
         )
     })
     .await;

@@ -156,3 +156,33 @@ pub async fn set_active(
         Err(e) => Err(e.into()),
     }
 }
+
+#[derive(Template)]
+#[template(path = "console/pii_reads.html")]
+struct PiiReadsPage {
+    ui: Ui,
+    items: Vec<crate::outbound::pii::PiiRead>,
+    order_no: String,
+}
+
+#[derive(Default, Deserialize)]
+#[serde(default)]
+pub struct PiiReadsQuery {
+    pub order_no: String,
+}
+
+/// The audit log of reads of buyers' full data (admin): who printed which
+/// order's label, when; the last 200, or one order's.
+pub async fn pii_reads(
+    state: web::Data<AppState>,
+    user: ConsoleUser,
+    q: web::Query<PiiReadsQuery>,
+) -> Result<HttpResponse, ConsoleError> {
+    user.require(Area::Staff)?;
+    let ui = Ui::for_user(&user, Area::Staff, "pii_reads.title");
+    let order_no = q.into_inner().order_no.trim().to_owned();
+    let filter = (!order_no.is_empty()).then(|| order_no.clone());
+    let items =
+        crate::db::run(&state.pool, move |c| crate::outbound::pii::reads(c, filter.as_deref(), 200)).await?;
+    layout::page(StatusCode::OK, &PiiReadsPage { ui, items, order_no })
+}
