@@ -196,12 +196,30 @@ fn open(config: &Config) -> anyhow::Result<Pool> {
     Ok(pool)
 }
 
+/// An error for the operator: what the API would say, and for an internal
+/// error its cause too (the API hides it; the operator at the terminal
+/// needs it), also logged.
+fn cli_error(e: crate::error::AppError) -> anyhow::Error {
+    match e {
+        crate::error::AppError::Internal(cause) => {
+            tracing::error!(error = format!("{cause:#}"), "internal error");
+            cause.context("internal error")
+        }
+        crate::error::AppError::Validation { detail, errors, .. } => {
+            let fields: Vec<String> =
+                errors.iter().map(|e| format!("{}: {} ({})", e.field, e.message, e.code)).collect();
+            anyhow::anyhow!("{detail} {}", fields.join("; "))
+        }
+        other => anyhow::anyhow!("{}", other.public_detail()),
+    }
+}
+
 fn in_tx<T>(
     pool: &Pool,
     f: impl FnOnce(&mut db::DbConn) -> Result<T, crate::error::AppError>,
 ) -> anyhow::Result<T> {
     let mut conn = pool.get()?;
-    db::write_tx(&mut conn, f).map_err(|e| anyhow::anyhow!("{}", e.public_detail()))
+    db::write_tx(&mut conn, f).map_err(cli_error)
 }
 
 fn run(command: Command, config: Config) -> anyhow::Result<()> {
@@ -301,8 +319,7 @@ fn admin(cmd: Admin, config: &Config) -> anyhow::Result<()> {
         Admin::PiiNewKey { id } => print_new_pii_key(&id)?,
         Admin::PiiReseal => {
             let mut conn = pool.get()?;
-            let done = crate::outbound::pii::reseal(&mut conn, &config.pii_keys)
-                .map_err(|e| anyhow::anyhow!("{}", e.public_detail()))?;
+            let done = crate::outbound::pii::reseal(&mut conn, &config.pii_keys).map_err(cli_error)?;
             println!("{} order(s) re-sealed under key {}", done.resealed, config.pii_keys.sealing_key_id());
             if !done.unreadable.is_empty() {
                 for id in &done.unreadable {
@@ -433,8 +450,8 @@ fn serve(config: Config, demo: bool) -> anyhow::Result<()> {
     if demo {
         let mut conn = pool.get()?;
         if crate::demo::is_empty(&mut conn).map_err(|e| anyhow::anyhow!("{e}"))? {
-            let creds = db::write_tx(&mut conn, |tx| crate::demo::seed(tx, &config.pii_keys))
-                .map_err(|e| anyhow::anyhow!("{}", e.public_detail()))?;
+            let creds =
+                db::write_tx(&mut conn, |tx| crate::demo::seed(tx, &config.pii_keys)).map_err(cli_error)?;
             println!("{}", creds.print());
         } else {
             eprintln!(

@@ -48,6 +48,11 @@ pub struct Config {
     /// process (throwaway instances only; `serve --demo` implies it).
     pub insecure_ephemeral_pii_key: bool,
     pub pii_retention_days: i64,
+    /// Orders that may wait for the intake writers before requests get
+    /// `503 overloaded`.
+    pub intake_max_waiting_orders: usize,
+    /// How long an order request may wait for a writer (ms).
+    pub intake_max_wait_ms: u64,
     /// How far a parcel's weight may be from the expected weight, in
     /// percent of the expected weight (never less than 10 g).
     pub pack_weight_tolerance_pct: u32,
@@ -133,6 +138,16 @@ pub const SETTINGS: &[(&str, &str, &str)] = &[
          `serve --demo` implies it.",
     ),
     ("CUSTODY_PII_RETENTION_DAYS", "30", "Days after cancellation before an order's buyer data is erased."),
+    (
+        "CUSTODY_INTAKE_MAX_WAITING_ORDERS",
+        "5000",
+        "Orders that may wait to be written; beyond, order requests get 503 `overloaded` with Retry-After (memory stays bounded).",
+    ),
+    (
+        "CUSTODY_INTAKE_MAX_WAIT_MS",
+        "5000",
+        "How long an order request may wait to be written before it is answered 503 `overloaded`, unwritten.",
+    ),
     (
         "CUSTODY_TIMEZONE",
         "Asia/Shanghai",
@@ -237,6 +252,16 @@ impl Config {
                 false,
             )?,
             pii_retention_days: parsed("CUSTODY_PII_RETENTION_DAYS", get("CUSTODY_PII_RETENTION_DAYS"), 30)?,
+            intake_max_waiting_orders: parsed(
+                "CUSTODY_INTAKE_MAX_WAITING_ORDERS",
+                get("CUSTODY_INTAKE_MAX_WAITING_ORDERS"),
+                5000,
+            )?,
+            intake_max_wait_ms: parsed(
+                "CUSTODY_INTAKE_MAX_WAIT_MS",
+                get("CUSTODY_INTAKE_MAX_WAIT_MS"),
+                5000,
+            )?,
             pack_weight_tolerance_pct: parsed(
                 "CUSTODY_PACK_WEIGHT_TOLERANCE_PCT",
                 get("CUSTODY_PACK_WEIGHT_TOLERANCE_PCT"),

@@ -44,6 +44,10 @@ pub enum AppError {
     TooManyRequests { retry_after_secs: u64 },
     #[error("service unavailable: {detail}")]
     Unavailable { detail: &'static str },
+    /// More work waits than the server takes on: 503 `overloaded` with
+    /// `Retry-After`, and nothing of the request was done.
+    #[error("overloaded: {detail}")]
+    Overloaded { detail: &'static str, retry_after_secs: u64 },
     #[error("internal error")]
     Internal(#[source] anyhow::Error),
 }
@@ -90,6 +94,7 @@ impl AppError {
             Self::Forbidden { .. } => "forbidden",
             Self::TooManyRequests { .. } => "too_many_requests",
             Self::Unavailable { .. } => "unavailable",
+            Self::Overloaded { .. } => "overloaded",
             Self::Internal(_) => "internal_error",
         }
     }
@@ -106,6 +111,7 @@ impl AppError {
             Self::Forbidden { .. } => "Forbidden",
             Self::TooManyRequests { .. } => "Too many requests",
             Self::Unavailable { .. } => "Service unavailable",
+            Self::Overloaded { .. } => "Overloaded",
             Self::Internal(_) => "Internal server error",
         }
     }
@@ -124,12 +130,22 @@ impl AppError {
                 format!("Too many attempts; retry in {retry_after_secs} s.")
             }
             Self::Unavailable { detail } => (*detail).into(),
+            Self::Overloaded { detail, retry_after_secs } => {
+                format!("{detail} Nothing was taken in; retry in {retry_after_secs} s.")
+            }
             Self::Internal(_) => "Something went wrong on our side; it has been logged.".into(),
         }
     }
 }
 
 impl AppError {
+    /// A value in the database this build does not know (a status written by
+    /// a newer version, or by hand): an internal error that names the row
+    /// and the value, so that it is found, instead of a guess.
+    pub fn unknown_stored(what: &str, row: &str, value: &str) -> Self {
+        Self::internal(anyhow::anyhow!("{row}: unknown {what} {value:?} in the database"))
+    }
+
     /// Whether the database aborted the transaction because another one
     /// conflicted with it (SQLSTATE 40001, serialization failure: also what
     /// a deadlock while taking the advisory locks is reported as, see
@@ -189,7 +205,7 @@ impl ResponseError for AppError {
             Self::Unauthorized { .. } => StatusCode::UNAUTHORIZED,
             Self::Forbidden { .. } => StatusCode::FORBIDDEN,
             Self::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
-            Self::Unavailable { .. } => StatusCode::SERVICE_UNAVAILABLE,
+            Self::Unavailable { .. } | Self::Overloaded { .. } => StatusCode::SERVICE_UNAVAILABLE,
             Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -215,7 +231,7 @@ impl ResponseError for AppError {
         if let Self::Unauthorized { .. } = self {
             resp.insert_header(("WWW-Authenticate", "Bearer"));
         }
-        if let Self::TooManyRequests { retry_after_secs } = self {
+        if let Self::TooManyRequests { retry_after_secs } | Self::Overloaded { retry_after_secs, .. } = self {
             resp.insert_header(("Retry-After", retry_after_secs.to_string()));
         }
         resp.json(body)

@@ -104,8 +104,17 @@ impl ActiveStatus {
             Self::Suspended => "suspended",
         }
     }
-    pub fn from_db(s: &str) -> Self {
-        if s == "active" { Self::Active } else { Self::Suspended }
+    pub fn from_db(s: &str) -> Option<Self> {
+        match s {
+            "active" => Some(Self::Active),
+            "suspended" => Some(Self::Suspended),
+            _ => None,
+        }
+    }
+    /// A value read from the database; an unknown one is an error naming
+    /// the row (`row()`).
+    pub fn stored(s: &str, row: impl FnOnce() -> String) -> Result<Self, crate::error::AppError> {
+        Self::from_db(s).ok_or_else(|| crate::error::AppError::unknown_stored("ActiveStatus", &row(), s))
     }
 }
 

@@ -96,19 +96,30 @@ pub struct LoggedIn {
     pub user: StaffUser,
 }
 
-/// Checks a password, with the same work whether or not the user exists.
-/// `None` means wrong credentials or an inactive account. Runs outside any
-/// transaction: hashing is slow and must not hold the write lock.
-pub fn check_password(
-    conn: &mut DbConn,
-    username: &str,
-    password: &str,
-) -> Result<Option<StaffUser>, AppError> {
+/// Who is trying to log in, read from the database: the account (if any)
+/// and the hash to check against. The password is checked by
+/// [`Candidate::verify`] after the connection went back to the pool:
+/// hashing is slow on purpose, and a wave of logins must not hold the
+/// pool's connections while it runs.
+pub struct Candidate {
+    user: Option<StaffUserRow>,
+}
+
+/// Reads the account of `username` (case-insensitive).
+pub fn login_candidate(conn: &mut DbConn, username: &str) -> Result<Candidate, AppError> {
     let username = username.trim().to_lowercase();
-    let user = store::user_by_username(conn, &username)?;
-    let hash = user.as_ref().map(|u| u.password_hash.as_str()).unwrap_or(domain::dummy_hash());
-    let ok = domain::verify_password(password, hash);
-    Ok(user.filter(|u| ok && u.active).map(Into::into))
+    Ok(Candidate { user: store::user_by_username(conn, &username)? })
+}
+
+impl Candidate {
+    /// Checks the password, with the same work whether or not the account
+    /// exists. `None` means wrong credentials or an inactive account. CPU
+    /// only: run it on a blocking thread, not holding a connection.
+    pub fn verify(self, password: &str) -> Option<StaffUser> {
+        let hash = self.user.as_ref().map(|u| u.password_hash.as_str()).unwrap_or(domain::dummy_hash());
+        let ok = domain::verify_password(password, hash);
+        self.user.filter(|u| ok && u.active).map(Into::into)
+    }
 }
 
 /// Opens a console session for a user whose password was checked.
@@ -165,19 +176,22 @@ pub struct ApiKey {
     pub revoked_at: Option<Timestamp>,
 }
 
-impl From<ApiKeyRow> for ApiKey {
-    fn from(r: ApiKeyRow) -> Self {
-        Self {
+impl TryFrom<ApiKeyRow> for ApiKey {
+    type Error = AppError;
+    fn try_from(r: ApiKeyRow) -> Result<Self, AppError> {
+        let kind = ApiKeyKind::from_db(&r.kind)
+            .ok_or_else(|| AppError::unknown_stored("ApiKeyKind", &format!("API key {}", r.id), &r.kind))?;
+        Ok(Self {
             id: r.id,
             prefix: r.prefix,
-            kind: ApiKeyKind::from_db(&r.kind).unwrap_or(ApiKeyKind::Staff),
+            kind,
             supplier_id: r.supplier_id,
             user_id: r.user_id,
             label: r.label,
             created_at: r.created_at,
             last_used_at: r.last_used_at,
             revoked_at: r.revoked_at,
-        }
+        })
     }
 }
 
@@ -210,11 +224,11 @@ pub fn create_api_key(conn: &mut DbConn, owner: KeyOwner, label: &str) -> Result
         revoked_at: None,
     };
     store::insert_api_key(conn, &row)?;
-    Ok((row.into(), secret.plaintext))
+    Ok((row.try_into()?, secret.plaintext))
 }
 
 pub fn list_api_keys(conn: &mut DbConn) -> Result<Vec<ApiKey>, AppError> {
-    Ok(store::list_keys(conn)?.into_iter().map(Into::into).collect())
+    store::list_keys(conn)?.into_iter().map(TryInto::try_into).collect()
 }
 
 /// Revokes one live key by id or by its unambiguous prefix.
@@ -255,7 +269,10 @@ pub fn authenticate_hashed(conn: &mut DbConn, hash: &str) -> Result<Option<Calle
             }
             Caller::Staff { user_id: user.id, role, username: user.username }
         }
-        None => return Ok(None),
+        // Fails closed, and loudly: a key of a kind this build does not know.
+        None => {
+            return Err(AppError::unknown_stored("ApiKeyKind", &format!("API key {}", row.id), &row.kind));
+        }
     };
     // Best effort: a failed touch must not fail the request.
     if let Err(e) = store::touch_key(conn, row.id, Timestamp::now()) {

@@ -42,8 +42,9 @@ pub struct Sku {
     pub updated_at: Timestamp,
 }
 
-impl From<SkuRow> for Sku {
-    fn from(r: SkuRow) -> Self {
+impl TryFrom<SkuRow> for Sku {
+    type Error = AppError;
+    fn try_from(r: SkuRow) -> Result<Self, AppError> {
         let measured = match (
             r.measured_weight_g,
             r.measured_length_mm,
@@ -56,7 +57,7 @@ impl From<SkuRow> for Sku {
             }
             _ => None,
         };
-        Self {
+        Ok(Self {
             id: r.id,
             supplier_id: r.supplier_id,
             sku_code: r.sku_code,
@@ -74,11 +75,11 @@ impl From<SkuRow> for Sku {
             origin_country: r.origin_country,
             supply_price: MoneyDto { amount_minor: r.supply_price_minor, currency: r.supply_currency },
             sensitive_flags: SensitiveFlag::from_bits(r.sensitive_flags),
-            status: ActiveStatus::from_db(&r.status),
+            status: ActiveStatus::stored(&r.status, || format!("SKU {}", r.id))?,
             measured,
             created_at: r.created_at,
             updated_at: r.updated_at,
-        }
+        })
     }
 }
 
@@ -116,7 +117,7 @@ pub fn register(conn: &mut DbConn, supplier_id: SupplierId, input: &SkuInput) ->
             e.into()
         }
     })?;
-    let sku: Sku = row.into();
+    let sku: Sku = row.try_into()?;
     events::record(
         conn,
         sku_event(&sku, catalog::SKU_REGISTERED, serde_json::json!({"barcode": sku.barcode})),
@@ -146,18 +147,19 @@ fn sku_event(sku: &Sku, event_type: EventType, extra: serde_json::Value) -> NewE
 pub fn get(conn: &mut DbConn, id: SkuId, owner: Option<SupplierId>) -> Result<Sku, AppError> {
     store::by_id(conn, id)?
         .filter(|r| owner.is_none_or(|o| o == r.supplier_id))
-        .map(Into::into)
+        .map(TryInto::try_into)
+        .transpose()?
         .ok_or(AppError::not_found("sku"))
 }
 
 pub fn by_barcode(conn: &mut DbConn, barcode: &str) -> Result<Option<Sku>, AppError> {
     let Ok(code) = Barcode::parse("barcode", barcode) else { return Ok(None) };
-    Ok(store::by_barcode(conn, code.as_str())?.map(Into::into))
+    store::by_barcode(conn, code.as_str())?.map(TryInto::try_into).transpose()
 }
 
 pub fn list(conn: &mut DbConn, filter: &SkuFilter, page: PageRequest) -> Result<Page<Sku>, AppError> {
     let rows = store::list(conn, filter, page)?;
-    Ok(Page::from_rows(rows, page, |r| r.id.0).map(Into::into))
+    Page::from_rows(rows, page, |r| r.id.0).try_map(TryInto::try_into)
 }
 
 pub fn set_status(

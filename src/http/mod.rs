@@ -71,6 +71,10 @@ impl AppState {
             config.pii_keys.clone(),
             (config.db_pool_size.saturating_sub(CONNECTIONS_KEPT_FROM_INTAKE).max(1) as usize)
                 .min(INTAKE_WRITERS),
+            crate::outbound::intake::queue::Limits {
+                max_waiting_orders: config.intake_max_waiting_orders,
+                max_wait: Duration::from_millis(config.intake_max_wait_ms),
+            },
         );
         Self {
             login_throttle: LoginThrottle::new(

@@ -150,10 +150,11 @@ pub struct AsnSummary {
     pub created_at: Timestamp,
 }
 
-impl From<AsnRow> for AsnSummary {
-    fn from(r: AsnRow) -> Self {
-        let status = status_of(&r);
-        Self {
+impl TryFrom<AsnRow> for AsnSummary {
+    type Error = AppError;
+    fn try_from(r: AsnRow) -> Result<Self, AppError> {
+        let status = status_of(&r)?;
+        Ok(Self {
             id: r.id,
             asn_no: r.asn_no,
             supplier_id: r.supplier_id,
@@ -163,12 +164,12 @@ impl From<AsnRow> for AsnSummary {
             carton_count: r.carton_count,
             cartons_arrived: r.cartons_arrived,
             created_at: r.created_at,
-        }
+        })
     }
 }
 
-pub fn status_of(r: &AsnRow) -> AsnStatus {
-    AsnStatus::from_db(&r.status).unwrap_or(AsnStatus::Draft)
+pub fn status_of(r: &AsnRow) -> Result<AsnStatus, AppError> {
+    AsnStatus::stored(&r.status, || format!("shipment {}", r.asn_no))
 }
 
 /// The shipment as `owner` may see it (`None`: staff). Another supplier's
@@ -235,7 +236,7 @@ fn assemble(conn: &mut DbConn, r: AsnRow) -> Result<Asn, AppError> {
         id: r.id,
         asn_no: r.asn_no.clone(),
         supplier_id: r.supplier_id,
-        status: status_of(&r),
+        status: status_of(&r)?,
         carrier: r.carrier,
         tracking_no: r.tracking_no,
         estimated_arrival: r.estimated_arrival,
@@ -475,7 +476,7 @@ fn check_stock_order_line(
         errs.0.push(FieldError::new(&f, "unknown_stock_order", "you have no stock-up order with this id"));
         return Ok(());
     };
-    let status = StockOrderStatus::from_db(&o.status).unwrap_or(StockOrderStatus::Cancelled);
+    let status = StockOrderStatus::stored(&o.status, || format!("stock-up order {}", o.order_no))?;
     if let Err(e) = status.next(StockOrderAction::Ship) {
         errs.0.push(FieldError::new(&f, "stock_order_not_accepted", e.public_detail()));
         return Ok(());
@@ -515,7 +516,7 @@ pub fn transition(
 ) -> Result<Asn, AppError> {
     use crate::db::schema::asns;
     use diesel::prelude::*;
-    let to = status_of(row).next(action)?;
+    let to = status_of(row)?.next(action)?;
     let now = Timestamp::now();
     diesel::update(asns::table.find(row.id))
         .set((asns::status.eq(to.as_str()), asns::updated_at.eq(now)))
@@ -586,7 +587,7 @@ pub fn submit(
     use crate::db::schema::asns;
     use diesel::prelude::*;
     let row = lock(tx, id, Some(supplier))?;
-    status_of(&row).next(AsnAction::Submit)?;
+    status_of(&row)?.next(AsnAction::Submit)?;
     let mut errs = Errors::default();
     let carrier = match input.carrier.as_deref() {
         Some(c) => errs.take(values::text("carrier", c, 60)),
@@ -650,8 +651,8 @@ pub fn submit(
 /// Withdraws a shipment that has not arrived.
 pub fn cancel(tx: &mut DbConn, id: AsnId, supplier: SupplierId) -> Result<Asn, AppError> {
     let row = lock(tx, id, Some(supplier))?;
-    status_of(&row).next(AsnAction::Cancel)?;
-    if status_of(&row) == AsnStatus::Submitted {
+    status_of(&row)?.next(AsnAction::Cancel)?;
+    if status_of(&row)? == AsnStatus::Submitted {
         for l in store::lines(tx, id)? {
             if let Some(order) = l.stock_order_id {
                 store::bump_stock_order_line(tx, order, l.sku_id, -l.expected, 0, 0, 0)?;
@@ -669,5 +670,5 @@ pub fn list(
 ) -> Result<crate::http::pagination::Page<AsnSummary>, AppError> {
     let statuses: Vec<String> = statuses.iter().map(|s| s.as_str().to_owned()).collect();
     let rows = store::list_asns(conn, supplier, &statuses, page.after.map(AsnId), page.limit + 1)?;
-    Ok(crate::http::pagination::Page::from_rows(rows, page, |r| r.id.0).map(Into::into))
+    crate::http::pagination::Page::from_rows(rows, page, |r| r.id.0).try_map(TryInto::try_into)
 }

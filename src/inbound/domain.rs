@@ -22,6 +22,11 @@ macro_rules! string_enum {
             pub fn from_db(s: &str) -> Option<Self> {
                 Self::ALL.iter().copied().find(|v| v.as_str() == s)
             }
+            /// A value read from the database: one this build does not
+            /// know is an error naming the row (`row()`), never a default.
+            pub fn stored(s: &str, row: impl FnOnce() -> String) -> Result<Self, crate::error::AppError> {
+                Self::from_db(s).ok_or_else(|| crate::error::AppError::unknown_stored(stringify!($name), &row(), s))
+            }
         }
 
         impl std::fmt::Display for $name {

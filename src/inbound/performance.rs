@@ -208,7 +208,7 @@ pub fn of_supplier(conn: &mut DbConn, supplier: SupplierId) -> Result<SupplierPe
         recent.push(ShipmentPerformance {
             asn_id: r.id,
             asn_no: r.asn_no.clone(),
-            status: AsnStatus::from_db(&r.status).unwrap_or(AsnStatus::Draft),
+            status: AsnStatus::stored(&r.status, || format!("shipment {}", r.asn_no))?,
             expected,
             received: sum(|l| l.received),
             short: lines.iter().map(|l| i64::from((l.expected - l.received - l.damaged).max(0))).sum(),

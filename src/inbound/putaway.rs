@@ -133,10 +133,10 @@ pub fn confirm(
     actor: &str,
 ) -> Result<PutawayResult, AppError> {
     let row = asn::lock(tx, id, None)?;
-    if status_of(&row) != AsnStatus::Inspected {
+    if status_of(&row)? != AsnStatus::Inspected {
         return Err(AppError::conflict(
             "illegal_transition",
-            format!("The shipment is {}; only an inspected shipment is put away.", status_of(&row)),
+            format!("The shipment is {}; only an inspected shipment is put away.", status_of(&row)?),
         ));
     }
     let lines = store::lines(tx, id)?;

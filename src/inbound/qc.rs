@@ -129,7 +129,7 @@ fn to_lot(conn: &mut DbConn, r: InspectionRow) -> Result<Lot, AppError> {
             }
         })
         .collect();
-    let status = InspectionStatus::from_db(&r.status).unwrap_or(InspectionStatus::Pending);
+    let status = InspectionStatus::stored(&r.status, || format!("inspection lot {}", r.id))?;
     let (passed, returned) = match status {
         InspectionStatus::Accepted => {
             let bad = r.major_defects + r.critical_defects;
@@ -250,7 +250,7 @@ pub fn record_sample(
     }
     errs.finish()?;
     let row = asn::lock(tx, id, None)?;
-    let row = match status_of(&row) {
+    let row = match status_of(&row)? {
         AsnStatus::Received | AsnStatus::PartlyReceived => {
             asn::transition(
                 tx,
@@ -276,7 +276,7 @@ pub fn record_sample(
         .first(tx)
         .optional()?
         .ok_or(AppError::not_found("inspection lot"))?;
-    let status = InspectionStatus::from_db(&lot.status).unwrap_or(InspectionStatus::Pending);
+    let status = InspectionStatus::stored(&lot.status, || format!("inspection lot {}", lot.id))?;
     if matches!(status, InspectionStatus::Accepted | InspectionStatus::Rejected) {
         return Err(AppError::conflict("lot_decided", format!("This lot is already {status}.")));
     }

@@ -79,14 +79,14 @@ pub fn check_in(tx: &mut DbConn, code: &str, actor: &str) -> Result<CheckIn, App
     };
     let row = asn::lock(tx, row.id, None)?;
     let mut arrived_now = false;
-    match status_of(&row) {
+    match status_of(&row)? {
         AsnStatus::Submitted => {
             arrive(tx, &row, actor)?;
             arrived_now = true;
         }
         AsnStatus::Arrived | AsnStatus::Receiving => {}
         _ => {
-            status_of(&row).next(AsnAction::CheckIn)?;
+            status_of(&row)?.next(AsnAction::CheckIn)?;
         }
     }
     let mut already = false;
@@ -149,7 +149,7 @@ pub fn reject(tx: &mut DbConn, id: AsnId, input: &RejectInput) -> Result<Asn, Ap
         ));
     }
     let row = asn::lock(tx, id, None)?;
-    status_of(&row).next(AsnAction::RejectAtDock)?;
+    status_of(&row)?.next(AsnAction::RejectAtDock)?;
     diesel::update(asns::table.find(id))
         .set((asns::reject_reason.eq(Some(input.reason.as_str())), asns::reject_note.eq(Some(&note))))
         .execute(tx)?;
@@ -219,7 +219,7 @@ pub fn open_carton(
         },
     };
     let c = carton(tx, id, carton_no)?;
-    let row = match status_of(&row) {
+    let row = match status_of(&row)? {
         AsnStatus::Submitted => {
             arrive(tx, &row, actor)?;
             start_receiving(tx, id)?
@@ -322,12 +322,12 @@ pub struct ScanResult {
 /// Counts units into the carton `actor` has open.
 pub fn scan(tx: &mut DbConn, id: AsnId, input: &ScanInput, actor: &str) -> Result<ScanResult, AppError> {
     let row = asn::lock(tx, id, None)?;
-    if status_of(&row) != AsnStatus::Receiving {
+    if status_of(&row)? != AsnStatus::Receiving {
         return Err(AppError::conflict(
             "illegal_transition",
             format!(
                 "The shipment is {}; units are counted only while it is being received.",
-                status_of(&row)
+                status_of(&row)?
             ),
         ));
     }
@@ -509,12 +509,12 @@ pub fn unknown_carton(
     actor: &str,
 ) -> Result<Asn, AppError> {
     let row = asn::lock(tx, id, None)?;
-    if !status_of(&row).has_arrived() || status_of(&row).is_final() {
+    if !status_of(&row)?.has_arrived() || status_of(&row)?.is_final() {
         return Err(AppError::conflict(
             "illegal_transition",
             format!(
                 "The shipment is {}; exceptions are recorded while it is at the warehouse.",
-                status_of(&row)
+                status_of(&row)?
             ),
         ));
     }
@@ -718,8 +718,8 @@ pub fn close_receipt(
     short_close: Option<&ShortClose>,
 ) -> Result<ReceiptReport, AppError> {
     let row = asn::lock(tx, id, None)?;
-    if status_of(&row) != AsnStatus::Receiving {
-        status_of(&row).next(AsnAction::CloseReceipt { short: false })?;
+    if status_of(&row)? != AsnStatus::Receiving {
+        status_of(&row)?.next(AsnAction::CloseReceipt { short: false })?;
     }
     let note = short_close.map(|s| s.note.trim().chars().take(500).collect::<String>()).unwrap_or_default();
     if short_close.is_some_and(|s| s.reason == super::domain::ShortReason::Other) && note.is_empty() {

@@ -68,8 +68,8 @@ pub struct StockOrder {
     pub lines: Vec<StockOrderLine>,
 }
 
-fn status_of(r: &StockOrderRow) -> StockOrderStatus {
-    StockOrderStatus::from_db(&r.status).unwrap_or(StockOrderStatus::Cancelled)
+fn status_of(r: &StockOrderRow) -> Result<StockOrderStatus, AppError> {
+    StockOrderStatus::stored(&r.status, || format!("stock-up order {}", r.order_no))
 }
 
 /// Whether the order is still waiting for something to happen by `due`.
@@ -101,7 +101,7 @@ fn assemble(conn: &mut DbConn, r: StockOrderRow) -> Result<StockOrder, AppError>
             put_away: l.put_away,
         });
     }
-    let status = status_of(&r);
+    let status = status_of(&r)?;
     let open = !matches!(
         status,
         StockOrderStatus::Declined
@@ -258,7 +258,7 @@ fn change(
 ) -> Result<StockOrder, AppError> {
     use crate::db::schema::stock_orders as so;
     use diesel::prelude::*;
-    let to = status_of(row).next(action)?;
+    let to = status_of(row)?.next(action)?;
     let now = Timestamp::now();
     store::set_stock_order_status(tx, row.id, to.as_str(), now)?;
     if action == StockOrderAction::Accept {
@@ -275,7 +275,7 @@ fn change(
 /// The supplier accepts. Past the deliver-by time it is too late.
 pub fn accept(tx: &mut DbConn, id: StockOrderId, supplier: SupplierId) -> Result<StockOrder, AppError> {
     let row = locked(tx, id, Some(supplier))?;
-    if Timestamp::now() > row.deliver_by && status_of(&row) == StockOrderStatus::AwaitingAcceptance {
+    if Timestamp::now() > row.deliver_by && status_of(&row)? == StockOrderStatus::AwaitingAcceptance {
         return Err(AppError::conflict(
             "stock_order_expired",
             "The deliver-by time has passed; the order can no longer be accepted.",
@@ -327,7 +327,7 @@ pub fn expire_overdue(tx: &mut DbConn) -> Result<usize, AppError> {
     let ids = store::overdue_unaccepted(tx, Timestamp::now())?;
     for id in &ids {
         let row = locked(tx, *id, None)?;
-        if status_of(&row) == StockOrderStatus::AwaitingAcceptance {
+        if status_of(&row)? == StockOrderStatus::AwaitingAcceptance {
             change(
                 tx,
                 &row,
@@ -371,7 +371,7 @@ pub fn follow_shipment(tx: &mut DbConn, asn: &Asn) -> Result<(), AppError> {
     use diesel::prelude::*;
     for order in orders_of(tx, asn.id)? {
         let row = locked(tx, order, None)?;
-        let before = status_of(&row);
+        let before = status_of(&row)?;
         if before.next(StockOrderAction::Ship).is_err() && before != StockOrderStatus::RejectedAtDock {
             continue;
         }
@@ -382,8 +382,10 @@ pub fn follow_shipment(tx: &mut DbConn, asn: &Asn) -> Result<(), AppError> {
         if asn.status == AsnStatus::Arrived && row.arrived_at.is_none() {
             diesel::update(so::table.find(order)).set(so::arrived_at.eq(Some(now))).execute(tx)?;
         }
-        let statuses: Vec<AsnStatus> =
-            store::shipment_statuses(tx, order)?.iter().filter_map(|s| AsnStatus::from_db(s)).collect();
+        let statuses = store::shipment_statuses(tx, order)?
+            .iter()
+            .map(|s| AsnStatus::stored(s, || format!("a shipment of stock-up order {}", row.order_no)))
+            .collect::<Result<Vec<_>, _>>()?;
         let after = StockOrderStatus::from_shipments(&statuses);
         if after != before {
             store::set_stock_order_status(tx, order, after.as_str(), now)?;

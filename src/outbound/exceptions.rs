@@ -160,7 +160,7 @@ fn show(conn: &mut DbConn, r: Row) -> Result<OutboundException, AppError> {
     Ok(OutboundException {
         id: r.id,
         kind,
-        status: ExceptionStatus::from_db(&r.status).unwrap_or(ExceptionStatus::Open),
+        status: ExceptionStatus::stored(&r.status, || format!("outbound exception {}", r.id))?,
         order_id: r.order_id,
         order_no,
         parcel_id: r.parcel_id,

@@ -108,8 +108,8 @@ pub struct Order {
     pub lines: Vec<OrderLine>,
 }
 
-fn status_of(r: &OrderRow) -> OrderStatus {
-    OrderStatus::from_db(&r.status).unwrap_or(OrderStatus::Cancelled)
+fn status_of(r: &OrderRow) -> Result<OrderStatus, AppError> {
+    OrderStatus::stored(&r.status, || format!("order {}", r.order_no))
 }
 
 pub fn get(conn: &mut DbConn, id: OrderId) -> Result<Order, AppError> {
@@ -130,11 +130,11 @@ pub(super) fn assemble(conn: &mut DbConn, r: OrderRow) -> Result<Order, AppError
     let codes: std::collections::HashMap<SkuId, String> =
         crate::catalog::store::by_ids(conn, &ids)?.into_iter().map(|s| (s.id, s.sku_code)).collect();
     let codes = lines.iter().map(|l| codes.get(&l.sku_id).cloned().unwrap_or_default()).collect();
-    Ok(order_from(r, lines, codes))
+    order_from(r, lines, codes)
 }
 
 /// An order from its rows, and its lines' SKU codes (in line order).
-pub(super) fn order_from(r: OrderRow, rows: Vec<LineRow>, sku_codes: Vec<String>) -> Order {
+pub(super) fn order_from(r: OrderRow, rows: Vec<LineRow>, sku_codes: Vec<String>) -> Result<Order, AppError> {
     let mut lines = Vec::with_capacity(rows.len());
     for (l, sku_code) in rows.into_iter().zip(sku_codes) {
         lines.push(OrderLine {
@@ -151,8 +151,8 @@ pub(super) fn order_from(r: OrderRow, rows: Vec<LineRow>, sku_codes: Vec<String>
             },
         });
     }
-    let status = status_of(&r);
-    Order {
+    let status = status_of(&r)?;
+    Ok(Order {
         id: r.id,
         order_no: r.order_no,
         platform_order_id: r.platform_order_id,
@@ -168,7 +168,7 @@ pub(super) fn order_from(r: OrderRow, rows: Vec<LineRow>, sku_codes: Vec<String>
         updated_at: r.updated_at,
         tote: r.tote,
         lines,
-    }
+    })
 }
 
 /// Records an order event (the order's ids, destination and status, plus
@@ -181,7 +181,8 @@ pub(crate) fn record_event(
 ) -> Result<(), AppError> {
     let row = store::by_id(tx, id)?.ok_or(AppError::not_found("order"))?;
     let r = &row;
-    let event = order_event_of(r.id, &r.order_no, &r.platform_order_id, &r.destination_country, status_of(r));
+    let event =
+        order_event_of(r.id, &r.order_no, &r.platform_order_id, &r.destination_country, status_of(r)?);
     events::record(tx, event(event_type, extra))?;
     Ok(())
 }
@@ -191,7 +192,7 @@ pub(crate) fn record_event(
 /// unit picked. Packed and cancelled orders stay as they are.
 pub(crate) fn settle(tx: &mut DbConn, id: OrderId) -> Result<OrderStatus, AppError> {
     let row = store::by_id(tx, id)?.ok_or(AppError::not_found("order"))?;
-    let current = status_of(&row);
+    let current = status_of(&row)?;
     if matches!(current, OrderStatus::Packed | OrderStatus::Cancelled) {
         return Ok(current);
     }
@@ -258,7 +259,7 @@ fn order_event_of<'a>(
 pub(crate) fn allocate_order(tx: &mut DbConn, id: OrderId) -> Result<bool, AppError> {
     lock_order(tx, id, &[])?;
     let row = store::by_id(tx, id)?.ok_or(AppError::not_found("order"))?;
-    if matches!(status_of(&row), OrderStatus::Cancelled | OrderStatus::Packed) {
+    if matches!(status_of(&row)?, OrderStatus::Cancelled | OrderStatus::Packed) {
         return Ok(false);
     }
     let mut reserved = Vec::new();
@@ -379,7 +380,7 @@ pub fn fill_backorders_now(conn: &mut DbConn) {
 pub fn cancel(tx: &mut DbConn, id: OrderId) -> Result<Order, AppError> {
     lock_order(tx, id, &[])?;
     let row = store::by_id(tx, id)?.ok_or(AppError::not_found("order"))?;
-    match status_of(&row) {
+    match status_of(&row)? {
         OrderStatus::Cancelled => {
             return Err(AppError::conflict("illegal_transition", "The order is already cancelled."));
         }
@@ -507,10 +508,10 @@ pub fn cancel_line(
 ) -> Result<Order, AppError> {
     lock_order(tx, id, &[])?;
     let row = store::by_id(tx, id)?.ok_or(AppError::not_found("order"))?;
-    if !matches!(status_of(&row), OrderStatus::Allocated | OrderStatus::Backordered) {
+    if !matches!(status_of(&row)?, OrderStatus::Allocated | OrderStatus::Backordered) {
         return Err(AppError::conflict(
             "illegal_transition",
-            format!("The order is {}; lines are cancelled only before picking.", status_of(&row)),
+            format!("The order is {}; lines are cancelled only before picking.", status_of(&row)?),
         ));
     }
     let lines = store::lines(tx, id)?;

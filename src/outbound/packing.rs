@@ -174,8 +174,8 @@ fn live_for(conn: &mut DbConn, order: OrderId) -> QueryResult<Option<ParcelRow>>
         .optional()
 }
 
-fn status_of(r: &ParcelRow) -> ParcelStatus {
-    ParcelStatus::from_db(&r.status).unwrap_or(ParcelStatus::Cancelled)
+fn status_of(r: &ParcelRow) -> Result<ParcelStatus, AppError> {
+    ParcelStatus::stored(&r.status, || format!("parcel {}", r.parcel_no))
 }
 
 /// Lines with their SKUs and what is packed of each.
@@ -244,7 +244,7 @@ fn assemble_with(
         destination_country: order.destination_country,
         service_level: order.service_level,
         tote: r.tote.clone(),
-        status: status_of(&r),
+        status: status_of(&r)?,
         remaining: lines.iter().map(|l| l.remaining).sum(),
         lines,
         suggested_carton,
@@ -306,7 +306,7 @@ fn packing(tx: &mut DbConn, id: ParcelId) -> Result<ParcelRow, AppError> {
     let order: OrderId = row(tx, id)?.order_id;
     super::orders::lock_order(tx, order, &[])?;
     let r = row(tx, id)?;
-    match status_of(&r) {
+    match status_of(&r)? {
         ParcelStatus::Packing => Ok(r),
         ParcelStatus::Held => {
             Err(AppError::conflict("parcel_held", "The parcel is held for a supervisor at the scale."))
@@ -509,7 +509,7 @@ pub fn resolve_hold(tx: &mut DbConn, id: ParcelId, accept: bool, actor: &str) ->
     let order: OrderId = row(tx, id)?.order_id;
     super::orders::lock_order(tx, order, &[])?;
     let r = row(tx, id)?;
-    if status_of(&r) != ParcelStatus::Held {
+    if status_of(&r)? != ParcelStatus::Held {
         return Err(AppError::conflict("not_held", "The parcel is not held."));
     }
     if accept {
@@ -530,7 +530,7 @@ pub fn resolve_hold(tx: &mut DbConn, id: ParcelId, accept: bool, actor: &str) ->
 /// Voids the order's parcel if it is not packed (its order is cancelled).
 pub fn void_parcel(tx: &mut DbConn, order: OrderId) -> Result<(), AppError> {
     if let Some(p) = live_for(tx, order)? {
-        if status_of(&p) == ParcelStatus::Packed {
+        if status_of(&p)? == ParcelStatus::Packed {
             return Err(AppError::conflict("illegal_transition", "The parcel is packed already."));
         }
         diesel::update(parcels::table.find(p.id))
@@ -609,7 +609,7 @@ pub fn record_print(tx: &mut DbConn, id: ParcelId, actor: &str) -> Result<i32, A
     let order: OrderId = row(tx, id)?.order_id;
     super::orders::lock_order(tx, order, &[])?;
     let r = row(tx, id)?;
-    if status_of(&r) != ParcelStatus::Packed {
+    if status_of(&r)? != ParcelStatus::Packed {
         return Err(AppError::conflict("not_packed", "A label is printed once the parcel is packed."));
     }
     let last: Option<i32> = label_prints::table

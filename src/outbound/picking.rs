@@ -123,31 +123,32 @@ fn viewed(conn: &mut DbConn, which: Which<'_>) -> Result<Vec<Viewed>, AppError> 
     };
     type Row = (TaskRow, (String, String, String, String), String, (String, Option<String>));
     let rows: Vec<Row> = q.load(conn)?;
-    Ok(rows
-        .into_iter()
-        .map(|(r, (sku_code, sku_name, sku_name_zh, barcode), bin_code, (order_no, order_tote))| Viewed {
-            task: PickTask {
-                id: r.id,
-                wave_id: r.wave_id,
-                order_id: r.order_id,
-                order_no,
-                line_no: r.line_no,
-                sku_id: r.sku_id,
-                sku_code,
-                sku_name,
-                sku_name_zh,
-                barcode,
-                bin_code,
-                tote: r.tote.clone().or(order_tote.clone()),
-                quantity: r.quantity,
-                picked: r.picked,
-                status: TaskStatus::from_db(&r.status).unwrap_or(TaskStatus::Cancelled),
-                claimed_by: r.claimed_by.clone(),
-            },
-            row: r,
-            order_tote,
+    rows.into_iter()
+        .map(|(r, (sku_code, sku_name, sku_name_zh, barcode), bin_code, (order_no, order_tote))| {
+            Ok(Viewed {
+                task: PickTask {
+                    id: r.id,
+                    wave_id: r.wave_id,
+                    order_id: r.order_id,
+                    order_no,
+                    line_no: r.line_no,
+                    sku_id: r.sku_id,
+                    sku_code,
+                    sku_name,
+                    sku_name_zh,
+                    barcode,
+                    bin_code,
+                    tote: r.tote.clone().or(order_tote.clone()),
+                    quantity: r.quantity,
+                    picked: r.picked,
+                    status: TaskStatus::stored(&r.status, || format!("pick task {}", r.id))?,
+                    claimed_by: r.claimed_by.clone(),
+                },
+                row: r,
+                order_tote,
+            })
         })
-        .collect())
+        .collect()
 }
 
 fn one(conn: &mut DbConn, which: Which<'_>) -> Result<Option<Viewed>, AppError> {

@@ -35,12 +35,15 @@ impl CountStatus {
             Self::Rejected => "rejected",
         }
     }
-    fn from_db(s: &str) -> Self {
+    /// A value read from the database; an unknown one is an error naming
+    /// the count.
+    fn stored(s: &str, count_no: &str) -> Result<Self, AppError> {
         match s {
-            "counting" => Self::Counting,
-            "submitted" => Self::Submitted,
-            "approved" => Self::Approved,
-            _ => Self::Rejected,
+            "counting" => Ok(Self::Counting),
+            "submitted" => Ok(Self::Submitted),
+            "approved" => Ok(Self::Approved),
+            "rejected" => Ok(Self::Rejected),
+            _ => Err(AppError::unknown_stored("CountStatus", &format!("cycle count {count_no}"), s)),
         }
     }
 }
@@ -170,7 +173,7 @@ pub fn get(conn: &mut DbConn, id: CycleCountId) -> Result<CycleCount, AppError> 
         .ok_or(AppError::not_found("cycle count"))?;
     let lines: Vec<LineRow> =
         ccl::table.filter(ccl::count_id.eq(id)).order(ccl::sku_id).select(LineRow::as_select()).load(conn)?;
-    let status = CountStatus::from_db(&row.status);
+    let status = CountStatus::stored(&row.status, &row.count_no)?;
     let blind = status == CountStatus::Counting;
     let bin_code = crate::warehouse::service::by_id(conn, row.bin_id)?.code;
     let mut out = Vec::new();
@@ -219,7 +222,7 @@ pub fn submit(
     actor: &str,
 ) -> Result<CycleCount, AppError> {
     let row = locked(tx, id)?;
-    if CountStatus::from_db(&row.status) != CountStatus::Counting {
+    if CountStatus::stored(&row.status, &row.count_no)? != CountStatus::Counting {
         return Err(AppError::conflict(
             "count_not_open",
             format!("Count {} is {}.", row.count_no, row.status),
@@ -281,7 +284,7 @@ pub fn submit(
 /// who counted may not decide on their own count.
 pub fn decide(tx: &mut DbConn, id: CycleCountId, approve: bool, actor: &str) -> Result<CycleCount, AppError> {
     let row = locked(tx, id)?;
-    if CountStatus::from_db(&row.status) != CountStatus::Submitted {
+    if CountStatus::stored(&row.status, &row.count_no)? != CountStatus::Submitted {
         return Err(AppError::conflict(
             "count_not_submitted",
             format!("Count {} is {}.", row.count_no, row.status),

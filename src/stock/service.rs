@@ -234,7 +234,13 @@ fn to_balances(conn: &mut DbConn, rows: Vec<BalanceRow>) -> Result<Vec<Balance>,
             sku_id: r.sku_id,
             sku_code: code,
             bin_code: bins.get(&r.bin_id).cloned(),
-            bucket: Bucket::from_db(&r.bucket).unwrap_or(Bucket::OnHold),
+            bucket: Bucket::from_db(&r.bucket).ok_or_else(|| {
+                AppError::unknown_stored(
+                    "Bucket",
+                    &format!("balance of {} in bin {}", r.sku_id, r.bin_id),
+                    &r.bucket,
+                )
+            })?,
             quantity: r.quantity,
             updated_at: r.updated_at,
         });

@@ -27,9 +27,10 @@ pub struct Supplier {
     pub updated_at: Timestamp,
 }
 
-impl From<SupplierRow> for Supplier {
-    fn from(r: SupplierRow) -> Self {
-        Self {
+impl TryFrom<SupplierRow> for Supplier {
+    type Error = AppError;
+    fn try_from(r: SupplierRow) -> Result<Self, AppError> {
+        Ok(Self {
             id: r.id,
             code: r.code,
             name_zh: r.name_zh,
@@ -38,10 +39,10 @@ impl From<SupplierRow> for Supplier {
             contact_email: r.contact_email,
             contact_phone: r.contact_phone,
             return_address: r.return_address,
-            status: ActiveStatus::from_db(&r.status),
+            status: ActiveStatus::stored(&r.status, || format!("supplier {}", r.id))?,
             created_at: r.created_at,
             updated_at: r.updated_at,
-        }
+        })
     }
 }
 
@@ -68,7 +69,7 @@ pub fn create(conn: &mut DbConn, input: &SupplierInput) -> Result<Supplier, AppE
             e.into()
         }
     })?;
-    let supplier: Supplier = row.into();
+    let supplier: Supplier = row.try_into()?;
     events::record(conn, supplier_event(&supplier, catalog::SUPPLIER_REGISTERED))?;
     Ok(supplier)
 }
@@ -85,12 +86,13 @@ fn supplier_event(s: &Supplier, event_type: crate::events::EventType) -> NewEven
 }
 
 pub fn get(conn: &mut DbConn, id: SupplierId) -> Result<Supplier, AppError> {
-    store::by_id(conn, id)?.map(Into::into).ok_or(AppError::not_found("supplier"))
+    store::by_id(conn, id)?.map(TryInto::try_into).transpose()?.ok_or(AppError::not_found("supplier"))
 }
 
 pub fn by_code(conn: &mut DbConn, code: &str) -> Result<Supplier, AppError> {
     store::by_code(conn, &code.trim().to_ascii_uppercase())?
-        .map(Into::into)
+        .map(TryInto::try_into)
+        .transpose()?
         .ok_or(AppError::not_found("supplier"))
 }
 
@@ -104,7 +106,7 @@ pub fn list(
     page: PageRequest,
 ) -> Result<Page<Supplier>, AppError> {
     let rows = store::list(conn, status.map(ActiveStatus::as_str), page)?;
-    Ok(Page::from_rows(rows, page, |r| r.id.0).map(Into::into))
+    Page::from_rows(rows, page, |r| r.id.0).try_map(TryInto::try_into)
 }
 
 pub fn set_status(conn: &mut DbConn, id: SupplierId, status: ActiveStatus) -> Result<Supplier, AppError> {

@@ -599,3 +599,108 @@ async fn an_order_has_one_currency_bounded_prices_and_a_total_that_cannot_wrap()
     assert_eq!(codes(&b), [("lines[92].unit_price".to_owned(), "amount_overflow".to_owned())]);
     assert_eq!(app.count("orders WHERE platform_order_id LIKE 'MONEY-%'"), 1, "only the yen order was taken");
 }
+
+/// Overload is an answer, not a queue: with room for 300 waiting orders,
+/// sixteen batches of 200 sent at once are either taken in whole or refused
+/// whole with `503 overloaded` and `Retry-After`, never a 500 or a timeout;
+/// no more than 300 orders ever waited (the memory they hold is bounded),
+/// and a refused batch sent again once the rush is over goes in.
+#[actix_web::test]
+async fn a_rush_beyond_the_intake_queue_is_refused_with_retry_after_and_nothing_written() {
+    let app = crate::common::spawn_app_with(|c| {
+        c.intake_max_waiting_orders = 300;
+        c.max_body_bytes = 1 << 20;
+    })
+    .await;
+    let w = world(&app).await;
+    stock(&app, &w, "A-01-01-01", 0, 100).await;
+    let batch = |b: usize| json!({"orders": (0..200).map(|i| order(&w, &format!("RUSH-{b}-{i}"), 0, 1)).collect::<Vec<_>>()});
+    let answers = join_all((0..16).map(|b| {
+        let (app, key, body) = (&app, w.platform.clone(), batch(b));
+        async move {
+            let r = app
+                .client
+                .post(app.url("/api/v1/orders/batch"))
+                .bearer_auth(&key)
+                .json(&body)
+                .send()
+                .await
+                .unwrap();
+            let retry_after = r.headers().get("retry-after").map(|v| v.to_str().unwrap().to_owned());
+            let content_type = r.headers().get("content-type").map(|v| v.to_str().unwrap().to_owned());
+            let status = r.status().as_u16();
+            (b, status, retry_after, content_type, r.json::<Value>().await.unwrap())
+        }
+    }))
+    .await;
+    let mut taken = Vec::new();
+    let mut refused = Vec::new();
+    for (b, status, retry_after, content_type, body) in answers {
+        match status {
+            200 => taken.push(b),
+            503 => {
+                assert_eq!(body["code"], "overloaded", "{body}");
+                assert_eq!(content_type.as_deref(), Some("application/problem+json"));
+                assert!(retry_after.is_some_and(|s| s.parse::<u64>().is_ok_and(|n| (1..=5).contains(&n))));
+                refused.push(b);
+            }
+            other => panic!("batch {b}: {other} {body}"),
+        }
+    }
+    assert!(!taken.is_empty() && !refused.is_empty(), "taken {taken:?}, refused {refused:?}");
+    for b in &taken {
+        assert_eq!(app.count(&format!("orders WHERE platform_order_id LIKE 'RUSH-{b}-%'")), 200);
+    }
+    for b in &refused {
+        assert_eq!(app.count(&format!("orders WHERE platform_order_id LIKE 'RUSH-{b}-%'")), 0, "batch {b}");
+    }
+    let metrics = app.client.get(app.url("/metrics")).send().await.unwrap().text().await.unwrap();
+    let gauge = |name: &str| -> u64 {
+        metrics.lines().find_map(|l| l.strip_prefix(name).and_then(|v| v.trim().parse().ok())).unwrap()
+    };
+    assert!(gauge("custody_intake_waiting_orders_peak ") <= 300, "{metrics}");
+    assert_eq!(gauge("custody_intake_waiting_orders "), 0);
+    assert_eq!(gauge("custody_intake_overloaded_total ") as usize, refused.len());
+    // The rush over, a refused batch goes in as it was.
+    let (s, r) = app.post("/api/v1/orders/batch", &w.platform, &batch(refused[0])).await;
+    assert_eq!(s, 200, "{r}");
+    assert_eq!(app.count(&format!("orders WHERE platform_order_id LIKE 'RUSH-{}-%'", refused[0])), 200);
+    let (_, check) = app.get("/api/v1/stock/verify", &w.supervisor).await;
+    assert_eq!(check["mismatches"], json!([]));
+}
+
+/// A status this build does not know (written by a newer version, or by
+/// hand) is an error that names the row, never read as a real status (it
+/// once read as `cancelled`): the order is not shown, not cancelled, not
+/// changed.
+#[actix_web::test]
+async fn an_unknown_stored_status_is_an_error_naming_the_row_not_a_default() {
+    use diesel::prelude::*;
+    let app = spawn_app().await;
+    let w = world(&app).await;
+    stock(&app, &w, "A-01-01-01", 0, 5).await;
+    let (_, o) = app.post("/api/v1/orders", &w.platform, &order(&w, "ODD-1", 0, 1)).await;
+    let (id, order_no) = (o["id"].as_str().unwrap().to_owned(), o["order_no"].as_str().unwrap().to_owned());
+    app.tx(|tx| {
+        diesel::sql_query("UPDATE orders SET status = 'teleported' WHERE platform_order_id = 'ODD-1'")
+            .execute(tx)
+            .map_err(custody::error::AppError::from)
+    });
+    let (s, b) = app.get(&format!("/api/v1/orders/{id}"), &w.platform).await;
+    assert_eq!((s, b["code"].as_str()), (500, Some("internal_error")), "{b}");
+    assert!(!b.to_string().contains("teleported"), "internals stay in the log: {b}");
+    let (s, _) = app.post(&format!("/api/v1/orders/{id}/cancel"), &w.platform, &json!({})).await;
+    assert_eq!(s, 500, "an order of unknown status is not cancelled");
+    assert_eq!(app.count("orders WHERE status = 'teleported'"), 1);
+    assert_eq!(
+        app.count("stock_balances WHERE bucket = 'reserved' AND quantity = 1"),
+        1,
+        "its reservation stands"
+    );
+    // What the log says: the row and the value.
+    let err = app
+        .tx(|tx| Ok(custody::outbound::orders::get(tx, custody::ids::OrderId(id.parse().unwrap())).err()))
+        .expect("an error");
+    let text = format!("{:#}", anyhow::Error::from(err));
+    assert!(text.contains(&format!("order {order_no}")) && text.contains("\"teleported\""), "{text}");
+}

@@ -136,13 +136,18 @@ impl Drop for TestApp {
 
 /// Starts the application on a random port with a fresh, migrated database.
 pub async fn spawn_app() -> TestApp {
-    spawn(false).await
+    spawn(false, |_| {}).await
+}
+
+/// Like `spawn_app`, with settings of the test's own.
+pub async fn spawn_app_with(configure: impl FnOnce(&mut Config)) -> TestApp {
+    spawn(false, configure).await
 }
 
 /// Like `spawn_app`, with the event relay running against the real RabbitMQ
 /// on an exchange of the test's own.
 pub async fn spawn_app_with_events() -> TestApp {
-    spawn(true).await
+    spawn(true, |_| {}).await
 }
 
 pub fn amqp_url() -> String {
@@ -156,9 +161,10 @@ pub fn test_exchange() -> String {
     format!("custody.test.{}", uuid::Uuid::now_v7().simple())
 }
 
-async fn spawn(with_relay: bool) -> TestApp {
+async fn spawn(with_relay: bool, configure: impl FnOnce(&mut Config)) -> TestApp {
     let db = FreshDb::new();
     let mut config = test_config(&db.url);
+    configure(&mut config);
     let exchange = test_exchange();
     config.amqp_exchange = exchange.clone();
     if with_relay {

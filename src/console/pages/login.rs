@@ -160,11 +160,15 @@ pub async fn submit(
         return retry("locked", &format!("&m={}", secs.div_ceil(60)));
     }
 
-    // Password hashing is slow: checked outside any write transaction.
-    let (name, password) = (username.clone(), form.password);
-    let user =
-        crate::db::run(&state.pool, move |c| crate::auth::service::check_password(c, &name, &password))
-            .await?;
+    // Password hashing is slow: the account is read, the connection goes
+    // back to the pool, and only then is the password checked.
+    let name = username.clone();
+    let candidate =
+        crate::db::run(&state.pool, move |c| crate::auth::service::login_candidate(c, &name)).await?;
+    let password = form.password;
+    let user = actix_web::web::block(move || candidate.verify(&password))
+        .await
+        .map_err(|e| crate::error::AppError::internal(anyhow::anyhow!("password check failed: {e}")))?;
     let Some(user) = user else {
         state.login_throttle.failed(&username, &addr);
         tracing::info!("console login failed: wrong credentials");

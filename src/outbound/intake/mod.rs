@@ -579,7 +579,7 @@ impl Stock {
             w.orders.push(row.clone());
             w.lines.extend(lines.iter().cloned());
         }
-        let order = orders::order_from(row, lines, codes);
+        let order = orders::order_from(row, lines, codes)?;
         if !w.part.orders() {
             return Ok(order);
         }

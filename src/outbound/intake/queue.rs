@@ -20,6 +20,12 @@
 //! written, and each request of the group is run again alone, so that one
 //! request's failure never becomes another's.
 //!
+//! The queue is bounded, in orders waiting and in time waiting
+//! ([`Limits`]): beyond either, a request is answered at once with `503
+//! overloaded` and `Retry-After`, and nothing of it is written. Memory
+//! held by waiting orders is bounded with it, and a platform that sends
+//! faster than the database writes learns so instead of timing out.
+//!
 //! The writers are plain threads (they block on the pool and the database,
 //! never on the async executor), [`crate::http::INTAKE_WRITERS`] of them,
 //! fewer if the pool leaves fewer connections to intake (see
@@ -28,8 +34,9 @@
 //! them: once it returns, no writer holds a connection.
 
 use std::panic::AssertUnwindSafe;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, mpsc};
+use std::time::{Duration, Instant};
 
 use tokio::sync::oneshot;
 
@@ -52,6 +59,32 @@ type Run = dyn Fn(&mut DbConn, &[OrderInput]) -> Result<Vec<Outcome>, AppError> 
 struct Job {
     inputs: Vec<OrderInput>,
     reply: oneshot::Sender<Result<Vec<Outcome>, AppError>>,
+    queued_at: Instant,
+}
+
+/// How much may wait for the writers.
+#[derive(Debug, Clone, Copy)]
+pub struct Limits {
+    /// Orders waiting (not yet taken by a writer); a request that would go
+    /// beyond is refused (one request alone is always taken).
+    pub max_waiting_orders: usize,
+    /// A request that waited longer than this is refused when a writer
+    /// reaches it, unwritten.
+    pub max_wait: Duration,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Self { max_waiting_orders: 5000, max_wait: Duration::from_secs(5) }
+    }
+}
+
+/// Orders waiting now, the most that ever waited, and requests refused.
+#[derive(Debug, Default)]
+pub struct Backlog {
+    waiting: AtomicUsize,
+    peak: AtomicUsize,
+    refused: AtomicU64,
 }
 
 /// Groups and orders written so far (for `/metrics` and the benchmark).
@@ -62,6 +95,7 @@ pub struct GroupStats {
     orders: AtomicU64,
     /// Groups whose transaction failed and whose requests were run alone.
     split: AtomicU64,
+    pub backlog: Backlog,
 }
 
 impl GroupStats {
@@ -90,7 +124,16 @@ impl GroupStats {
              # HELP custody_intake_split_groups_total Groups that failed as a whole and were run again request by request.\n\
              # TYPE custody_intake_split_groups_total counter\ncustody_intake_split_groups_total {split}\n\
              # HELP custody_intake_reallocated_total Intake transactions whose allocation made ahead of the stock locks no longer held under them, and that allocated again.\n\
-             # TYPE custody_intake_reallocated_total counter\ncustody_intake_reallocated_total {reallocated}\n"
+             # TYPE custody_intake_reallocated_total counter\ncustody_intake_reallocated_total {reallocated}\n\
+             # HELP custody_intake_waiting_orders Orders waiting for an intake writer.\n\
+             # TYPE custody_intake_waiting_orders gauge\ncustody_intake_waiting_orders {waiting}\n\
+             # HELP custody_intake_waiting_orders_peak The most orders that waited at once since the start.\n\
+             # TYPE custody_intake_waiting_orders_peak gauge\ncustody_intake_waiting_orders_peak {peak}\n\
+             # HELP custody_intake_overloaded_total Intake requests refused with 503 overloaded.\n\
+             # TYPE custody_intake_overloaded_total counter\ncustody_intake_overloaded_total {refused}\n",
+            waiting = self.backlog.waiting.load(Ordering::Relaxed),
+            peak = self.backlog.peak.load(Ordering::Relaxed),
+            refused = self.backlog.refused.load(Ordering::Relaxed),
         );
     }
 }
@@ -102,14 +145,15 @@ pub struct IntakeQueue {
     jobs: Arc<Mutex<mpsc::Receiver<Job>>>,
     writers: Mutex<Vec<std::thread::JoinHandle<()>>>,
     pub stats: Arc<GroupStats>,
+    limits: Limits,
 }
 
 impl IntakeQueue {
     /// A queue with `writers` threads taking orders in with `take_in`.
-    pub fn start(pool: Pool, keys: Keys, writers: usize) -> Self {
+    pub fn start(pool: Pool, keys: Keys, writers: usize, limits: Limits) -> Self {
         let run: Arc<Run> =
             Arc::new(move |tx: &mut DbConn, inputs: &[OrderInput]| super::take_in(tx, inputs, &keys));
-        let queue = Self::idle();
+        let queue = Self::idle(limits);
         for _ in 0..writers.max(1) {
             queue.add_writer(pool.clone(), run.clone());
         }
@@ -117,22 +161,24 @@ impl IntakeQueue {
     }
 
     /// A queue with no writer yet: requests wait until one is added.
-    fn idle() -> Self {
+    fn idle(limits: Limits) -> Self {
         let (sender, receiver) = mpsc::channel();
         Self {
             sender: Some(sender),
             jobs: Arc::new(Mutex::new(receiver)),
             writers: Mutex::default(),
             stats: Arc::default(),
+            limits,
         }
     }
 
     fn add_writer(&self, pool: Pool, run: Arc<Run>) {
+        let limits = self.limits;
         let jobs = self.jobs.clone();
         let stats = self.stats.clone();
         let spawned = std::thread::Builder::new()
             .name("intake-writer".into())
-            .spawn(move || writer(&pool, &jobs, &*run, &stats));
+            .spawn(move || writer(&pool, &jobs, &*run, &stats, limits));
         match spawned {
             Ok(writer) => self.writers.lock().unwrap_or_else(|p| p.into_inner()).push(writer),
             Err(e) => tracing::error!(error = %e, "could not start an intake writer"),
@@ -141,10 +187,29 @@ impl IntakeQueue {
 
     /// Puts a request's orders in the queue; its outcomes (one per order,
     /// in order) come from [`Pending::outcomes`].
+    /// Refused with `503 overloaded` when the queue is full.
     pub fn submit(&self, inputs: Vec<OrderInput>) -> Result<Pending, AppError> {
+        let n = inputs.len();
+        let backlog = &self.stats.backlog;
+        let admitted = backlog.waiting.fetch_update(Ordering::AcqRel, Ordering::Acquire, |waiting| {
+            (waiting == 0 || waiting + n <= self.limits.max_waiting_orders).then_some(waiting + n)
+        });
+        let Ok(before) = admitted else {
+            backlog.refused.fetch_add(1, Ordering::Relaxed);
+            return Err(AppError::Overloaded {
+                detail: "More orders are waiting to be taken in than the warehouse queues.",
+                retry_after_secs: 1,
+            });
+        };
+        backlog.peak.fetch_max(before + n, Ordering::Relaxed);
         let (reply, answer) = oneshot::channel();
         let stopped = || AppError::internal(anyhow::anyhow!("the order intake writers have stopped"));
-        self.sender.as_ref().ok_or_else(stopped)?.send(Job { inputs, reply }).map_err(|_| stopped())?;
+        let job = Job { inputs, reply, queued_at: Instant::now() };
+        let sent = self.sender.as_ref().ok_or_else(stopped).and_then(|s| s.send(job).map_err(|_| stopped()));
+        if let Err(e) = sent {
+            backlog.waiting.fetch_sub(n, Ordering::AcqRel);
+            return Err(e);
+        }
         Ok(Pending(answer))
     }
 
@@ -179,26 +244,44 @@ impl Pending {
 
 /// One writer: takes what waits, writes it as one group, answers, again;
 /// until the queue is dropped.
-fn writer(pool: &Pool, jobs: &Mutex<mpsc::Receiver<Job>>, run: &Run, stats: &GroupStats) {
+fn writer(pool: &Pool, jobs: &Mutex<mpsc::Receiver<Job>>, run: &Run, stats: &GroupStats, limits: Limits) {
+    // Taken off the queue: no longer waiting; too old: refused, unwritten.
+    let fresh = |job: Job| -> Option<Job> {
+        stats.backlog.waiting.fetch_sub(job.inputs.len(), Ordering::AcqRel);
+        if job.queued_at.elapsed() <= limits.max_wait {
+            return Some(job);
+        }
+        stats.backlog.refused.fetch_add(1, Ordering::Relaxed);
+        let _ = job.reply.send(Err(AppError::Overloaded {
+            detail: "The order waited too long for the database.",
+            retry_after_secs: 2,
+        }));
+        None
+    };
     loop {
         let group = {
             // One writer at a time waits for the next request and takes
             // what else is waiting; the others wait for it to finish taking.
             let receiver = jobs.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
             let Ok(first) = receiver.recv() else { return };
-            let mut orders = first.inputs.len();
-            let mut group = vec![first];
+            let mut group: Vec<Job> = fresh(first).into_iter().collect();
+            let mut orders = group.iter().map(|j| j.inputs.len()).sum::<usize>();
             while orders < GROUP_ORDERS {
                 match receiver.try_recv() {
                     Ok(job) => {
-                        orders += job.inputs.len();
-                        group.push(job);
+                        if let Some(job) = fresh(job) {
+                            orders += job.inputs.len();
+                            group.push(job);
+                        }
                     }
                     Err(_) => break,
                 }
             }
             group
         };
+        if group.is_empty() {
+            continue;
+        }
         // A panic drops the group's replies (each request gets an internal
         // error) but not the writer.
         let survived = std::panic::catch_unwind(AssertUnwindSafe(|| write_group(pool, run, stats, group)));
@@ -323,7 +406,7 @@ mod tests {
     async fn waiting_requests_go_in_as_one_group_and_each_gets_its_own_outcomes() {
         let (pool, path) = pool();
         let calls = Arc::new(Mutex::new(Vec::new()));
-        let queue = IntakeQueue::idle();
+        let queue = IntakeQueue::idle(Limits::default());
         let a = queue.submit(vec![order("a1")]).unwrap();
         let b = queue.submit(vec![order("b1"), order("b2"), order("b3")]).unwrap();
         let c = queue.submit(vec![order("c1")]).unwrap();
@@ -344,7 +427,7 @@ mod tests {
     async fn a_failed_group_is_run_again_request_by_request() {
         let (pool, path) = pool();
         let calls = Arc::new(Mutex::new(Vec::new()));
-        let queue = IntakeQueue::idle();
+        let queue = IntakeQueue::idle(Limits::default());
         let a = queue.submit(vec![order("a1"), order("a2")]).unwrap();
         let bad = queue.submit(vec![order("poison")]).unwrap();
         let c = queue.submit(vec![order("c1")]).unwrap();
@@ -363,7 +446,7 @@ mod tests {
     async fn dropping_the_queue_waits_for_its_writers_to_let_go() {
         let (pool, path) = pool();
         let run = stand_in(Arc::default());
-        let queue = IntakeQueue::idle();
+        let queue = IntakeQueue::idle(Limits::default());
         queue.add_writer(pool.clone(), run.clone());
         queue.add_writer(pool.clone(), run.clone());
         assert_eq!(seen(queue.take_in(vec![order("a1")]).await.unwrap()), ["a1"]);
@@ -377,7 +460,7 @@ mod tests {
     async fn a_group_stops_growing_at_the_group_size() {
         let (pool, path) = pool();
         let calls = Arc::new(Mutex::new(Vec::new()));
-        let queue = IntakeQueue::idle();
+        let queue = IntakeQueue::idle(Limits::default());
         let batch = |p: &str| (0..400).map(|i| order(&format!("{p}{i}"))).collect::<Vec<_>>();
         let names = ["a", "b", "c", "d"];
         let pending: Vec<Pending> = names.iter().map(|p| queue.submit(batch(p)).unwrap()).collect();
@@ -389,6 +472,45 @@ mod tests {
         }
         // 400, 800: room for more; 1,200: full. The last batch goes alone.
         assert_eq!(*calls.lock().unwrap(), [1200, 400]);
+        drop(queue);
+        let _ = std::fs::remove_file(path);
+    }
+
+    #[tokio::test]
+    async fn a_full_queue_refuses_at_once_and_takes_again_once_drained() {
+        let (pool, path) = pool();
+        let calls = Arc::new(Mutex::new(Vec::new()));
+        let queue = IntakeQueue::idle(Limits { max_waiting_orders: 5, max_wait: Duration::from_secs(60) });
+        let batch = |p: &str, n: usize| (0..n).map(|i| order(&format!("{p}{i}"))).collect::<Vec<_>>();
+        // One request alone is always taken, even beyond the bound.
+        let big = queue.submit(batch("big", 7)).unwrap();
+        let refused = queue.submit(batch("a", 1)).err().expect("the queue is full");
+        assert!(matches!(refused, AppError::Overloaded { retry_after_secs: 1, .. }), "{refused:?}");
+        queue.add_writer(pool.clone(), stand_in(calls.clone()));
+        assert_eq!(big.outcomes().await.unwrap().len(), 7);
+        // Drained, the queue takes requests again.
+        let _ = queue.take_in(batch("b", 1)).await.unwrap();
+        assert_eq!(queue.stats.backlog.waiting.load(Ordering::Relaxed), 0);
+        assert_eq!(queue.stats.backlog.peak.load(Ordering::Relaxed), 7);
+        assert_eq!(queue.stats.backlog.refused.load(Ordering::Relaxed), 1);
+        assert_eq!(*calls.lock().unwrap(), [7, 1], "the refused request was never written");
+        drop(queue);
+        let _ = std::fs::remove_file(path);
+    }
+
+    #[tokio::test]
+    async fn a_request_that_waited_too_long_is_refused_unwritten() {
+        let (pool, path) = pool();
+        let calls = Arc::new(Mutex::new(Vec::new()));
+        let queue =
+            IntakeQueue::idle(Limits { max_waiting_orders: 100, max_wait: Duration::from_millis(50) });
+        let stale = queue.submit(vec![order("old")]).unwrap();
+        std::thread::sleep(Duration::from_millis(80));
+        queue.add_writer(pool.clone(), stand_in(calls.clone()));
+        let err = stale.outcomes().await.unwrap_err();
+        assert!(matches!(err, AppError::Overloaded { retry_after_secs: 2, .. }), "{err:?}");
+        assert_eq!(seen(queue.take_in(vec![order("new")]).await.unwrap()), ["new"]);
+        assert_eq!(*calls.lock().unwrap(), [1], "only the fresh request was written");
         drop(queue);
         let _ = std::fs::remove_file(path);
     }
