@@ -223,6 +223,7 @@ fn in_tx<T>(
 }
 
 fn run(command: Command, config: Config) -> anyhow::Result<()> {
+    crate::db::docno::set_timezone(config.timezone);
     match command {
         Command::Serve { demo } => serve(config, demo),
         Command::Migrate => {

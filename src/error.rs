@@ -36,6 +36,9 @@ pub enum AppError {
     PayloadTooLarge,
     #[error("unsupported media type")]
     UnsupportedMediaType,
+    /// The path exists, not with this method: 405 with `Allow`.
+    #[error("method not allowed")]
+    MethodNotAllowed { allow: String },
     #[error("authentication required")]
     Unauthorized { detail: &'static str },
     #[error("forbidden")]
@@ -90,6 +93,7 @@ impl AppError {
             Self::BadRequest { code, .. } => code,
             Self::PayloadTooLarge => "payload_too_large",
             Self::UnsupportedMediaType => "unsupported_media_type",
+            Self::MethodNotAllowed { .. } => "method_not_allowed",
             Self::Unauthorized { .. } => "unauthorized",
             Self::Forbidden { .. } => "forbidden",
             Self::TooManyRequests { .. } => "too_many_requests",
@@ -107,6 +111,7 @@ impl AppError {
             Self::BadRequest { .. } => "Bad request",
             Self::PayloadTooLarge => "Payload too large",
             Self::UnsupportedMediaType => "Unsupported media type",
+            Self::MethodNotAllowed { .. } => "Method not allowed",
             Self::Unauthorized { .. } => "Authentication required",
             Self::Forbidden { .. } => "Forbidden",
             Self::TooManyRequests { .. } => "Too many requests",
@@ -126,6 +131,7 @@ impl AppError {
             Self::PayloadTooLarge => "The request body is larger than this endpoint accepts.".into(),
             Self::UnsupportedMediaType => "Send the body as application/json.".into(),
             Self::Unauthorized { detail } | Self::Forbidden { detail } => (*detail).into(),
+            Self::MethodNotAllowed { allow } => format!("This path answers {allow} only."),
             Self::TooManyRequests { retry_after_secs } => {
                 format!("Too many attempts; retry in {retry_after_secs} s.")
             }
@@ -202,6 +208,7 @@ impl ResponseError for AppError {
             Self::BadRequest { .. } => StatusCode::BAD_REQUEST,
             Self::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             Self::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            Self::MethodNotAllowed { .. } => StatusCode::METHOD_NOT_ALLOWED,
             Self::Unauthorized { .. } => StatusCode::UNAUTHORIZED,
             Self::Forbidden { .. } => StatusCode::FORBIDDEN,
             Self::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
@@ -228,6 +235,9 @@ impl ResponseError for AppError {
         };
         let mut resp = HttpResponse::build(status);
         resp.content_type("application/problem+json");
+        if let Self::MethodNotAllowed { allow } = self {
+            resp.insert_header(("Allow", allow.as_str()));
+        }
         if let Self::Unauthorized { .. } = self {
             resp.insert_header(("WWW-Authenticate", "Bearer"));
         }

@@ -52,6 +52,12 @@ pub fn text(field: &str, s: &str, max_chars: usize) -> Result<String, FieldError
     Ok(t.to_owned())
 }
 
+/// [`text`] that may be empty (an optional field: an address's second
+/// line, a region): when present, the same rules.
+pub fn optional_text(field: &str, s: &str, max_chars: usize) -> Result<String, FieldError> {
+    if s.trim().is_empty() { Ok(String::new()) } else { text(field, s, max_chars) }
+}
+
 /// A code typed or scanned by people: upper-case letters, digits and `-_.`,
 /// 1 to `max` characters. Lower case is folded to upper case, because a
 /// scanner in the wrong mode must not make a second code.

@@ -21,7 +21,12 @@ impl FromRequest for ApiCaller {
     type Error = AppError;
     type Future = Pin<Box<dyn Future<Output = Result<Self, AppError>>>>;
 
+    /// The caller the API's edge (`http::edge`) authenticated before any
+    /// other part of the request was read; or, outside it, authenticates now.
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        if let Some(caller) = req.extensions().get::<Caller>().cloned() {
+            return Box::pin(std::future::ready(Ok(ApiCaller(caller))));
+        }
         let state = req.app_data::<web::Data<AppState>>().cloned();
         let header = req
             .headers()
@@ -31,35 +36,32 @@ impl FromRequest for ApiCaller {
         let req = req.clone();
         Box::pin(async move {
             let state = state.ok_or_else(|| AppError::internal(anyhow::anyhow!("no app state")))?;
-            let Some(token) = header
-                .as_deref()
-                .and_then(|h| h.strip_prefix("Bearer ").or_else(|| h.strip_prefix("bearer ")))
-            else {
-                return Err(AppError::Unauthorized {
-                    detail: "Send your API key as `Authorization: Bearer <key>`.",
-                });
-            };
-            let hash = super::domain::hash_token(token.trim());
-            let caller = match state.api_keys.get(&hash) {
-                Some(caller) => Some(caller),
-                None => {
-                    let h = hash.clone();
-                    let caller =
-                        crate::db::run(&state.pool, move |c| super::service::authenticate_hashed(c, &h))
-                            .await?;
-                    if let Some(c) = &caller {
-                        state.api_keys.put(hash, c.clone());
-                    }
-                    caller
-                }
-            };
-            match caller {
-                Some(caller) => {
-                    req.extensions_mut().insert(caller.clone());
-                    Ok(ApiCaller(caller))
-                }
-                None => Err(AppError::Unauthorized { detail: "The API key is unknown or revoked." }),
-            }
+            let caller = authenticate(&state, header.as_deref()).await?;
+            req.extensions_mut().insert(caller.clone());
+            Ok(ApiCaller(caller))
         })
     }
+}
+
+/// Resolves an `Authorization` header to its caller: `401` without one, or
+/// for a key that is unknown, revoked, or whose owner is suspended.
+pub async fn authenticate(state: &AppState, header: Option<&str>) -> Result<Caller, AppError> {
+    let Some(token) = header.and_then(|h| h.strip_prefix("Bearer ").or_else(|| h.strip_prefix("bearer ")))
+    else {
+        return Err(AppError::Unauthorized { detail: "Send your API key as `Authorization: Bearer <key>`." });
+    };
+    let hash = super::domain::hash_token(token.trim());
+    let caller = match state.api_keys.get(&hash) {
+        Some(caller) => Some(caller),
+        None => {
+            let h = hash.clone();
+            let caller =
+                crate::db::run(&state.pool, move |c| super::service::authenticate_hashed(c, &h)).await?;
+            if let Some(c) = &caller {
+                state.api_keys.put(hash, c.clone());
+            }
+            caller
+        }
+    };
+    caller.ok_or(AppError::Unauthorized { detail: "The API key is unknown or revoked." })
 }

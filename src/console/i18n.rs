@@ -325,7 +325,7 @@ const TABLE: &[(&str, &str, &str)] = &[
     ("err.not_positive", "必须大于 0", "must be greater than zero"),
     ("err.too_large", "数值太大", "is too large"),
     ("err.not_a_number", "必须是整数", "must be a whole number"),
-    ("err.quoted_field", "不支持引号", "quotes are not supported"),
+    ("err.unreadable_csv", "无法读取的 CSV", "unreadable CSV"),
     (
         "err.bad_header",
         "第一行必须是列名：code,bin_type,capacity_units",

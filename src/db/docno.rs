@@ -8,9 +8,23 @@ use diesel::prelude::*;
 use super::DbConn;
 use super::schema::document_counters as dc;
 
-/// The next number for `prefix` today (UTC+8, the warehouse's day).
+static TIMEZONE: std::sync::OnceLock<chrono_tz::Tz> = std::sync::OnceLock::new();
+
+/// The warehouse's time zone (`CUSTODY_TIMEZONE`), whose day numbers are
+/// dated by: set once at start-up (the first setting wins).
+pub fn set_timezone(tz: chrono_tz::Tz) {
+    let _ = TIMEZONE.set(tz);
+}
+
+/// Today in the warehouse, `261123`.
+fn today() -> String {
+    let tz = TIMEZONE.get().copied().unwrap_or(chrono_tz::Asia::Shanghai);
+    chrono::Utc::now().with_timezone(&tz).format("%y%m%d").to_string()
+}
+
+/// The next number for `prefix` today (the warehouse's day).
 pub fn next(tx: &mut DbConn, prefix: &str) -> QueryResult<String> {
-    let day = (chrono::Utc::now() + chrono::Duration::hours(8)).format("%y%m%d").to_string();
+    let day = today();
     let n = bump(tx, prefix, &day)?;
     Ok(format!("{prefix}-{day}-{n:04}"))
 }
@@ -37,7 +51,7 @@ pub fn order_no(tx: &mut DbConn) -> QueryResult<String> {
 /// The consumer order number of a value of PostgreSQL's `order_no_seq`
 /// (today's date, the warehouse's day, then the value).
 pub fn order_no_of(n: i64) -> String {
-    let day = (chrono::Utc::now() + chrono::Duration::hours(8)).format("%y%m%d").to_string();
+    let day = today();
     format!("SO-O-{day}-{n:04}")
 }
 

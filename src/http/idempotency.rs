@@ -83,7 +83,117 @@ fn replay(r: Record, request_hash: &str) -> Result<Stored, AppError> {
             errors: vec![],
         });
     }
+    if r.status_code == PENDING {
+        return Err(in_progress());
+    }
     Ok(Stored { status: r.status_code as u16, body: r.response_body, replayed: true })
+}
+
+/// The status of a record whose request is still being worked on (the
+/// order intake, which answers after its own transaction).
+const PENDING: i32 = 0;
+
+/// A pending record older than this belonged to a process that died with
+/// it: a retry takes it over (order intake is idempotent on the platform's
+/// ids, so running it again is safe).
+const ABANDONED_AFTER: Duration = Duration::seconds(60);
+
+fn in_progress() -> AppError {
+    AppError::conflict(
+        "idempotency_conflict",
+        "A request with this Idempotency-Key is being processed; retry.",
+    )
+}
+
+fn request_hash(req: &HttpRequest, request: &impl Serialize) -> Result<String, AppError> {
+    let mut hasher = Sha256::new();
+    hasher.update(req.method().as_str());
+    hasher.update(req.path());
+    hasher.update(serde_json::to_vec(request).map_err(AppError::internal)?);
+    Ok(hex::encode(hasher.finalize()))
+}
+
+/// `Idempotency-Key` around work that commits on its own (order intake,
+/// written by the intake queue's writers): the key is claimed first (a
+/// pending record, its own transaction), the work runs, and its response
+/// is stored; a retry replays it. A retry while the first is still working
+/// is `409 idempotency_conflict`; a failed first attempt leaves nothing, so
+/// that a retry runs anew.
+pub async fn around<T, Fut>(
+    state: &AppState,
+    req: &HttpRequest,
+    caller: &Caller,
+    request: &impl Serialize,
+    work: Fut,
+) -> Result<HttpResponse, AppError>
+where
+    Fut: std::future::Future<Output = Result<(T, StatusCode), AppError>>,
+    T: Serialize,
+{
+    let Some(key) = key_of(req)? else {
+        let (value, status) = work.await?;
+        return Ok(HttpResponse::build(status).json(value));
+    };
+    let (scope, hash) = (caller.scope(), request_hash(req, request)?);
+    let (s, k, h) = (scope.clone(), key.clone(), hash.clone());
+    let claimed = db::transact(&state.pool, move |tx| {
+        db::lock_key(tx, &format!("idempotency\n{s}\n{k}"))?;
+        let now = Timestamp::now();
+        match lookup(tx, &s, &k)? {
+            Some(found) if found.status_code == PENDING && found.created_at < now - ABANDONED_AFTER => {
+                if found.request_hash != h {
+                    return replay(found, &h).map(Some);
+                }
+                diesel::update(rec::table.find((&s, &k))).set(rec::created_at.eq(now)).execute(tx)?;
+                Ok(None)
+            }
+            Some(found) => replay(found, &h).map(Some),
+            None => {
+                diesel::delete(rec::table.find((&s, &k))).execute(tx)?;
+                let pending = Record {
+                    scope: s.clone(),
+                    idempotency_key: k.clone(),
+                    request_hash: h.clone(),
+                    status_code: PENDING,
+                    response_body: String::new(),
+                    created_at: now,
+                };
+                diesel::insert_into(rec::table).values(&pending).execute(tx)?;
+                Ok(None)
+            }
+        }
+    })
+    .await?;
+    if let Some(stored) = claimed {
+        return Ok(stored.into_response());
+    }
+    let (s, k) = (scope, key);
+    match work.await {
+        Ok((value, status)) => {
+            let body = serde_json::to_string(&value).map_err(AppError::internal)?;
+            let stored = body.clone();
+            db::transact(&state.pool, move |tx| {
+                diesel::update(rec::table.find((&s, &k)))
+                    .set((rec::status_code.eq(i32::from(status.as_u16())), rec::response_body.eq(&stored)))
+                    .execute(tx)?;
+                Ok(())
+            })
+            .await?;
+            Ok(Stored { status: status.as_u16(), body, replayed: false }.into_response())
+        }
+        Err(e) => {
+            // Nothing was done: the key is free for a retry.
+            let forget = db::transact(&state.pool, move |tx| {
+                diesel::delete(rec::table.find((&s, &k)).filter(rec::status_code.eq(PENDING))).execute(tx)?;
+                Ok(())
+            })
+            .await;
+            if let Err(f) = forget {
+                tracing::warn!(error = %f, "could not free an Idempotency-Key after a failed request");
+            }
+            Err(e)
+        }
+    }
 }
 
 enum Outcome {
@@ -106,16 +216,27 @@ where
     F: Fn(&mut DbConn) -> Result<T, AppError> + Send + 'static,
     T: Serialize + Send + 'static,
 {
+    write_with_status(state, req, caller, request, move |tx| work(tx).map(|v| (v, status))).await
+}
+
+/// [`write`] for work that says its own status (201 created, 200 found).
+pub async fn write_with_status<T, F>(
+    state: &AppState,
+    req: &HttpRequest,
+    caller: &Caller,
+    request: &impl Serialize,
+    work: F,
+) -> Result<HttpResponse, AppError>
+where
+    F: Fn(&mut DbConn) -> Result<(T, StatusCode), AppError> + Send + 'static,
+    T: Serialize + Send + 'static,
+{
     let Some(key) = key_of(req)? else {
-        let value = db::transact(&state.pool, work).await?;
+        let (value, status) = db::transact(&state.pool, work).await?;
         return Ok(HttpResponse::build(status).json(value));
     };
     let scope = caller.scope();
-    let mut hasher = Sha256::new();
-    hasher.update(req.method().as_str());
-    hasher.update(req.path());
-    hasher.update(serde_json::to_vec(request).map_err(AppError::internal)?);
-    let request_hash = hex::encode(hasher.finalize());
+    let request_hash = request_hash(req, request)?;
 
     let (s, k, h) = (scope.clone(), key.clone(), request_hash.clone());
     let outcome = db::run(&state.pool, move |conn| {
@@ -128,7 +249,7 @@ where
             if let Some(found) = lookup(tx, &s, &k)? {
                 return replay(found, &h).map(Outcome::Done);
             }
-            let value = work(tx)?;
+            let (value, status) = work(tx)?;
             let body = serde_json::to_string(&value).map_err(AppError::internal)?;
             // A stale record of an expired key is replaced.
             diesel::delete(rec::table.find((&s, &k))).execute(tx)?;

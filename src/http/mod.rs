@@ -2,10 +2,12 @@
 //! metrics), body limits and error mapping for extractors, idempotency,
 //! pagination, health and the OpenAPI document.
 
+pub mod edge;
 pub mod health;
 pub mod idempotency;
 pub mod metrics;
 pub mod openapi;
+pub mod optional_json;
 pub mod pagination;
 pub mod request_id;
 
@@ -63,6 +65,7 @@ impl AppState {
         // Orders waiting for stock are filled as soon as a movement that
         // makes it available commits (stock knows nothing of orders).
         crate::db::on_wake(crate::outbound::orders::fill_backorders_now);
+        crate::db::docno::set_timezone(config.timezone);
         let backend = crate::db::DatabaseUrl::parse(&config.database_url)
             .map(|u| u.backend_name())
             .unwrap_or("unknown");
@@ -103,13 +106,33 @@ pub fn json_error(err: actix_web::error::JsonPayloadError) -> AppError {
         J::OverflowKnownLength { .. } | J::Overflow { .. } => AppError::PayloadTooLarge,
         J::ContentType => AppError::UnsupportedMediaType,
         J::Deserialize(e) if e.is_data() => {
-            AppError::Validation { code: "invalid_body", detail: e.to_string(), errors: vec![] }
+            AppError::Validation { code: "invalid_body", detail: scrub_serde(&e.to_string()), errors: vec![] }
         }
         J::Deserialize(e) => {
             AppError::bad_request("malformed_json", format!("The body is not valid JSON: {e}"))
         }
         other => AppError::bad_request("unreadable_body", other.to_string()),
     }
+}
+
+/// serde's message without the value it quotes (`invalid type: string
+/// "Jane", expected u32` -> `invalid type: string, expected u32`): a body
+/// may carry a buyer's data, and errors never echo it back.
+pub fn scrub_serde(message: &str) -> String {
+    for prefix in ["invalid type: ", "invalid value: "] {
+        if let Some(rest) = message.strip_prefix(prefix)
+            && let Some(at) = rest.find(", expected")
+        {
+            let kind = rest[..at].split([' ', '`', '"']).next().unwrap_or("value");
+            return format!("{prefix}{kind}{}", &rest[at..]);
+        }
+    }
+    if let Some(rest) = message.strip_prefix("unknown variant ")
+        && let Some(at) = rest.find(", expected")
+    {
+        return format!("unknown variant{}", &rest[at..]);
+    }
+    message.to_owned()
 }
 
 fn query_config() -> web::QueryConfig {
@@ -125,7 +148,7 @@ fn path_config() -> web::PathConfig {
 pub fn configure(cfg: &mut web::ServiceConfig) {
     health::configure(cfg);
     openapi::configure(cfg);
-    cfg.service(web::scope("/api/v1").configure(crate::api_routes));
+    cfg.service(web::scope("/api/v1").wrap(from_fn(edge::middleware)).configure(crate::api_routes));
     crate::console::configure(cfg);
 }
 
@@ -205,6 +228,32 @@ pub fn let_go(state: web::Data<AppState>, patience: Duration) -> bool {
     Arc::strong_count(&state) == 1
 }
 
-async fn not_found() -> Result<actix_web::HttpResponse, AppError> {
+/// No route: `405` with `Allow` for an API path that exists with other
+/// methods, else `404`.
+async fn not_found(req: HttpRequest) -> Result<actix_web::HttpResponse, AppError> {
+    if let Some(allow) = openapi::allowed_methods(req.path()) {
+        return Err(AppError::MethodNotAllowed { allow });
+    }
     Err(AppError::not_found("resource"))
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn serde_messages_lose_the_values_they_quote() {
+        use super::scrub_serde;
+        assert_eq!(
+            scrub_serde("invalid type: string \"Jane Doe\", expected u32 at line 1 column 9"),
+            "invalid type: string, expected u32 at line 1 column 9"
+        );
+        assert_eq!(
+            scrub_serde("invalid type: integer `5550102034`, expected a string at line 3 column 20"),
+            "invalid type: integer, expected a string at line 3 column 20"
+        );
+        assert_eq!(
+            scrub_serde("unknown variant `Jane`, expected `standard` or `express`"),
+            "unknown variant, expected `standard` or `express`"
+        );
+        assert_eq!(scrub_serde("missing field `buyer`"), "missing field `buyer`");
+    }
 }

@@ -103,7 +103,7 @@ use crate::{catalog, error, http, suppliers, warehouse};
         crate::outbound::api::resolve_exception,
     ),
     components(schemas(error::Problem, error::FieldError)),
-    modifiers(&BearerAuth),
+    modifiers(&BearerAuth, &ProblemResponses),
     tags(
         (name = "operations", description = "Health, readiness, metrics"),
         (name = "auth", description = "Who am I"),
@@ -127,6 +127,126 @@ impl Modify for BearerAuth {
     fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
         let components = openapi.components.get_or_insert_with(Default::default);
         components.add_security_scheme("bearer", SecurityScheme::Http(Http::new(HttpAuthScheme::Bearer)));
+    }
+}
+
+/// The API's paths (as segment patterns, `{id}` matching any one segment)
+/// and the methods each answers, from the OpenAPI document: what a wrong
+/// method is told (`405` with `Allow`), and a test keeps the two in step.
+fn routes() -> &'static [(Vec<String>, String)] {
+    static ROUTES: std::sync::OnceLock<Vec<(Vec<String>, String)>> = std::sync::OnceLock::new();
+    ROUTES.get_or_init(|| {
+        ApiDoc::openapi()
+            .paths
+            .paths
+            .iter()
+            .map(|(path, item)| {
+                let methods: Vec<&str> = [
+                    ("GET", item.get.is_some()),
+                    ("POST", item.post.is_some()),
+                    ("PUT", item.put.is_some()),
+                    ("PATCH", item.patch.is_some()),
+                    ("DELETE", item.delete.is_some()),
+                ]
+                .into_iter()
+                .filter_map(|(m, has)| has.then_some(m))
+                .collect();
+                (path.split('/').map(str::to_owned).collect(), methods.join(", "))
+            })
+            .collect()
+    })
+}
+
+/// The methods `path` answers, if it is an API path at all.
+pub fn allowed_methods(path: &str) -> Option<String> {
+    let segments: Vec<&str> = path.split('/').collect();
+    let mut allowed: Vec<&str> = routes()
+        .iter()
+        .filter(|(pattern, _)| {
+            pattern.len() == segments.len()
+                && pattern.iter().zip(&segments).all(|(p, s)| (p.starts_with('{') && !s.is_empty()) || p == s)
+        })
+        .flat_map(|(_, methods)| methods.split(", "))
+        .collect();
+    allowed.sort_unstable();
+    allowed.dedup();
+    (!allowed.is_empty()).then(|| allowed.join(", "))
+}
+
+/// Errors as they really are: every error response of an operation is
+/// `application/problem+json` (a `Problem`), and every `/api/v1` operation
+/// lists the errors the edge and the handlers can give it, besides those
+/// its annotation names: 400 (unreadable query or body), 401 (the key),
+/// 403 (the role), 404, 422 (content; control characters), 500, 503
+/// (database, overload), 413 and 415 (any body is read); with a change
+/// also 409. `tests/api/http.rs` probes every operation and checks each answer
+/// is documented.
+struct ProblemResponses;
+
+impl Modify for ProblemResponses {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::{ContentBuilder, Ref, RefOr, ResponseBuilder};
+        let problem = |description: &str| {
+            ResponseBuilder::new()
+                .description(description)
+                .content(
+                    "application/problem+json",
+                    ContentBuilder::new().schema(Some(Ref::from_schema_name("Problem"))).build(),
+                )
+                .build()
+        };
+        for (path, item) in openapi.paths.paths.iter_mut() {
+            if !path.starts_with("/api/v1") {
+                continue;
+            }
+            let ops = [
+                (false, item.get.as_mut()),
+                (true, item.post.as_mut()),
+                (true, item.put.as_mut()),
+                (true, item.patch.as_mut()),
+                (true, item.delete.as_mut()),
+            ];
+            for (changes, op) in ops {
+                let Some(op) = op else { continue };
+                for response in op.responses.responses.values_mut() {
+                    if let RefOr::T(r) = response
+                        && let Some(content) = r.content.shift_remove("application/json")
+                    {
+                        r.content.insert("application/problem+json".into(), content);
+                    }
+                }
+                // Error answers the annotation named keep their wording;
+                // the content type above made them problem+json.
+                let responses = &mut op.responses.responses;
+                responses.retain(|status, r| {
+                    !(status.starts_with('4') || status.starts_with('5'))
+                        || matches!(r, RefOr::T(r) if r.content.contains_key("application/problem+json") || r.content.is_empty())
+                });
+                for response in responses.values_mut() {
+                    if let RefOr::T(r) = response
+                        && r.content.is_empty()
+                    {
+                        *r = problem(&r.description);
+                    }
+                }
+                let mut add = |status: &str, description: &str| {
+                    responses.entry(status.to_owned()).or_insert_with(|| RefOr::T(problem(description)));
+                };
+                add("400", "malformed_json, invalid_query, unreadable_body, invalid_idempotency_key");
+                add("401", "unauthorized: no key, or an unknown or revoked one");
+                add("403", "forbidden: the key may not do this");
+                add("404", "not_found (another supplier's record is not found too)");
+                add("422", "validation_failed (errors[] per field), invalid_body, control_character");
+                add("500", "internal_error");
+                add("503", "unavailable (the database), overloaded (with Retry-After)");
+                // The edge reads any body, whatever the method.
+                add("413", "payload_too_large");
+                add("415", "unsupported_media_type: a body is JSON (CSV for the bins import)");
+                if changes {
+                    add("409", "a conflict with the current state (see code)");
+                }
+            }
+        }
     }
 }
 

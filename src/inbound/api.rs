@@ -89,14 +89,18 @@ fn platform_only(caller: &Caller) -> Result<(), AppError> {
 #[post("/stock-orders")]
 pub async fn create_stock_order(
     state: web::Data<AppState>,
+    req: actix_web::HttpRequest,
     caller: ApiCaller,
     body: web::Json<StockOrderInput>,
 ) -> Result<HttpResponse, AppError> {
     platform_only(&caller.0)?;
     let input = body.into_inner();
-    let wh = state.config.warehouse_code.clone();
-    let (order, created) = db::transact(&state.pool, move |tx| stock_orders::create(tx, &input, &wh)).await?;
-    Ok(HttpResponse::build(if created { StatusCode::CREATED } else { StatusCode::OK }).json(order))
+    let (wh, request) = (state.config.warehouse_code.clone(), input.clone());
+    idempotency::write_with_status(&state, &req, &caller.0, &request, move |tx| {
+        let (order, created) = stock_orders::create(tx, &input, &wh)?;
+        Ok((order, if created { StatusCode::CREATED } else { StatusCode::OK }))
+    })
+    .await
 }
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
@@ -279,10 +283,10 @@ pub async fn submit_asn(
     state: web::Data<AppState>,
     caller: ApiCaller,
     id: web::Path<AsnId>,
-    body: Option<web::Json<SubmitInput>>,
+    body: crate::http::optional_json::OptionalJson<SubmitInput>,
 ) -> Result<web::Json<Asn>, AppError> {
     let supplier = supplier_only(&caller.0)?;
-    let (id, input) = (id.into_inner(), body.map(|b| b.into_inner()).unwrap_or_default());
+    let (id, input) = (id.into_inner(), body.into_inner().unwrap_or_default());
     Ok(web::Json(db::transact(&state.pool, move |tx| asn::submit(tx, id, supplier, &input)).await?))
 }
 

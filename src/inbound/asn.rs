@@ -372,12 +372,12 @@ pub fn create(tx: &mut DbConn, supplier: SupplierId, input: &AsnInput) -> Result
         }
     }
     if let Some(t) = &tracking_no
-        && store::asn_by_tracking(tx, t)?.is_some()
+        && store::supplier_asn_by_tracking(tx, supplier, t)?.is_some()
     {
         errs.0.push(FieldError::new(
             "tracking_no",
             "tracking_taken",
-            "another shipment has this tracking number",
+            "another of your shipments has this tracking number",
         ));
     }
     errs.finish()?;
@@ -604,12 +604,12 @@ pub fn submit(
         errs.0.push(FieldError::new("tracking_no", "required", "the tracking number is needed to ship"));
     }
     if let Some(t) = &tracking_no
-        && store::asn_by_tracking(tx, t)?.is_some_and(|other| other.id != id)
+        && store::supplier_asn_by_tracking(tx, supplier, t)?.is_some_and(|other| other.id != id)
     {
         errs.0.push(FieldError::new(
             "tracking_no",
             "tracking_taken",
-            "another shipment has this tracking number",
+            "another of your shipments has this tracking number",
         ));
     }
     errs.finish()?;

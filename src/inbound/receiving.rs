@@ -45,7 +45,20 @@ fn find_code(conn: &mut DbConn, code: &str) -> Result<Scanned, AppError> {
         let a = store::asn(conn, c.asn_id)?.ok_or(AppError::not_found("shipment"))?;
         return Ok(Scanned::Carton(a, c));
     }
-    if let Some(a) = store::asn_by_tracking(conn, &code)? {
+    let mut shipments = store::asns_by_tracking(conn, &code)?;
+    if shipments.len() > 1 {
+        let numbers: Vec<&str> = shipments.iter().map(|a| a.asn_no.as_str()).collect();
+        return Err(AppError::invalid(
+            "code",
+            "ambiguous_tracking",
+            format!(
+                "Tracking number {code} belongs to {} shipments ({}): scan a carton label or the shipment number.",
+                numbers.len(),
+                numbers.join(", ")
+            ),
+        ));
+    }
+    if let Some(a) = shipments.pop() {
         return Ok(Scanned::Shipment(a));
     }
     if let Some(a) = store::asn_by_no(conn, &code)? {

@@ -131,8 +131,26 @@ fn assemble(conn: &mut DbConn, r: StockOrderRow) -> Result<StockOrder, AppError>
     })
 }
 
-/// Creates an order (platform). Idempotent on `platform_ref`: a repeat
-/// returns the order already made (and `false`).
+/// Whether a repeat is the order made before: same supplier, deadlines
+/// (to the microsecond, as stored) and lines (SKU and quantity).
+fn same_order(input: &StockOrderInput, order: &StockOrder) -> bool {
+    let micros = |t: &Timestamp| t.0.timestamp_micros();
+    input.supplier_id == order.supplier_id
+        && micros(&input.deliver_by) == micros(&order.deliver_by)
+        && micros(&input.arrive_by) == micros(&order.arrive_by)
+        && {
+            let mut sent: Vec<(SkuId, i64)> = input.lines.iter().map(|l| (l.sku_id, l.quantity)).collect();
+            let mut made: Vec<(SkuId, i64)> =
+                order.lines.iter().map(|l| (l.sku_id, i64::from(l.quantity))).collect();
+            sent.sort();
+            made.sort();
+            sent == made
+        }
+}
+
+/// Creates an order (platform). Idempotent on `platform_ref`: a repeat of
+/// the same order returns the order already made (and `false`); another
+/// order under the same `platform_ref` is `409 platform_ref_taken`.
 pub fn create(
     tx: &mut DbConn,
     input: &StockOrderInput,
@@ -143,7 +161,18 @@ pub fn create(
     if let Some(r) = &platform_ref {
         crate::db::lock_key(tx, &format!("stock-order\n{r}"))?;
         if let Some(existing) = store::stock_order_by_ref(tx, r)? {
-            return Ok((assemble(tx, existing)?, false));
+            let order = assemble(tx, existing)?;
+            if !same_order(input, &order) {
+                return Err(AppError::conflict(
+                    "platform_ref_taken",
+                    format!(
+                        "Stock-up order {} was created with this platform_ref and other content; \
+                         a repeat must be the same order.",
+                        order.order_no
+                    ),
+                ));
+            }
+            return Ok((order, false));
         }
     }
     let supplier_ok = crate::suppliers::service::is_active(tx, input.supplier_id).unwrap_or(false);

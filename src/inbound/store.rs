@@ -328,8 +328,26 @@ pub fn asn_by_no(conn: &mut DbConn, no: &str) -> QueryResult<Option<AsnRow>> {
 }
 
 /// The live (not cancelled) shipment with this tracking number.
-pub fn asn_by_tracking(conn: &mut DbConn, tracking: &str) -> QueryResult<Option<AsnRow>> {
+/// Live shipments with this tracking number (of every supplier: at the
+/// dock a tracking number may be shared by two suppliers' shipments).
+pub fn asns_by_tracking(conn: &mut DbConn, tracking: &str) -> QueryResult<Vec<AsnRow>> {
     asns::table
+        .filter(asns::tracking_no.eq(tracking))
+        .filter(asns::status.ne("cancelled"))
+        .order(asns::id)
+        .select(AsnRow::as_select())
+        .limit(10)
+        .load(conn)
+}
+
+/// One supplier's live shipment with this tracking number.
+pub fn supplier_asn_by_tracking(
+    conn: &mut DbConn,
+    supplier: crate::ids::SupplierId,
+    tracking: &str,
+) -> QueryResult<Option<AsnRow>> {
+    asns::table
+        .filter(asns::supplier_id.eq(supplier))
         .filter(asns::tracking_no.eq(tracking))
         .filter(asns::status.ne("cancelled"))
         .select(AsnRow::as_select())

@@ -64,13 +64,17 @@ fn reader(caller: &Caller) -> Result<(), AppError> {
 #[post("/orders")]
 pub async fn create_order(
     state: web::Data<AppState>,
+    req: actix_web::HttpRequest,
     caller: ApiCaller,
     body: web::Json<OrderInput>,
 ) -> Result<HttpResponse, AppError> {
     platform_only(&caller.0)?;
     let input = body.into_inner();
-    let (order, created) = intake::single(state.intake.take_in(vec![input]).await?)?;
-    Ok(HttpResponse::build(if created { StatusCode::CREATED } else { StatusCode::OK }).json(order))
+    let work = async {
+        let (order, created) = intake::single(state.intake.take_in(vec![input.clone()]).await?)?;
+        Ok((order, if created { StatusCode::CREATED } else { StatusCode::OK }))
+    };
+    crate::http::idempotency::around(&state, &req, &caller.0, &input, work).await
 }
 
 #[derive(Debug, Deserialize, Serialize, utoipa::ToSchema)]
@@ -88,17 +92,21 @@ pub struct BatchInput {
 #[post("/orders/batch")]
 pub async fn create_batch(
     state: web::Data<AppState>,
+    req: actix_web::HttpRequest,
     caller: ApiCaller,
     body: web::Json<BatchInput>,
-) -> Result<web::Json<BatchResponse>, AppError> {
+) -> Result<HttpResponse, AppError> {
     platform_only(&caller.0)?;
     let input = body.into_inner();
     if input.orders.is_empty() || input.orders.len() > MAX_BATCH {
         return Err(AppError::invalid("orders", "batch_size", format!("1 to {MAX_BATCH} orders per batch")));
     }
-    let platform_ids = input.orders.iter().map(|o| o.platform_order_id.clone()).collect();
-    let outcomes = state.intake.take_in(input.orders).await?;
-    Ok(web::Json(intake::batch_response(platform_ids, outcomes)))
+    let work = async {
+        let platform_ids = input.orders.iter().map(|o| o.platform_order_id.clone()).collect();
+        let outcomes = state.intake.take_in(input.orders.clone()).await?;
+        Ok((intake::batch_response(platform_ids, outcomes), StatusCode::OK))
+    };
+    crate::http::idempotency::around(&state, &req, &caller.0, &input, work).await
 }
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
@@ -159,10 +167,10 @@ pub async fn cancel_line(
     state: web::Data<AppState>,
     caller: ApiCaller,
     path: web::Path<(OrderId, i32)>,
-    body: Option<web::Json<LineCancelInput>>,
+    body: crate::http::optional_json::OptionalJson<LineCancelInput>,
 ) -> Result<web::Json<Order>, AppError> {
     platform_only(&caller.0)?;
-    let ((id, line), input) = (path.into_inner(), body.map(|b| b.into_inner()).unwrap_or_default());
+    let ((id, line), input) = (path.into_inner(), body.into_inner().unwrap_or_default());
     Ok(web::Json(db::transact(&state.pool, move |tx| orders::cancel_line(tx, id, line, &input)).await?))
 }
 
@@ -174,10 +182,10 @@ pub async fn cancel_line(
 pub async fn release_wave(
     state: web::Data<AppState>,
     caller: ApiCaller,
-    body: Option<web::Json<WaveInput>>,
+    body: crate::http::optional_json::OptionalJson<WaveInput>,
 ) -> Result<web::Json<Wave>, AppError> {
     caller.0.require_staff(Role::Supervisor)?;
-    let (input, actor) = (body.map(|b| b.into_inner()).unwrap_or_default(), caller.0.actor());
+    let (input, actor) = (body.into_inner().unwrap_or_default(), caller.0.actor());
     Ok(web::Json(db::transact(&state.pool, move |tx| picking::release_wave(tx, &input, &actor)).await?))
 }
 

@@ -56,6 +56,8 @@ impl Buyer {
         let f = |n: &str| format!("{field}.{n}");
         errs.take(values::text(&f("name"), &self.name, 120));
         errs.take(values::text(&f("address.line1"), &self.address.line1, 200));
+        errs.take(values::optional_text(&f("address.line2"), &self.address.line2, 200));
+        errs.take(values::optional_text(&f("address.region"), &self.address.region, 100));
         errs.take(values::text(&f("address.city"), &self.address.city, 100));
         errs.take(values::text(&f("address.postal_code"), &self.address.postal_code, 20));
         let digits = self.phone.chars().filter(char::is_ascii_digit).count();
@@ -300,6 +302,29 @@ mod tests {
                 country: "US".into(),
             },
         }
+    }
+
+    #[test]
+    fn the_optional_address_fields_follow_the_rules_of_the_others() {
+        let check = |b: &Buyer| {
+            let mut errs = Errors(Vec::new());
+            b.check("buyer", "US", &mut errs);
+            errs.0.iter().map(|e| (e.field.clone(), e.code.clone())).collect::<Vec<_>>()
+        };
+        let mut b = buyer();
+        assert!(check(&b).is_empty());
+        b.address.line2 = "Apt \u{7}4".into();
+        b.address.region = "I".repeat(10_000);
+        assert_eq!(
+            check(&b),
+            [
+                ("buyer.address.line2".to_owned(), "control_characters".to_owned()),
+                ("buyer.address.region".to_owned(), "too_long".to_owned())
+            ]
+        );
+        b.address.line2 = "  ".into();
+        b.address.region = String::new();
+        assert!(check(&b).is_empty(), "absent is fine");
     }
 
     #[test]

@@ -203,13 +203,20 @@ pub fn create_bins(conn: &mut DbConn, inputs: &[BinInput], create_zones: bool) -
 /// Parses a CSV of bins: a header `code,bin_type,capacity_units` then one
 /// bin a line. Quotes are not needed for these fields and are refused.
 pub fn parse_bins_csv(text: &str) -> Result<Vec<BinInput>, AppError> {
-    let mut lines = text.lines().enumerate().filter(|(_, l)| !l.trim().is_empty());
-    let Some((_, header)) = lines.next() else {
-        return Err(AppError::invalid("csv", "empty", "the file is empty"));
+    // RFC 4180 as spreadsheets write it: quoted fields (with commas or
+    // doubled quotes inside), CRLF, a UTF-8 byte-order mark, blank lines.
+    let mut reader = csv::ReaderBuilder::new()
+        .trim(csv::Trim::All)
+        .flexible(true)
+        .from_reader(text.trim_start_matches('\u{feff}').as_bytes());
+    let header = match reader.headers() {
+        Ok(h) if h.iter().any(|c| !c.is_empty()) => h.clone(),
+        Ok(_) => return Err(AppError::invalid("csv", "empty", "the file is empty")),
+        Err(e) => {
+            return Err(AppError::invalid("csv", "unreadable_csv", format!("the file is not CSV: {e}")));
+        }
     };
-    let cols: Vec<String> =
-        header.split(',').map(|c| c.trim().trim_start_matches('\u{feff}').to_ascii_lowercase()).collect();
-    let idx = |name: &str| cols.iter().position(|c| c == name);
+    let idx = |name: &str| header.iter().position(|c| c.eq_ignore_ascii_case(name));
     let (Some(ci), Some(ti)) = (idx("code"), idx("bin_type")) else {
         return Err(AppError::invalid(
             "csv",
@@ -220,18 +227,20 @@ pub fn parse_bins_csv(text: &str) -> Result<Vec<BinInput>, AppError> {
     let cap_i = idx("capacity_units");
     let mut errs = Errors::default();
     let mut out = Vec::new();
-    for (n, line) in lines {
-        let line_no = n + 1;
-        if line.contains('"') {
-            errs.0.push(FieldError::new(
-                &format!("line {line_no}"),
-                "quoted_field",
-                "quotes are not supported",
-            ));
+    for record in reader.records() {
+        let record = match record {
+            Ok(r) => r,
+            Err(e) => {
+                let line = e.position().map_or(0, |p| p.line());
+                errs.0.push(FieldError::new(&format!("line {line}"), "unreadable_csv", e.to_string()));
+                continue;
+            }
+        };
+        if record.iter().all(str::is_empty) {
             continue;
         }
-        let f: Vec<&str> = line.split(',').map(str::trim).collect();
-        let get = |i: usize| f.get(i).copied().unwrap_or("");
+        let line_no = record.position().map_or(0, |p| p.line());
+        let get = |i: usize| record.get(i).unwrap_or("");
         let Some(t) = errs.take(BinType::parse(&format!("line {line_no}: bin_type"), get(ti))) else {
             continue;
         };
@@ -314,4 +323,30 @@ pub fn for_labels(
 
 pub fn count(conn: &mut DbConn) -> Result<i64, AppError> {
     Ok(store::count_bins(conn)?)
+}
+
+#[cfg(test)]
+mod csv_tests {
+    use super::*;
+
+    #[test]
+    fn spreadsheet_csv_reads_quoted_fields_crlf_and_a_bom() {
+        let text = "\u{feff}Code,\"bin_type\",capacity_units\r\n\"A-01-01-01\",storage,500\r\n\r\nA-01-01-02,\"pick_face\",\r\n";
+        let bins = parse_bins_csv(text).unwrap();
+        let got: Vec<(&str, Option<i64>)> =
+            bins.iter().map(|b| (b.code.as_str(), b.capacity_units)).collect();
+        assert_eq!(got, [("A-01-01-01", Some(500)), ("A-01-01-02", None)]);
+        assert_eq!(bins[1].bin_type, BinType::PickFace);
+    }
+
+    #[test]
+    fn problems_name_their_line_and_the_whole_file_is_refused() {
+        let text =
+            "code,bin_type,capacity_units\nA-01-01-01,storage,lots\n\"A,01\",storage,1\nA-01-01-03,shelf,1\n";
+        let Err(AppError::Validation { errors, .. }) = parse_bins_csv(text) else { panic!("refused") };
+        let fields: Vec<&str> = errors.iter().map(|e| e.field.as_str()).collect();
+        assert_eq!(fields, ["line 2: capacity_units", "line 3: code", "line 4: bin_type"]);
+        assert!(matches!(parse_bins_csv(""), Err(AppError::Validation { .. })));
+        assert!(matches!(parse_bins_csv("name,kind\nx,y\n"), Err(AppError::Validation { .. })));
+    }
 }

@@ -140,25 +140,18 @@ async fn the_whole_inbound_flow_from_stock_up_order_to_sellable_stock() {
     let (a, b) = (w.skus[0].clone(), w.skus[1].clone());
 
     // The platform asks for stock; the supplier accepts.
-    let order = ok(
-        &app,
-        "/api/v1/stock-orders",
-        &w.platform,
-        json!({"platform_ref": "PO-1", "supplier_id": w.supplier_id, "deliver_by": in_days(3), "arrive_by": in_days(5),
-               "lines": [{"sku_id": a.0, "quantity": 100}, {"sku_id": b.0, "quantity": 10}]}),
-    )
-    .await;
+    let po = json!({"platform_ref": "PO-1", "supplier_id": w.supplier_id, "deliver_by": in_days(3), "arrive_by": in_days(5),
+                    "lines": [{"sku_id": a.0, "quantity": 100}, {"sku_id": b.0, "quantity": 10}]});
+    let order = ok(&app, "/api/v1/stock-orders", &w.platform, po.clone()).await;
     assert_eq!(order["status"], "awaiting_acceptance");
     let order_id = order["id"].as_str().unwrap().to_owned();
-    let (s, again) = app
-        .post(
-            "/api/v1/stock-orders",
-            &w.platform,
-            &json!({"platform_ref": "PO-1", "supplier_id": w.supplier_id, "deliver_by": in_days(3),
-                "arrive_by": in_days(5), "lines": [{"sku_id": a.0, "quantity": 100}]}),
-        )
-        .await;
+    let (s, again) = app.post("/api/v1/stock-orders", &w.platform, &po).await;
     assert_eq!((s, &again["id"]), (200, &order["id"]), "a repeat returns the same order");
+    // Another order under the same platform_ref is not answered with this one.
+    let mut other = po.clone();
+    other["lines"] = json!([{"sku_id": a.0, "quantity": 100}]);
+    let (s, refused) = app.post("/api/v1/stock-orders", &w.platform, &other).await;
+    assert_eq!((s, refused["code"].as_str()), (409, Some("platform_ref_taken")), "{refused}");
     let order = ok(&app, &format!("/api/v1/stock-orders/{order_id}/accept"), &w.supplier, json!({})).await;
     assert_eq!(order["status"], "accepted");
 

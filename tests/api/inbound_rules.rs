@@ -71,10 +71,34 @@ async fn a_bad_shipment_is_refused_whole_with_every_problem_listed() {
     assert_eq!(s, 403, "the platform key does not create shipments");
     assert_eq!(footprint(&app), before, "nothing was written");
 
-    // One live shipment per tracking number.
-    submitted(&app, &w, "TRACK-1").await;
+    // One live shipment per tracking number, per supplier.
+    let (_, mine) = submitted(&app, &w, "TRACK-1").await;
     let (s, c) = code(&app, "/api/v1/asns", &w.supplier, asn_body(&w, None, "track-1")).await;
     assert_eq!((s, c.as_str()), (422, "tracking_taken"));
+    // Another supplier's number is none of this one's business: it is
+    // neither refused nor revealed.
+    let theirs_sku = theirs["id"].as_str().unwrap();
+    let (s, a2) = app
+        .post(
+            "/api/v1/asns",
+            &other,
+            &json!({"estimated_arrival": "2030-12-01T00:00:00Z", "carrier": "SF Express", "tracking_no": "TRACK-1",
+                    "lines": [{"sku_id": theirs_sku, "quantity": 1}],
+                    "cartons": [{"contents": [{"sku_id": theirs_sku, "quantity": 1}]}]}),
+        )
+        .await;
+    assert_eq!(s, 201, "{a2}");
+    let (s, _) =
+        app.post(&format!("/api/v1/asns/{}/submit", a2["id"].as_str().unwrap()), &other, &json!({})).await;
+    assert_eq!(s, 200);
+    // At the dock the shared number is not guessed: the clerk is asked for a
+    // carton label or the shipment number, and both shipments are named.
+    let (s, b) = app.post("/api/v1/dock/check-in", &w.receiver, &json!({"code": "TRACK-1"})).await;
+    assert_eq!((s, b["errors"][0]["code"].as_str()), (422, Some("ambiguous_tracking")), "{b}");
+    let message = b["errors"][0]["message"].as_str().unwrap();
+    assert!(message.contains(&mine) && message.contains(a2["asn_no"].as_str().unwrap()), "{message}");
+    let (s, b) = app.post("/api/v1/dock/check-in", &w.receiver, &json!({"code": mine})).await;
+    assert_eq!(s, 200, "{b}");
 }
 
 #[actix_web::test]

@@ -48,11 +48,12 @@ async fn orders_reserve_first_in_first_out_backorder_and_release_on_cancel() {
     stock(&app, &w, "A-01-01-02", 0, 3).await; // received first
     stock(&app, &w, "A-01-01-01", 0, 10).await;
 
-    let (s, o) = app.post("/api/v1/orders", &w.platform, &order(&w, "P-1", 0, 5)).await;
+    let p1 = order(&w, "P-1", 0, 5);
+    let (s, o) = app.post("/api/v1/orders", &w.platform, &p1).await;
     assert_eq!((s, o["status"].as_str()), (201, Some("allocated")), "{o}");
     assert_eq!(o["buyer_masked"], "J*** D***, ***-**34");
     assert_eq!(reserved_in(&app, "A-01-01-02"), 1, "the oldest stock goes first");
-    let (s, again) = app.post("/api/v1/orders", &w.platform, &order(&w, "P-1", 0, 5)).await;
+    let (s, again) = app.post("/api/v1/orders", &w.platform, &p1).await;
     assert_eq!((s, &again["id"]), (200, &o["id"]), "a repeat returns the same order");
 
     let (_, big) = app.post("/api/v1/orders", &w.platform, &order(&w, "P-2", 0, 12)).await;
@@ -153,7 +154,7 @@ async fn a_batch_takes_good_orders_in_and_reports_bad_ones() {
     let mut orders: Vec<Value> = (0..20).map(|i| order(&w, &format!("B-{i}"), 1, 1)).collect();
     orders[3]["lines"][0]["quantity"] = json!(0);
     orders[7]["lines"][0]["sku_id"] = json!(uuid::Uuid::now_v7());
-    orders.push(order(&w, "B-0", 1, 1));
+    orders.push(orders[0].clone());
     let (s, r) = app.post("/api/v1/orders/batch", &w.platform, &json!({"orders": orders})).await;
     assert_eq!(s, 200, "{r}");
     assert_eq!(
@@ -187,8 +188,10 @@ async fn orders_of_one_batch_share_the_stock_first_in_first_out() {
         events.into_iter().filter(|(t, _, _)| t == "inventory.available_changed").collect()
     };
     let before = stock_events(crate::inbound::events_of(&app, &w.supervisor, &sku).await);
-    let orders =
-        [order(&w, "Q-1", 0, 2), order(&w, "Q-2", 0, 4), order(&w, "Q-3", 0, 3), order(&w, "q-1 ", 0, 2)];
+    let q1 = order(&w, "Q-1", 0, 2);
+    let mut q1_again = q1.clone();
+    q1_again["platform_order_id"] = json!("q-1 ");
+    let orders = [q1, order(&w, "Q-2", 0, 4), order(&w, "Q-3", 0, 3), q1_again];
     let (s, r) = app.post("/api/v1/orders/batch", &w.platform, &json!({"orders": orders})).await;
     assert_eq!(s, 200, "{r}");
     assert_eq!((r["created"].as_i64(), r["existing"].as_i64()), (Some(3), Some(1)), "{r}");
@@ -330,14 +333,15 @@ async fn orders_sent_together_are_answered_each_as_if_alone() {
     let w = world(&app).await;
     stock(&app, &w, "A-01-01-01", 1, 100).await;
     let mut bodies: Vec<Value> = (0..12).map(|i| order(&w, &format!("TOG-{i}"), 1, 1)).collect();
-    bodies.extend((0..6).map(|_| order(&w, "TOG-SAME", 1, 2)));
+    let same_order = order(&w, "TOG-SAME", 1, 2);
+    bodies.extend((0..6).map(|_| same_order.clone()));
     bodies.extend((0..4).map(|i| {
         let mut o = order(&w, &format!("TOG-BAD-{i}"), 1, 1);
         o["lines"][0]["sku_id"] = json!(uuid::Uuid::now_v7());
         o
     }));
     let mut batch: Vec<Value> = (0..5).map(|i| order(&w, &format!("TOG-B-{i}"), 1, 1)).collect();
-    batch.push(order(&w, "TOG-SAME", 1, 2));
+    batch.push(same_order.clone());
     let batch = json!({ "orders": batch });
     let (singles, (bs, br)) = tokio::join!(
         join_all(bodies.iter().map(|body| app.post("/api/v1/orders", &w.platform, body))),
@@ -703,4 +707,122 @@ async fn an_unknown_stored_status_is_an_error_naming_the_row_not_a_default() {
         .expect("an error");
     let text = format!("{:#}", anyhow::Error::from(err));
     assert!(text.contains(&format!("order {order_no}")) && text.contains("\"teleported\""), "{text}");
+}
+
+/// A body that is present must parse, as JSON, or nothing happens: on the
+/// endpoints whose body is optional, a garbled, mislabelled or mistyped body
+/// once ran the default action (a whole line cancelled, a default wave
+/// released, a shipment submitted with its old tracking number).
+#[actix_web::test]
+async fn a_garbled_optional_body_is_refused_never_taken_for_no_body() {
+    let app = spawn_app().await;
+    let w = world(&app).await;
+    stock(&app, &w, "A-01-01-01", 0, 10).await;
+    let (_, o) = app.post("/api/v1/orders", &w.platform, &order(&w, "OPT-1", 0, 3)).await;
+    let cancel = format!("/api/v1/orders/{}/lines/1/cancel", o["id"].as_str().unwrap());
+    for (content_type, body, status, code) in [
+        ("application/json", r#"{"quantity": 1"#, 400, "malformed_json"),
+        ("text/plain", r#"{"quantity": 1}"#, 415, "unsupported_media_type"),
+        ("application/json", r#"{"quantity": "one"}"#, 422, "invalid_body"),
+        ("application/json", r#"{"qty": 1}"#, 422, "invalid_body"),
+        ("application/json", " ", 400, "malformed_json"),
+    ] {
+        let (s, b) = app.post_raw(&cancel, &w.platform, content_type, body).await;
+        assert_eq!((s, b["code"].as_str()), (status, Some(code)), "{content_type} {body}: {b}");
+    }
+    let (_, now) = app.get(&format!("/api/v1/orders/{}", o["id"].as_str().unwrap()), &w.platform).await;
+    assert_eq!((now["lines"][0]["cancelled"].as_i64(), now["status"].as_str()), (Some(0), Some("allocated")));
+    // A well-formed body does what it says; no body at all is the
+    // documented default (the whole line).
+    let (s, p) = app.post_raw(&cancel, &w.platform, "application/json", r#"{"quantity": 1}"#).await;
+    assert_eq!((s, p["lines"][0]["cancelled"].as_i64()), (200, Some(1)), "{p}");
+
+    // Waves: a mislabelled or garbled body releases nothing.
+    for (content_type, body) in [("text/plain", "{}"), ("application/json", "{\"max_orders\": ")] {
+        let (s, b) = app.post_raw("/api/v1/waves", &w.supervisor, content_type, body).await;
+        assert!(s == 415 || s == 400, "{content_type}: {s} {b}");
+    }
+    assert_eq!(app.count("waves"), 0);
+
+    // A shipment's submission: the same.
+    let (s, asn) =
+        app.post("/api/v1/asns", &w.supplier, &crate::inbound::asn_body(&w, None, "SF0000000001")).await;
+    assert_eq!(s, 201, "{asn}");
+    let submit = format!("/api/v1/asns/{}/submit", asn["id"].as_str().unwrap());
+    for (content_type, body, status) in [
+        ("text/plain", r#"{"tracking_no": "SF0000000002"}"#, 415),
+        ("application/json", r#"{"tracking_no": "#, 400),
+    ] {
+        let (s, b) = app.post_raw(&submit, &w.supplier, content_type, body).await;
+        assert_eq!(s, status, "{content_type}: {b}");
+    }
+    let (_, a) = app.get(&format!("/api/v1/asns/{}", asn["id"].as_str().unwrap()), &w.supplier).await;
+    assert_eq!(a["status"], "draft");
+}
+
+/// `Idempotency-Key` on every create, orders included: twenty requests at
+/// once with one key and twenty bodies make one order; a retry of the first
+/// is answered with its first response; and a platform order id repeated
+/// with other content is a 409, never the other order.
+#[actix_web::test]
+async fn one_idempotency_key_makes_one_order_and_a_changed_repeat_is_a_conflict() {
+    let app = spawn_app().await;
+    let w = world(&app).await;
+    stock(&app, &w, "A-01-01-01", 0, 50).await;
+    let send = |body: Value, key: &'static str, path: &'static str| {
+        let (app, platform) = (&app, w.platform.clone());
+        async move {
+            let r = app
+                .client
+                .post(app.url(path))
+                .bearer_auth(&platform)
+                .header("idempotency-key", key)
+                .json(&body)
+                .send()
+                .await
+                .unwrap();
+            let replayed = r.headers().contains_key("idempotent-replayed");
+            let (s, b) = crate::common::read(r).await;
+            (s, b, replayed)
+        }
+    };
+    let bodies: Vec<Value> = (0..20).map(|i| order(&w, &format!("IDEM-{i}"), 0, 1)).collect();
+    let answers = join_all(bodies.iter().map(|b| send(b.clone(), "key-1", "/api/v1/orders"))).await;
+    let created: Vec<_> = answers.iter().filter(|(s, _, _)| *s == 201).collect();
+    assert_eq!(created.len(), 1, "{answers:?}");
+    for (s, b, _) in answers.iter().filter(|(s, _, _)| *s != 201) {
+        let code = b["code"].as_str().unwrap_or_default();
+        assert!(
+            (*s == 422 && code == "idempotency_key_reused") || (*s == 409 && code == "idempotency_conflict"),
+            "{s} {b}"
+        );
+    }
+    assert_eq!(app.count("orders WHERE platform_order_id LIKE 'IDEM-%'"), 1);
+    // The retry of the request that went in: its first answer, replayed.
+    let first = created[0].1["platform_order_id"].clone();
+    let body = bodies.iter().find(|b| b["platform_order_id"] == first).unwrap().clone();
+    let (s, b, replayed) = send(body.clone(), "key-1", "/api/v1/orders").await;
+    assert_eq!((s, replayed, &b["id"]), (201, true, &created[0].1["id"]));
+
+    // Without a key, the platform id decides: the same order is 200, another
+    // order under the same id a 409 that names the order taken in.
+    let (s, same) = app.post("/api/v1/orders", &w.platform, &body).await;
+    assert_eq!((s, &same["id"]), (200, &created[0].1["id"]));
+    let mut changed = body.clone();
+    changed["lines"][0]["quantity"] = json!(2);
+    let (s, b) = app.post("/api/v1/orders", &w.platform, &changed).await;
+    assert_eq!((s, b["code"].as_str()), (409, Some("platform_order_id_taken")), "{b}");
+    assert!(b["detail"].as_str().unwrap().contains(created[0].1["order_no"].as_str().unwrap()));
+    let mut other_buyer = body.clone();
+    other_buyer["buyer"]["name"] = json!("Someone Else");
+    let (s, b) = app.post("/api/v1/orders", &w.platform, &other_buyer).await;
+    assert_eq!((s, b["code"].as_str()), (409, Some("platform_order_id_taken")));
+    assert!(!b.to_string().contains("Someone"), "{b}");
+    // In a batch, such an order is refused on its own.
+    let batch = json!({"orders": [changed, order(&w, "IDEM-NEW", 0, 1)]});
+    let (s, r, _) = send(batch.clone(), "batch-1", "/api/v1/orders/batch").await;
+    assert_eq!((s, r["created"].as_i64(), r["invalid"].as_i64()), (200, Some(1), Some(1)), "{r}");
+    assert_eq!(r["results"][0]["errors"][0]["code"], "platform_order_id_taken");
+    let (s, again, replayed) = send(batch, "batch-1", "/api/v1/orders/batch").await;
+    assert_eq!((s, replayed, again), (200, true, r), "the batch's first answer, replayed");
 }

@@ -92,8 +92,8 @@ fn pg_admin_url() -> String {
 
 #[test]
 fn both_migration_folders_build_the_same_tables_and_columns() {
-    let pg = FreshDb::postgres(&pg_admin_url());
-    let lite = FreshDb::sqlite();
+    let pg = FreshDb::empty_postgres(&pg_admin_url());
+    let lite = FreshDb::empty_sqlite();
     let pg_shape = shape(&mut migrated(&pg));
     let lite_shape = shape(&mut migrated(&lite));
     assert!(!pg_shape.is_empty());
@@ -102,7 +102,7 @@ fn both_migration_folders_build_the_same_tables_and_columns() {
 
 #[test]
 fn every_migration_runs_up_down_and_up_again() {
-    for db in [FreshDb::postgres(&pg_admin_url()), FreshDb::sqlite()] {
+    for db in [FreshDb::empty_postgres(&pg_admin_url()), FreshDb::empty_sqlite()] {
         let mut conn = migrated(&db);
         let before = shape(&mut conn);
         let reverted = db::migrate::revert_all(&mut conn).unwrap();
@@ -136,7 +136,7 @@ macro_rules! diesel_columns {
 #[test]
 fn schema_rs_matches_what_the_migrations_build() {
     let declared: BTreeMap<String, BTreeSet<String>> = custody::all_tables!(diesel_columns);
-    let lite = FreshDb::sqlite();
+    let lite = FreshDb::empty_sqlite();
     let built: BTreeMap<String, BTreeSet<String>> = shape(&mut migrated(&lite))
         .into_iter()
         .map(|(t, cols)| (t, cols.into_iter().map(|(c, _)| c).collect()))

@@ -558,7 +558,8 @@ async fn an_admin_opens_every_page_and_manages_staff() {
     assert!(page.contains("员工账号已创建"));
     let (_, again) = console_page(&app, "/console/staff").await;
     assert!(!again.contains("员工账号已创建"), "a flash is shown once");
-    let id_at = page.find("/console/staff/").expect("a row action") + "/console/staff/".len();
+    let id_at =
+        page.find("action=\"/console/staff/").expect("a row action") + "action=\"/console/staff/".len();
     let id = &page[id_at..id_at + 36];
     let r = app
         .client

@@ -67,6 +67,10 @@ pub enum Outcome {
     Existing(Order),
     /// Refused with its problems; nothing of it was written.
     Invalid(Vec<FieldError>),
+    /// Its `platform_order_id` names an order taken in before with other
+    /// content: refused (409 alone, `invalid` in a batch), never answered
+    /// with the other order as if it were this one.
+    Taken(FieldError),
 }
 
 /// Takes one order in (idempotent on `platform_order_id`: a repeat returns
@@ -82,6 +86,7 @@ pub fn single(mut outcomes: Vec<Outcome>) -> Result<(Order, bool), AppError> {
         Some(Outcome::Created(order)) => Ok((order, true)),
         Some(Outcome::Existing(order)) => Ok((order, false)),
         Some(Outcome::Invalid(errors)) => Err(AppError::validation(errors)),
+        Some(Outcome::Taken(e)) => Err(AppError::conflict("platform_order_id_taken", e.message)),
         None => Err(AppError::internal(anyhow::anyhow!("intake gave no outcome for its order"))),
     }
 }
@@ -125,6 +130,7 @@ pub fn batch_response(platform_ids: Vec<String>, outcomes: Vec<Outcome>) -> Batc
                 Outcome::Created(order) => (BatchOutcome::Created, Some(order), Vec::new()),
                 Outcome::Existing(order) => (BatchOutcome::Existing, Some(order), Vec::new()),
                 Outcome::Invalid(errors) => (BatchOutcome::Invalid, None, errors),
+                Outcome::Taken(error) => (BatchOutcome::Invalid, None, vec![error]),
             };
             BatchResult { platform_order_id, outcome, order, errors }
         })
@@ -165,11 +171,34 @@ pub fn take_in(tx: &mut DbConn, inputs: &[OrderInput], keys: &Keys) -> Result<Ve
     for (input, platform_id) in inputs.iter().zip(&platform_ids) {
         if let Some(p) = platform_id {
             if let Some(&first) = creating.get(p.as_str()) {
-                plans.push(Plan::Repeat(first));
+                let same = same_content(&inputs[first], input, &sku_rows);
+                plans.push(if same {
+                    Plan::Repeat(first)
+                } else {
+                    Plan::Taken(FieldError::new(
+                        "platform_order_id",
+                        "platform_order_id_taken",
+                        "an order sent at the same time has this platform_order_id and other content; \
+                         a repeat must be the same order",
+                    ))
+                });
                 continue;
             }
             if let Some(row) = existing.get(p) {
-                plans.push(Plan::Existing(Box::new(orders::assemble(tx, row.clone())?)));
+                let order = orders::assemble(tx, row.clone())?;
+                plans.push(if same_order(input, &order, row, &sku_rows, keys) {
+                    Plan::Existing(Box::new(order))
+                } else {
+                    Plan::Taken(FieldError::new(
+                        "platform_order_id",
+                        "platform_order_id_taken",
+                        format!(
+                            "order {} was taken in with this platform_order_id and other content; \
+                             a repeat must be the same order",
+                            order.order_no
+                        ),
+                    ))
+                });
                 continue;
             }
         }
@@ -307,6 +336,7 @@ fn allocate_all(
             },
             Plan::Existing(order) => Outcome::Existing((**order).clone()),
             Plan::Invalid(errors) => Outcome::Invalid(errors.clone()),
+            Plan::Taken(error) => Outcome::Taken(error.clone()),
         };
         outcomes.push(outcome);
     }
@@ -325,6 +355,57 @@ enum Plan<'a> {
     /// Taken in before: that order.
     Existing(Box<Order>),
     Invalid(Vec<FieldError>),
+    /// Its platform id names an order with other content.
+    Taken(FieldError),
+}
+
+/// Whether a repeated order is the order taken in before: the same content
+/// once normalised as intake normalises it (shop, market, destination,
+/// service, ship-by, lines with their prices) and the same buyer (opened
+/// from its seal; once erased, the rest decides).
+fn same_order(
+    input: &OrderInput,
+    order: &Order,
+    row: &OrderRow,
+    sku_rows: &HashMap<SkuId, SkuRow>,
+    keys: &Keys,
+) -> bool {
+    let Ok(c) = check(input, sku_rows) else { return false };
+    let lines_match = c.lines.len() == order.lines.len()
+        && c.lines.iter().zip(&order.lines).all(|(a, b)| {
+            a.sku_id == b.sku_id
+                && a.quantity == b.quantity
+                && a.unit_price_minor == b.unit_price.amount_minor
+                && a.currency == b.unit_price.currency
+        });
+    let buyer_matches = match (row.buyer_sealed.as_deref(), row.buyer_key_id.as_deref()) {
+        (Some(sealed), Some(key_id)) => keys
+            .open(row.id.0, key_id, sealed)
+            .is_ok_and(|b| serde_json::to_value(&b).ok() == serde_json::to_value(&input.buyer).ok()),
+        _ => true,
+    };
+    lines_match
+        && buyer_matches
+        && c.shop == order.shop
+        && c.market == order.market
+        && c.destination_country == order.destination_country
+        && input.service_level.as_str() == order.service_level
+        // Stored to the microsecond.
+        && input.ship_by.0.timestamp_micros() == order.ship_by.0.timestamp_micros()
+}
+
+/// Whether two orders sent at once under one platform id say the same,
+/// once normalised as intake normalises them.
+fn same_content(a: &OrderInput, b: &OrderInput, sku_rows: &HashMap<SkuId, SkuRow>) -> bool {
+    let (Ok(x), Ok(y)) = (check(a, sku_rows), check(b, sku_rows)) else { return false };
+    let lines = |c: &Checked| -> Vec<(SkuId, i32, i64, String)> {
+        c.lines.iter().map(|l| (l.sku_id, l.quantity, l.unit_price_minor, l.currency.clone())).collect()
+    };
+    (&x.shop, &x.market, &x.destination_country) == (&y.shop, &y.market, &y.destination_country)
+        && lines(&x) == lines(&y)
+        && a.service_level == b.service_level
+        && a.ship_by.0.timestamp_micros() == b.ship_by.0.timestamp_micros()
+        && serde_json::to_value(&a.buyer).ok() == serde_json::to_value(&b.buyer).ok()
 }
 
 /// An order that passed its checks: its row but for the number, status and
