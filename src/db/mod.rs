@@ -59,6 +59,10 @@ impl DatabaseUrl {
     }
 }
 
+/// How long a PostgreSQL transaction may sit with its client silent before
+/// the server ends it (`idle_in_transaction_session_timeout`).
+pub const IDLE_IN_TRANSACTION: Duration = Duration::from_secs(5);
+
 /// r2d2 manager that opens the variant named by the URL's scheme and reports
 /// the real connection error (the derived `establish` tries every backend in
 /// turn and hides why PostgreSQL failed).
@@ -76,7 +80,16 @@ impl ConnectionManager {
         match &self.url {
             DatabaseUrl::Postgres(url) => {
                 let mut conn = PgConnection::establish(url)?;
-                conn.batch_execute("SET TIME ZONE 'UTC'; SET application_name = 'custody'")
+                // No transaction of ours waits on anything but the database:
+                // one whose client has said nothing for IDLE_IN_TRANSACTION is
+                // a process frozen or wedged mid-write, and the server ends it
+                // so that its locks (the relay lease's row among them) do not
+                // stop everyone else for as long as it stays frozen.
+                conn.batch_execute(&format!(
+                    "SET TIME ZONE 'UTC'; SET application_name = 'custody'; \
+                     SET idle_in_transaction_session_timeout = {}",
+                    IDLE_IN_TRANSACTION.as_millis()
+                ))
                     .map_err(ConnectionError::CouldntSetupConfiguration)?;
                 Ok(DbConn::Pg(conn))
             }

@@ -5,10 +5,11 @@ use actix_web::{HttpResponse, get, post, web};
 use serde::{Deserialize, Serialize};
 
 use super::store::{self, OutboxRow};
-use crate::auth::{ApiCaller, Caller, Role};
+use crate::auth::{Caller, Role};
 use crate::db;
 use crate::db::types::Timestamp;
 use crate::error::{AppError, Problem};
+use crate::http::ApiCaller;
 use crate::http::AppState;
 use crate::ids::{AggregateId, EventId, SupplierId};
 
@@ -165,6 +166,7 @@ pub async fn retry(
     state: web::Data<AppState>,
     caller: ApiCaller,
     id: web::Path<EventId>,
+    _body: crate::http::optional_json::NoBody,
 ) -> Result<HttpResponse, AppError> {
     caller.0.require_staff(Role::Admin)?;
     let id = id.into_inner();

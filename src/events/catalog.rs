@@ -81,6 +81,42 @@ pub const ORDER_PACKED: EventType = EventType::new("order", "packed");
 pub const PARCEL_WEIGHT_HELD: EventType = EventType::new("parcel", "weight_held");
 pub const EXCEPTION_RESOLVED: EventType = EventType::new("exception", "resolved");
 
+pub const CHANNEL_VERSIONED: EventType = EventType::new("channel", "versioned");
+pub const PARCEL_ROUTED: EventType = EventType::new("parcel", "routed");
+pub const PARCEL_NO_ROUTE: EventType = EventType::new("parcel", "no_route");
+pub const PARCEL_BAGGED: EventType = EventType::new("parcel", "bagged");
+pub const BAG_CLOSED: EventType = EventType::new("bag", "closed");
+pub const BAG_WEIGHT_HELD: EventType = EventType::new("bag", "weight_held");
+pub const BAG_REOPENED: EventType = EventType::new("bag", "reopened");
+pub const MANIFEST_CREATED: EventType = EventType::new("manifest", "created");
+pub const MANIFEST_CLOSED: EventType = EventType::new("manifest", "closed");
+pub const MANIFEST_HANDOVER_MISSING: EventType = EventType::new("manifest", "handover_missing");
+pub const MANIFEST_HANDED_OVER: EventType = EventType::new("manifest", "handed_over");
+pub const PARCEL_HANDED_OVER: EventType = EventType::new("parcel", "handed_over");
+pub const ORDER_SHIPPED: EventType = EventType::new("order", "shipped");
+pub const CUSTOMS_ACCEPTED: EventType = EventType::new("customs", "accepted");
+pub const CUSTOMS_REJECTED: EventType = EventType::new("customs", "rejected");
+
+pub const PARCEL_IN_TRANSIT: EventType = EventType::new("parcel", "in_transit");
+pub const PARCEL_CUSTOMS_HOLD: EventType = EventType::new("parcel", "customs_hold");
+pub const PARCEL_EXCEPTION: EventType = EventType::new("parcel", "exception");
+pub const PARCEL_DELIVERED: EventType = EventType::new("parcel", "delivered");
+pub const PARCEL_RETURNED_TO_SENDER: EventType = EventType::new("parcel", "returned_to_sender");
+pub const PARCEL_LOST_SUSPECTED: EventType = EventType::new("parcel", "lost_suspected");
+pub const ORDER_DELIVERED: EventType = EventType::new("order", "delivered");
+pub const CLAIM_OPENED: EventType = EventType::new("claim", "opened");
+pub const CLAIM_SETTLED: EventType = EventType::new("claim", "settled");
+pub const CLAIM_REJECTED: EventType = EventType::new("claim", "rejected");
+pub const RETURN_REQUESTED: EventType = EventType::new("return", "requested");
+pub const RETURN_REFUNDED_WITHOUT_RETURN: EventType = EventType::new("return", "refunded_without_return");
+pub const RETURN_POLICY_ADDED: EventType = EventType::new("return_policy", "added");
+pub const RETURN_ARRIVED: EventType = EventType::new("return", "arrived");
+pub const RETURN_UNIDENTIFIED: EventType = EventType::new("return", "unidentified");
+pub const RETURN_GRADED: EventType = EventType::new("return", "graded");
+pub const RETURN_DISPOSITIONED: EventType = EventType::new("return", "dispositioned");
+pub const RETURN_CLOSED: EventType = EventType::new("return", "closed");
+pub const RETURN_CANCELLED: EventType = EventType::new("return", "cancelled");
+
 pub const ALL: &[EventType] = &[
     SUPPLIER_REGISTERED,
     SUPPLIER_STATUS_CHANGED,
@@ -124,6 +160,40 @@ pub const ALL: &[EventType] = &[
     PARCEL_WEIGHT_HELD,
     EXCEPTION_RESOLVED,
     WAVE_RELEASED,
+    CHANNEL_VERSIONED,
+    PARCEL_ROUTED,
+    PARCEL_NO_ROUTE,
+    PARCEL_BAGGED,
+    BAG_CLOSED,
+    BAG_WEIGHT_HELD,
+    BAG_REOPENED,
+    PARCEL_IN_TRANSIT,
+    PARCEL_CUSTOMS_HOLD,
+    PARCEL_EXCEPTION,
+    PARCEL_DELIVERED,
+    PARCEL_RETURNED_TO_SENDER,
+    PARCEL_LOST_SUSPECTED,
+    ORDER_DELIVERED,
+    CLAIM_OPENED,
+    CLAIM_SETTLED,
+    CLAIM_REJECTED,
+    RETURN_REQUESTED,
+    RETURN_REFUNDED_WITHOUT_RETURN,
+    RETURN_POLICY_ADDED,
+    RETURN_ARRIVED,
+    RETURN_UNIDENTIFIED,
+    RETURN_GRADED,
+    RETURN_DISPOSITIONED,
+    RETURN_CLOSED,
+    RETURN_CANCELLED,
+    MANIFEST_CREATED,
+    MANIFEST_CLOSED,
+    MANIFEST_HANDOVER_MISSING,
+    MANIFEST_HANDED_OVER,
+    PARCEL_HANDED_OVER,
+    ORDER_SHIPPED,
+    CUSTOMS_ACCEPTED,
+    CUSTOMS_REJECTED,
 ];
 
 #[cfg(test)]

@@ -18,7 +18,6 @@
 
 use std::collections::{HashMap, HashSet, VecDeque};
 use std::sync::Arc;
-use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, AtomicU8, AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
@@ -94,16 +93,19 @@ impl BrokerState {
 
 const CONFIRM_BUCKETS: [f64; 9] = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.5, 2.5];
 
-/// Counters the relay keeps for `/metrics`.
+/// Counters the relay keeps for `/metrics` (where the counters are read at
+/// scrape time, and the confirm histogram is registered as it is).
 #[derive(Debug)]
 pub struct RelayStatus {
     state: AtomicU8,
     pub published: AtomicU64,
     pub nacked: AtomicU64,
+    /// Times the relay stopped sending because the broker refused events.
+    pub refusal_pauses: AtomicU64,
     pub returned: AtomicU64,
     pub reconnects: AtomicU64,
     pub parked: AtomicU64,
-    confirm: Mutex<([u64; CONFIRM_BUCKETS.len()], u64, f64)>,
+    confirm: prometheus::Histogram,
 }
 
 impl RelayStatus {
@@ -112,10 +114,18 @@ impl RelayStatus {
             state: AtomicU8::new(state as u8),
             published: AtomicU64::new(0),
             nacked: AtomicU64::new(0),
+            refusal_pauses: AtomicU64::new(0),
             returned: AtomicU64::new(0),
             reconnects: AtomicU64::new(0),
             parked: AtomicU64::new(0),
-            confirm: Mutex::new(([0; CONFIRM_BUCKETS.len()], 0, 0.0)),
+            confirm: prometheus::Histogram::with_opts(
+                prometheus::HistogramOpts::new(
+                    "custody_relay_confirm_seconds",
+                    "Time from publish to the broker's confirm.",
+                )
+                .buckets(CONFIRM_BUCKETS.to_vec()),
+            )
+            .expect("valid histogram"),
         }
     }
 
@@ -134,58 +144,13 @@ impl RelayStatus {
     }
 
     fn observe_confirm(&self, secs: f64) {
-        let mut h = self.confirm.lock().expect("metrics lock");
-        for (i, b) in CONFIRM_BUCKETS.iter().enumerate() {
-            if secs <= *b {
-                h.0[i] += 1;
-            }
-        }
-        h.1 += 1;
-        h.2 += secs;
+        self.confirm.observe(secs);
     }
 
-    /// Prometheus text for the relay's counters.
-    pub fn render(&self, out: &mut String) {
-        use std::fmt::Write;
-        let counters = [
-            ("custody_events_published_total", "Events confirmed by the broker.", &self.published),
-            ("custody_events_nacked_total", "Events the broker refused (nack).", &self.nacked),
-            ("custody_events_returned_total", "Events returned as unroutable.", &self.returned),
-            ("custody_events_parked_total", "Events parked after repeated failures.", &self.parked),
-            (
-                "custody_relay_reconnects_total",
-                "Connections the relay opened to the broker.",
-                &self.reconnects,
-            ),
-        ];
-        for (name, help, v) in counters {
-            let _ = writeln!(
-                out,
-                "# HELP {name} {help}\n# TYPE {name} counter\n{name} {}",
-                v.load(Ordering::Relaxed)
-            );
-        }
-        let _ = writeln!(
-            out,
-            "# HELP custody_relay_broker_up 1 when this process's relay is connected to the broker.\n\
-             # TYPE custody_relay_broker_up gauge\ncustody_relay_broker_up {}",
-            u8::from(self.state() == BrokerState::Up)
-        );
-        let h = self.confirm.lock().expect("metrics lock");
-        let _ = writeln!(
-            out,
-            "# HELP custody_relay_confirm_seconds Time from publish to the broker's confirm.\n\
-             # TYPE custody_relay_confirm_seconds histogram"
-        );
-        for (i, b) in CONFIRM_BUCKETS.iter().enumerate() {
-            let _ = writeln!(out, "custody_relay_confirm_seconds_bucket{{le=\"{b}\"}} {}", h.0[i]);
-        }
-        let _ = writeln!(out, "custody_relay_confirm_seconds_bucket{{le=\"+Inf\"}} {}", h.1);
-        let _ = writeln!(
-            out,
-            "custody_relay_confirm_seconds_sum {}\ncustody_relay_confirm_seconds_count {}",
-            h.2, h.1
-        );
+    /// The time from publish to the broker's confirm, registered in each
+    /// server's `/metrics` registry ([`crate::http::metrics`]).
+    pub fn confirm_histogram(&self) -> &prometheus::Histogram {
+        &self.confirm
     }
 }
 
@@ -323,6 +288,10 @@ const NO_BROKER_CHUNK: i64 = 5000;
 /// Parts of a batch published before the oldest one's confirms are awaited:
 /// the database work of one part overlaps the broker's work on the other.
 const IN_FLIGHT: usize = 2;
+
+/// After a refusal, parts are this many times smaller until one goes out
+/// whole.
+const PROBE_DIVISOR: i64 = 10;
 
 /// A batch on its way: the rows, and a task awaiting each row's confirm.
 struct InFlight {
@@ -598,6 +567,11 @@ impl Relay {
         // marked (what a crash can send twice): while one part is being
         // marked, IN_FLIGHT more may be out, so a part is a third of it.
         let limit = (self.cfg.batch_size / (IN_FLIGHT as i64 + 1)).max(1);
+        // After a refusal, a small part probes the broker: should it refuse
+        // again, the events it took after the refused ones (sent again in
+        // order, after them) are few. A part the broker takes whole gives
+        // back the full size.
+        let limit = if self.refusals > 0 { (limit / PROBE_DIVISOR).max(1) } else { limit };
         let counts = settled.as_ref().map(|s| (s.published.len() as u64, s.too_large.len() as u64));
         let sequencing = self.sequence_beside();
         // Events on their way (sent, or being marked beside the claim) are
@@ -890,6 +864,7 @@ impl Relay {
         self.broken.retain(|_, upto| *upto > f.no);
         if refused {
             self.refusals += 1;
+            self.status.refusal_pauses.fetch_add(1, Ordering::Relaxed);
             let pause = refusal_pause(self.refusals);
             tracing::warn!(
                 pause_ms = pause.as_millis() as u64,

@@ -84,6 +84,83 @@ pub fn record(tx: &mut DbConn, event: NewEvent) -> Result<EventId, AppError> {
     insert_event(tx, event, sequence)
 }
 
+/// Records many events in the caller's write transaction, each document's
+/// in the order given. On PostgreSQL in two statements whatever their
+/// number (the documents' counters bumped in one, sorted so that two
+/// writers take them in the same order; the rows inserted in the other):
+/// a batch of carriers' events shares its round trips. On SQLite one by one.
+pub fn record_many(tx: &mut DbConn, events: Vec<NewEvent>) -> Result<(), AppError> {
+    use diesel::sql_types::{Array, BigInt, Nullable, Text, Timestamptz, Uuid as SqlUuid};
+    if events.is_empty() {
+        return Ok(());
+    }
+    let DbConn::Pg(pg) = tx else {
+        for e in events {
+            record(tx, e)?;
+        }
+        return Ok(());
+    };
+    let mut counts: std::collections::BTreeMap<(String, uuid::Uuid), i64> = std::collections::BTreeMap::new();
+    for e in &events {
+        *counts.entry((e.event_type.aggregate.to_owned(), e.aggregate_id.0)).or_default() += 1;
+    }
+    #[derive(QueryableByName)]
+    struct Bumped {
+        #[diesel(sql_type = Text)]
+        aggregate_kind: String,
+        #[diesel(sql_type = SqlUuid)]
+        aggregate_id: uuid::Uuid,
+        #[diesel(sql_type = BigInt)]
+        last_sequence: i64,
+    }
+    let kinds: Vec<String> = counts.keys().map(|k| k.0.clone()).collect();
+    let ids: Vec<uuid::Uuid> = counts.keys().map(|k| k.1).collect();
+    let ns: Vec<i64> = counts.values().copied().collect();
+    let bumped: Vec<Bumped> = diesel::sql_query(
+        "INSERT INTO event_sequences (aggregate_kind, aggregate_id, last_sequence) \
+         SELECT * FROM unnest($1, $2, $3) \
+         ON CONFLICT (aggregate_kind, aggregate_id) \
+         DO UPDATE SET last_sequence = event_sequences.last_sequence + excluded.last_sequence \
+         RETURNING aggregate_kind, aggregate_id, last_sequence",
+    )
+    .bind::<Array<Text>, _>(kinds)
+    .bind::<Array<SqlUuid>, _>(ids)
+    .bind::<Array<BigInt>, _>(ns)
+    .load(pg)?;
+    // The next sequence of each document: its last minus what this batch adds.
+    let mut next: HashMap<(String, uuid::Uuid), i64> = bumped
+        .into_iter()
+        .map(|b| {
+            let n = counts[&(b.aggregate_kind.clone(), b.aggregate_id)];
+            ((b.aggregate_kind, b.aggregate_id), b.last_sequence - n + 1)
+        })
+        .collect();
+    let now = Timestamp::now();
+    let mut rows = Vec::with_capacity(events.len());
+    for e in events {
+        let key = (e.event_type.aggregate.to_owned(), e.aggregate_id.0);
+        let seq = next.get_mut(&key).ok_or_else(|| AppError::internal(anyhow::anyhow!("no counter")))?;
+        rows.push(outbox_row(e, *seq, now)?);
+        *seq += 1;
+    }
+    let col = |f: &dyn Fn(&OutboxRow) -> String| rows.iter().map(f).collect::<Vec<String>>();
+    diesel::sql_query(
+        "INSERT INTO outbox (id, event_type, aggregate_kind, aggregate_id, document_no, owner_id, sequence, \
+         occurred_at, payload, attempts) SELECT *, 0 FROM unnest($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+    )
+    .bind::<Array<SqlUuid>, _>(rows.iter().map(|r| r.id.0).collect::<Vec<_>>())
+    .bind::<Array<Text>, _>(col(&|r| r.event_type.clone()))
+    .bind::<Array<Text>, _>(col(&|r| r.aggregate_kind.clone()))
+    .bind::<Array<SqlUuid>, _>(rows.iter().map(|r| r.aggregate_id.0).collect::<Vec<_>>())
+    .bind::<Array<Text>, _>(col(&|r| r.document_no.clone()))
+    .bind::<Array<Nullable<SqlUuid>>, _>(rows.iter().map(|r| r.owner_id.map(|o| o.0)).collect::<Vec<_>>())
+    .bind::<Array<BigInt>, _>(rows.iter().map(|r| r.sequence).collect::<Vec<_>>())
+    .bind::<Array<Timestamptz>, _>(rows.iter().map(|r| r.occurred_at.0).collect::<Vec<_>>())
+    .bind::<Array<Text>, _>(col(&|r| r.payload.clone()))
+    .execute(pg)?;
+    Ok(())
+}
+
 fn insert_event(tx: &mut DbConn, event: NewEvent, sequence: i64) -> Result<EventId, AppError> {
     let row = outbox_row(event, sequence, Timestamp::now())?;
     diesel::insert_into(outbox::table).values(&row).execute(tx)?;

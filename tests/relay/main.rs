@@ -276,7 +276,7 @@ async fn a_relay_killed_mid_batch_loses_nothing_and_resends_at_most_one_batch() 
     }
     first.kill().unwrap(); // SIGKILL
     first.wait().unwrap();
-    let (unpublished, _) = custody::events::store::backlog(&mut pool.get().unwrap()).unwrap();
+    let (unpublished, _) = custody::events::backlog(&mut pool.get().unwrap()).unwrap();
     eprintln!("killed with {unpublished} of {} events unpublished", want.len());
     assert!(unpublished > 0, "killed before it finished");
 
@@ -304,8 +304,69 @@ fn pg_admin_url() -> String {
 
 /// Who holds the relay lease now, and its epoch.
 fn lease(pool: &Pool) -> (String, i64) {
-    let (holder, epoch, _) = custody::events::store::lease(&mut pool.get().unwrap()).unwrap();
+    let (holder, epoch, _) = custody::events::lease(&mut pool.get().unwrap()).unwrap();
     (holder, epoch)
+}
+
+/// A process frozen inside a PostgreSQL transaction holding the lease's row
+/// (its renewal) would stop every standby for as long as it stays frozen:
+/// the server ends a transaction whose client went silent, and the row is
+/// free again.
+#[test]
+fn a_silent_transaction_on_postgres_is_ended_and_its_locks_freed() {
+    use diesel::connection::SimpleConnection;
+    let db = FreshDb::postgres(&pg_admin_url());
+    let pool = migrated_pool(&db);
+    let mut frozen = pool.get().unwrap();
+    frozen.batch_execute("BEGIN; UPDATE relay_lease SET holder = 'frozen' WHERE id = 1").unwrap();
+    // Says nothing more, as a stopped process would.
+    let mut standby = pool.get().unwrap();
+    // Without the bound this would wait for ever; a minute fails it instead.
+    standby.batch_execute("SET statement_timeout = '60s'").unwrap();
+    let started = Instant::now();
+    standby
+        .batch_execute("UPDATE relay_lease SET holder = 'standby' WHERE id = 1")
+        .expect("the frozen transaction was ended and the row freed");
+    eprintln!("the row was free after {} ms", started.elapsed().as_millis());
+    assert!(frozen.batch_execute("COMMIT").is_err(), "the frozen session was ended by the server");
+    assert_eq!(lease(&pool).0, "standby", "the frozen transaction's write was rolled back");
+}
+
+/// Stops `leader` (SIGSTOP) where it is not writing to a SQLite file. A
+/// process stopped inside a SQLite write transaction holds the file's only
+/// write lock, and no lease can help: every writer of the file, the standby
+/// included, waits until it runs again (one more reason several instances
+/// run on PostgreSQL, whose server ends a transaction that went silent). So
+/// on SQLite a stop that caught it mid-write is undone and tried again; on
+/// PostgreSQL it is stopped once, wherever it is.
+fn freeze_outside_a_write(leader: &Child, db: &FreshDb) {
+    for attempt in 0..30 {
+        signal(leader, "-STOP");
+        if db.is_postgres() || !sqlite_write_locked(&db.url) {
+            return;
+        }
+        eprintln!("stopped inside a write (try {attempt}): let go and stopped again");
+        signal(leader, "-CONT");
+        std::thread::sleep(Duration::from_millis(50 + 23 * attempt));
+    }
+    panic!("the leader was inside a write each of 30 times it was stopped");
+}
+
+/// Whether another process holds the SQLite file's write lock for longer
+/// than any of our transactions lasts.
+fn sqlite_write_locked(url: &str) -> bool {
+    use diesel::Connection;
+    use diesel::connection::SimpleConnection;
+    let path = url.strip_prefix("sqlite://").expect("a SQLite URL");
+    let mut conn = diesel::SqliteConnection::establish(path).unwrap();
+    conn.batch_execute("PRAGMA busy_timeout = 1500").unwrap();
+    match conn.batch_execute("BEGIN IMMEDIATE") {
+        Ok(()) => {
+            conn.batch_execute("ROLLBACK").unwrap();
+            false
+        }
+        Err(_) => true,
+    }
 }
 
 fn signal(child: &Child, sig: &str) {
@@ -364,7 +425,11 @@ async fn two_relays_on_one_postgres_publish_one_at_a_time_and_fail_over() {
     b.kill().ok();
     let _ = (a.wait(), b.wait());
     assert!(active(&standby_log), "the standby took over");
-    assert!(takeover < Duration::from_secs(5), "takeover within 5 s: {takeover:?}");
+    // Within a few seconds of the lease running out; on PostgreSQL a leader
+    // frozen inside its renewal holds the lease's row until the server ends
+    // its silent transaction.
+    let bound = Duration::from_secs(5) + if db.is_postgres() { db::IDLE_IN_TRANSACTION } else { Duration::ZERO };
+    assert!(takeover < bound, "takeover within {bound:?}: {takeover:?}");
     assert_eq!(holders.len(), 1, "one leader while both ran: {holders:?}");
     assert_eq!(lease(&pool).1, epoch_before + 1, "the lease changed hands once");
     assert_eq!(want.difference(&seen.distinct()).count(), 0, "none lost");
@@ -472,22 +537,27 @@ async fn a_full_queue_that_refuses_events_is_waited_for_not_flooded() {
     stop.store(true, std::sync::atomic::Ordering::Relaxed);
     writer.join().unwrap();
     let want = written_ids(&pool);
+    // Read until every event has arrived, the relay has nothing left to
+    // send and the queue has been quiet for a second: events the broker
+    // took before an earlier event of their document was refused arrive
+    // early and are sent again after it, and a consumer that stopped at
+    // the first sight of every id would miss those second sendings.
     let until = Instant::now() + Duration::from_secs(90);
-    while !want.is_subset(&seen.distinct()) && Instant::now() < until {
+    let mut backlog = i64::MAX;
+    let mut quiet_since = Instant::now();
+    while Instant::now() < until {
         use futures_util::StreamExt;
-        if let Ok(Some(Ok(d))) = tokio::time::timeout(Duration::from_millis(500), consumer.next()).await {
+        if let Ok(Some(Ok(d))) = tokio::time::timeout(Duration::from_millis(200), consumer.next()).await {
             d.ack(lapin::options::BasicAckOptions::default()).await.unwrap();
             seen.push(&d);
+            quiet_since = Instant::now();
+            continue;
         }
-    }
-    let until = Instant::now() + Duration::from_secs(10);
-    let mut backlog = i64::MAX;
-    while Instant::now() < until {
-        backlog = custody::events::store::backlog(&mut pool.get().unwrap()).unwrap().0;
-        if backlog == 0 {
+        backlog = custody::events::backlog(&mut pool.get().unwrap()).unwrap().0;
+        if backlog == 0 && want.is_subset(&seen.distinct()) && quiet_since.elapsed() > Duration::from_secs(1)
+        {
             break;
         }
-        tokio::time::sleep(Duration::from_millis(200)).await;
     }
     relay.stop();
     let _ = channel.queue_delete(name.as_str().into(), QueueDeleteOptions::default()).await;
@@ -495,10 +565,17 @@ async fn a_full_queue_that_refuses_events_is_waited_for_not_flooded() {
     eprintln!("{} deliveries of {} events", seen.deliveries.len(), want.len());
     seen.assert_applied_in_order(11 + rounds.load(std::sync::atomic::Ordering::Relaxed));
     // Duplicates: events the broker took after an earlier one of their
-    // document was refused, sent again after it (at most the parts in
-    // flight when a refusal is seen; the storm this test was written for
-    // re-sent them without end, 20,000 and more).
-    assert!(seen.duplicates() <= 2 * 1500, "{} duplicates", seen.duplicates());
+    // document was refused, sent again after it. Each time the broker
+    // refuses, the relay pauses; what it sent and had not yet marked then
+    // is at most one batch (the storm this test was written for re-sent
+    // events without end, 20,000 and more, and never paused).
+    let pauses = status.refusal_pauses.load(std::sync::atomic::Ordering::Relaxed);
+    eprintln!("{pauses} pauses, {} duplicates", seen.duplicates());
+    assert!(
+        seen.duplicates() as u64 <= pauses * 1500,
+        "{} duplicates after {pauses} pauses",
+        seen.duplicates()
+    );
     assert_eq!(backlog, 0, "the backlog is back to 0");
     TestQueue::bind(&exchange, "#").await.delete().await;
 }
@@ -534,7 +611,7 @@ async fn a_frozen_leader_is_replaced_and_sends_nothing_when_it_wakes() {
         other => panic!("exactly one relay must lead, got {other:?}"),
     };
     let (_, epoch_before) = lease(&pool);
-    signal(leader, "-STOP");
+    freeze_outside_a_write(leader, &db);
     let frozen = Instant::now();
     let mut takeover = None;
     while takeover.is_none() && frozen.elapsed() < Duration::from_secs(30) {
@@ -565,7 +642,11 @@ async fn a_frozen_leader_is_replaced_and_sends_nothing_when_it_wakes() {
     b.kill().ok();
     let _ = (a.wait(), b.wait());
     assert!(active(&standby_log), "the standby took over");
-    assert!(takeover < Duration::from_secs(5), "takeover within 5 s: {takeover:?}");
+    // Within a few seconds of the lease running out; on PostgreSQL a leader
+    // frozen inside its renewal holds the lease's row until the server ends
+    // its silent transaction.
+    let bound = Duration::from_secs(5) + if db.is_postgres() { db::IDLE_IN_TRANSACTION } else { Duration::ZERO };
+    assert!(takeover < bound, "takeover within {bound:?}: {takeover:?}");
     assert!(
         woke.iter().any(|l| l.contains("publishing stops") || l.contains("not sent")),
         "the woken leader stopped: {woke:?}"
