@@ -1,0 +1,2 @@
+ALTER TABLE parcels DROP COLUMN handed_over_on;
+ALTER TABLE parcels DROP COLUMN handed_over_at;

@@ -1,0 +1,2 @@
+DROP TABLE bag_parcels;
+DROP TABLE bags;
