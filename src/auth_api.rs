@@ -4,12 +4,13 @@ use crate::ids::{SupplierId, UserId};
 use actix_web::{get, web};
 use serde::Serialize;
 
-use crate::auth::{ApiCaller, Caller, Role};
+use crate::auth::{Caller, Role};
 use crate::error::{AppError, Problem};
+use crate::http::ApiCaller;
 
 #[derive(Serialize, utoipa::ToSchema)]
 pub struct Me {
-    /// `supplier`, `platform` or `staff`.
+    /// `supplier`, `platform`, `carrier` or `staff`.
     pub kind: &'static str,
     pub supplier_id: Option<SupplierId>,
     pub user_id: Option<UserId>,
@@ -26,6 +27,7 @@ pub async fn me(caller: ApiCaller) -> Result<web::Json<Me>, AppError> {
             Me { kind: "supplier", supplier_id: Some(supplier_id), user_id: None, role: None }
         }
         Caller::Platform { .. } => Me { kind: "platform", supplier_id: None, user_id: None, role: None },
+        Caller::Carrier { .. } => Me { kind: "carrier", supplier_id: None, user_id: None, role: None },
         Caller::Staff { user_id, role, .. } => {
             Me { kind: "staff", supplier_id: None, user_id: Some(user_id), role: Some(role) }
         }

@@ -46,9 +46,6 @@ enum Command {
     /// Event tools for operators.
     #[command(subcommand)]
     Events(Events),
-    /// Benchmarks that print figures (run them on a scratch database).
-    #[command(subcommand)]
-    Bench(Bench),
     /// Stock tools for operators.
     #[command(subcommand)]
     Stock(Stock),
@@ -61,25 +58,6 @@ enum Stock {
     /// Time out stock-up orders not accepted by their deliver-by time (the
     /// server also does this every minute).
     ExpireOrders,
-}
-
-#[derive(Subcommand)]
-enum Bench {
-    /// Relay throughput next to a raw lapin publisher, and end-to-end lag.
-    Relay {
-        #[arg(long, default_value_t = 50_000)]
-        events: usize,
-        /// CUSTODY_RELAY_BATCH for the run.
-        #[arg(long, default_value_t = 1500)]
-        batch: i64,
-        #[arg(long, default_value_t = 1000)]
-        lag_rate: u32,
-        #[arg(long, default_value_t = 10)]
-        lag_seconds: u64,
-    },
-    /// Order intake and allocation over HTTP (single orders, batches), pick
-    /// and pack scan latency under load, next to pgbench on the same server.
-    Orders(crate::outbound::bench::BenchArgs),
 }
 
 #[derive(Subcommand)]
@@ -159,6 +137,9 @@ struct KeyTarget {
     /// A key for the platform integration.
     #[arg(long)]
     platform: bool,
+    /// A key for a carrier or tracking aggregator (tracking events in).
+    #[arg(long)]
+    carrier: bool,
     /// Staff username whose personal API token this is.
     #[arg(long)]
     user: Option<String>,
@@ -246,18 +227,6 @@ fn run(command: Command, config: Config) -> anyhow::Result<()> {
         Command::Relay => relay_alone(config),
         Command::Events(cmd) => events(cmd, &config),
         Command::Stock(cmd) => stock(cmd, &config),
-        Command::Bench(Bench::Relay { events, batch, lag_rate, lag_seconds }) => {
-            let pool = open(&config)?;
-            crate::events::bench::run(
-                &config,
-                pool,
-                crate::events::bench::BenchArgs { events, batch, lag_rate, lag_seconds },
-            )
-        }
-        Command::Bench(Bench::Orders(args)) => {
-            let pool = open(&config)?;
-            crate::outbound::bench::run(&config, pool, args)
-        }
     }
 }
 
@@ -303,9 +272,11 @@ fn admin(cmd: Admin, config: &Config) -> anyhow::Result<()> {
                 let owner = if let Some(code) = &t.supplier {
                     KeyOwner::Supplier(crate::suppliers::service::by_code(tx, code)?.id)
                 } else if let Some(user) = &t.user {
-                    let u = crate::auth::store::user_by_username(tx, &user.trim().to_lowercase())?
+                    let u = crate::auth::service::user_by_username(tx, &user.trim().to_lowercase())?
                         .ok_or(crate::error::AppError::not_found("staff user"))?;
                     KeyOwner::Staff(u.id)
+                } else if t.carrier {
+                    KeyOwner::Carrier
                 } else {
                     KeyOwner::Platform
                 };
@@ -377,7 +348,7 @@ fn events(cmd: Events, config: &Config) -> anyhow::Result<()> {
         }
         Events::Parked => {
             let pool = open(config)?;
-            let rows = in_tx(&pool, |tx| Ok(crate::events::store::parked(tx)?))?;
+            let rows = in_tx(&pool, |tx| Ok(crate::events::parked(tx)?))?;
             for r in rows {
                 println!(
                     "{}\t{}\t{}\tseq={}\tattempts={}\t{}",
@@ -401,7 +372,7 @@ fn events(cmd: Events, config: &Config) -> anyhow::Result<()> {
                 _ => anyhow::bail!("give an event id or --all"),
             };
             let pool = open(config)?;
-            let n = in_tx(&pool, |tx| Ok(crate::events::store::retry_parked(tx, id)?))?;
+            let n = in_tx(&pool, |tx| Ok(crate::events::retry_parked(tx, id)?))?;
             eprintln!("{n} event(s) queued again");
             Ok(())
         }
@@ -444,8 +415,12 @@ fn require_pii_keys(config: &Config, demo: bool) -> anyhow::Result<()> {
     )
 }
 
-fn serve(config: Config, demo: bool) -> anyhow::Result<()> {
+fn serve(mut config: Config, demo: bool) -> anyhow::Result<()> {
     require_pii_keys(&config, demo)?;
+    if demo && config.customs.is_none() {
+        // A demo makes customs lists under codes that are nobody's.
+        config.customs = Some(crate::manifests::customs::CustomsCodes::demo());
+    }
     tracing::info!(config = ?config, "starting");
     let pool = open(&config)?;
     if demo {
@@ -461,14 +436,15 @@ fn serve(config: Config, demo: bool) -> anyhow::Result<()> {
             );
         }
     }
-    spawn_housekeeping(pool.clone(), config.pii_retention_days);
+    let clock = crate::clock::Clock::system();
+    spawn_housekeeping(pool.clone(), config.pii_retention_days, clock.clone());
     spawn_backorder_sweep(pool.clone());
     let listener = TcpListener::bind(config.bind)
         .map_err(|e| anyhow::anyhow!("cannot listen on {}: {e}", config.bind))?;
     let addr = listener.local_addr()?;
     eprintln!("Custody is serving on http://{addr}/ (console at /console, API docs at /api/docs)");
     let (status, relay_handle) = relay::start_in_process(pool.clone(), &config);
-    let state = actix_web::web::Data::new(AppState::with_relay(pool, config, status));
+    let state = actix_web::web::Data::new(AppState::with_relay(pool, config, status).with_clock(clock));
     let kept = state.clone();
     actix_web::rt::System::new().block_on(async move { http::start(listener, state)?.await })?;
     if let Some(h) = relay_handle {
@@ -497,7 +473,8 @@ fn stock(cmd: Stock, config: &Config) -> anyhow::Result<()> {
             println!("every balance equals its ledger");
         }
         Stock::ExpireOrders => {
-            let n = db::write_tx(&mut conn, crate::inbound::stock_orders::expire_overdue)?;
+            let now = crate::clock::Clock::system().now();
+            let n = db::write_tx(&mut conn, |tx| crate::inbound::stock_orders::expire_overdue(tx, now))?;
             println!("{n} stock-up order(s) timed out");
         }
     }
@@ -526,27 +503,36 @@ fn spawn_backorder_sweep(pool: Pool) {
 }
 
 /// Every minute: times out stock-up orders not accepted by their deliver-by
-/// time; every ten: drops expired sessions and idempotency records. On its
+/// time, erases buyer data past its retention, marks parcels silent past
+/// their channel's days as suspected lost; every ten: drops expired sessions and idempotency records. On its
 /// own thread so it never touches the HTTP workers.
-fn spawn_housekeeping(pool: Pool, pii_retention_days: i64) {
+fn spawn_housekeeping(pool: Pool, pii_retention_days: i64, clock: crate::clock::Clock) {
     std::thread::Builder::new()
         .name("housekeeping".into())
         .spawn(move || {
             for tick in 1u64.. {
                 std::thread::sleep(Duration::from_secs(60));
                 if let Ok(mut conn) = pool.get() {
-                    match db::write_tx(&mut conn, crate::inbound::stock_orders::expire_overdue) {
+                    let now = clock.now();
+                    let expire = |tx: &mut db::DbConn| crate::inbound::stock_orders::expire_overdue(tx, now);
+                    match db::write_tx(&mut conn, expire) {
                         Ok(0) => {}
                         Ok(n) => tracing::info!(stock_orders = n, "stock-up orders timed out"),
                         Err(e) => tracing::warn!(error = %e, "timing out stock-up orders failed"),
                     }
                     let erase = |tx: &mut db::DbConn| {
-                        crate::outbound::orders::erase_expired_buyers(tx, pii_retention_days)
+                        crate::outbound::orders::erase_expired_buyers(tx, pii_retention_days, now)
                     };
                     match db::write_tx(&mut conn, erase) {
                         Ok(0) => {}
                         Ok(n) => tracing::info!(orders = n, "buyer data erased after the retention period"),
                         Err(e) => tracing::warn!(error = %e, "erasing buyer data failed"),
+                    }
+                    let sweep = |tx: &mut db::DbConn| crate::tracking::service::sweep_lost(tx, now);
+                    match db::write_tx(&mut conn, sweep) {
+                        Ok(0) => {}
+                        Ok(n) => tracing::info!(parcels = n, "parcels suspected lost (no carrier milestone)"),
+                        Err(e) => tracing::warn!(error = %e, "the lost-parcel sweep failed"),
                     }
                 }
                 if tick % 10 != 0 {
@@ -555,7 +541,7 @@ fn spawn_housekeeping(pool: Pool, pii_retention_days: i64) {
                 if let Ok(mut conn) = pool.get() {
                     let now = crate::db::types::Timestamp::now();
                     let r = db::write_tx(&mut conn, |tx| {
-                        let s = crate::auth::store::delete_expired_sessions(tx, now)?;
+                        let s = crate::auth::service::delete_expired_sessions(tx, now)?;
                         let i = crate::http::idempotency::purge_expired(tx)?;
                         Ok::<_, diesel::result::Error>((s, i))
                     });

@@ -48,6 +48,9 @@ pub struct Config {
     /// process (throwaway instances only; `serve --demo` implies it).
     pub insecure_ephemeral_pii_key: bool,
     pub pii_retention_days: i64,
+    /// `CUSTODY_RETURN_GRADING_HOURS`: hours after a return parcel arrives
+    /// within which its units are to be graded (later: on the overdue list).
+    pub return_grading_hours: i64,
     /// Orders that may wait for the intake writers before requests get
     /// `503 overloaded`.
     pub intake_max_waiting_orders: usize,
@@ -59,6 +62,9 @@ pub struct Config {
     /// The warehouse's time zone: the console shows and reads times in it
     /// (storage stays UTC).
     pub timezone: chrono_tz::Tz,
+    /// The warehouse's customs registrations for 9610 declaration lists
+    /// (`CUSTODY_CUSTOMS_*`, all or none); none: no list is made.
+    pub customs: Option<crate::manifests::customs::CustomsCodes>,
 }
 
 /// (name, default, meaning): the one table of settings.
@@ -137,7 +143,11 @@ pub const SETTINGS: &[(&str, &str, &str)] = &[
          (its orders' labels cannot be printed after a restart). Throwaway instances only; \
          `serve --demo` implies it.",
     ),
-    ("CUSTODY_PII_RETENTION_DAYS", "30", "Days after cancellation before an order's buyer data is erased."),
+    (
+        "CUSTODY_PII_RETENTION_DAYS",
+        "30",
+        "Days after cancellation, or after delivery, before an order's buyer data is erased.",
+    ),
     (
         "CUSTODY_INTAKE_MAX_WAITING_ORDERS",
         "5000",
@@ -152,6 +162,30 @@ pub const SETTINGS: &[(&str, &str, &str)] = &[
         "CUSTODY_TIMEZONE",
         "Asia/Shanghai",
         "The warehouse's time zone (IANA name): the console shows and reads every time in it; storage stays UTC.",
+    ),
+    (
+        "CUSTODY_CUSTOMS_PORT_CODE",
+        "(none)",
+        "Customs district / port of export (customsCode, portCode) on 9610 declaration lists. The six \
+         CUSTODY_CUSTOMS_* codes are set together or not at all; without them no list is made \
+         (`serve --demo` uses demo codes).",
+    ),
+    ("CUSTODY_CUSTOMS_WAREHOUSE_CODE", "(none)", "The supervised warehouse's customs code (loctNo)."),
+    ("CUSTODY_CUSTOMS_PLATFORM_CODE", "(none)", "The platform's customs code (ebpCode)."),
+    (
+        "CUSTODY_CUSTOMS_ECOMMERCE_CODE",
+        "(none)",
+        "The e-commerce company's customs code (ebcCode, ownerCode).",
+    ),
+    (
+        "CUSTODY_CUSTOMS_LOGISTICS_CODE",
+        "(none)",
+        "The logistics company's customs code (logisticsCode) for channels that name no carrier code.",
+    ),
+    (
+        "CUSTODY_CUSTOMS_BROKER_CODE",
+        "(none)",
+        "The customs broker's code (agentCode) that declares the lists.",
     ),
 ];
 
@@ -252,6 +286,11 @@ impl Config {
                 false,
             )?,
             pii_retention_days: parsed("CUSTODY_PII_RETENTION_DAYS", get("CUSTODY_PII_RETENTION_DAYS"), 30)?,
+            return_grading_hours: parsed(
+                "CUSTODY_RETURN_GRADING_HOURS",
+                get("CUSTODY_RETURN_GRADING_HOURS"),
+                48,
+            )?,
             intake_max_waiting_orders: parsed(
                 "CUSTODY_INTAKE_MAX_WAITING_ORDERS",
                 get("CUSTODY_INTAKE_MAX_WAITING_ORDERS"),
@@ -275,6 +314,10 @@ impl Config {
                     ))
                 })?,
             },
+            customs: crate::manifests::customs::CustomsCodes::from_settings(
+                crate::manifests::customs::CustomsCodes::SETTINGS.map(get),
+            )
+            .map_err(ConfigError)?,
         };
         if !(1..=50).contains(&cfg.pack_weight_tolerance_pct) {
             return Err(ConfigError("CUSTODY_PACK_WEIGHT_TOLERANCE_PCT must be 1 to 50".into()));
@@ -364,6 +407,13 @@ mod tests {
         assert_eq!(c.timezone, chrono_tz::Europe::Berlin);
         let e = Config::from_map(&map(&[("CUSTODY_TIMEZONE", "Mars/Olympus")])).unwrap_err();
         assert!(e.0.contains("CUSTODY_TIMEZONE"), "{e}");
+    }
+
+    #[test]
+    fn customs_codes_are_all_set_or_none_and_have_no_default() {
+        assert!(Config::from_map(&HashMap::new()).unwrap().customs.is_none());
+        let e = Config::from_map(&map(&[("CUSTODY_CUSTOMS_PORT_CODE", "5141")])).unwrap_err();
+        assert!(e.0.contains("CUSTODY_CUSTOMS_WAREHOUSE_CODE is missing"), "{e}");
     }
 
     #[test]

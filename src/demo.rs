@@ -78,7 +78,7 @@ fn demo_shipment(
         ],
     };
     let created = asn::create(tx, supplier, &input)?;
-    asn::submit(tx, created.id, supplier, &SubmitInput::default())?;
+    asn::submit(tx, created.id, supplier, &SubmitInput::default(), crate::db::types::Timestamp::now())?;
     Ok(())
 }
 
@@ -89,6 +89,7 @@ pub fn seed(tx: &mut DbConn, keys: &crate::outbound::pii::Keys) -> Result<DemoCr
             "The database already has data; demo data goes only into an empty one.",
         ));
     }
+    channels(tx, crate::db::types::Timestamp::now())?;
     for (code, name) in [
         ("D", "Dock 收货月台"),
         ("Q", "QC 质检区"),
@@ -144,7 +145,7 @@ pub fn seed(tx: &mut DbConn, keys: &crate::outbound::pii::Keys) -> Result<DemoCr
         )?;
         staff.push((username, role));
     }
-    let admin = crate::auth::store::user_by_username(tx, "admin")?.expect("just created");
+    let admin = crate::auth::service::user_by_username(tx, "admin")?.expect("just created");
     let (_, admin_token) = auth::create_api_key(tx, KeyOwner::Staff(admin.id), "demo admin token")?;
 
     let suppliers = [
@@ -360,6 +361,94 @@ fn demo_orders(
             },
         };
         crate::outbound::intake::intake(tx, &input, keys)?;
+    }
+    Ok(())
+}
+
+/// Three starting channels (China Post's ePacket, EMS and small packet to
+/// every destination orders may name), as an admin would set them up
+/// through `PUT /api/v1/channels/{code}`: the demo's, and the tests'.
+pub fn channels(tx: &mut DbConn, now: crate::db::types::Timestamp) -> Result<(), AppError> {
+    use crate::catalog::domain::{MoneyDto, SensitiveFlag};
+    use crate::channels::domain::{ChannelService, CustomsForm, LabelLayout, ServiceLevel, TrackingSource};
+    use crate::channels::service::{ChannelInput, put};
+    let cny = |minor| MoneyDto { amount_minor: minor, currency: "CNY".into() };
+    let destinations: Vec<String> =
+        crate::outbound::orders::DESTINATIONS.iter().map(|d| (*d).to_owned()).collect();
+    let channel = |name: &str,
+                   service,
+                   level,
+                   indicator: &str,
+                   max_weight_g,
+                   flags: Vec<SensitiveFlag>,
+                   base,
+                   per_kg| {
+        ChannelInput {
+            name: name.into(),
+            carrier: "China Post".into(),
+            carrier_code: "CPOST".into(),
+            service,
+            destinations: destinations.clone(),
+            service_levels: vec![level],
+            cutoff: "17:00".into(),
+            volumetric_divisor: if service == ChannelService::Express { 5000 } else { 6000 },
+            max_weight_g,
+            max_side_mm: 600,
+            max_dims_sum_mm: 900,
+            allowed_flags: flags,
+            tracking_source: TrackingSource::S10,
+            s10_indicator: Some(indicator.into()),
+            label_layout: LabelLayout::Standard,
+            customs_form: CustomsForm::Cn22,
+            rate_base: cny(base),
+            rate_per_kg: cny(per_kg),
+            lost_after_days: 20,
+            active: true,
+        }
+    };
+    use SensitiveFlag::{BuiltInBattery, Magnetic};
+    for (code, input) in [
+        (
+            "EPACKET",
+            channel(
+                "ePacket",
+                ChannelService::Postal,
+                ServiceLevel::Standard,
+                "LX",
+                2000,
+                vec![BuiltInBattery, Magnetic],
+                900,
+                7000,
+            ),
+        ),
+        (
+            "EMS",
+            channel(
+                "EMS",
+                ChannelService::Express,
+                ServiceLevel::Express,
+                "EA",
+                30_000,
+                vec![BuiltInBattery, Magnetic],
+                2500,
+                12_000,
+            ),
+        ),
+        (
+            "SMALLPKT",
+            channel(
+                "Small packet",
+                ChannelService::Postal,
+                ServiceLevel::Economy,
+                "UA",
+                2000,
+                vec![Magnetic],
+                500,
+                5000,
+            ),
+        ),
+    ] {
+        put(tx, code, &input, "system:demo", now)?;
     }
     Ok(())
 }

@@ -89,3 +89,55 @@ crate::typed_id!(
     /// One read of a buyer's full data (the audit log).
     PiiReadId
 );
+crate::typed_id!(
+    /// A shipping channel (渠道): a carrier service with its rules, versioned.
+    ChannelId
+);
+crate::typed_id!(
+    /// A range of tracking numbers a carrier pre-assigned to a channel.
+    TrackingRangeId
+);
+crate::typed_id!(
+    /// A bag (集包) of parcels of one channel and destination.
+    BagId
+);
+crate::typed_id!(
+    /// A carrier's tracking event (a milestone of a parcel).
+    TrackingEventId
+);
+crate::typed_id!(
+    /// A claim against the carrier for a lost or damaged parcel.
+    ClaimId
+);
+crate::typed_id!(
+    /// A manifest: the bags of one line-haul departure.
+    ManifestId
+);
+crate::typed_id!(
+    /// A bag scanned onto the truck at the dock.
+    HandoverScanId
+);
+crate::typed_id!(
+    /// A customs broker's answer on one parcel of a manifest.
+    CustomsReceiptId
+);
+crate::typed_id!(
+    /// A version of the return policy of a market.
+    ReturnPolicyId
+);
+crate::typed_id!(
+    /// A return request from the platform.
+    ReturnId
+);
+crate::typed_id!(
+    /// A cost of a return and who bears it.
+    ReturnLiabilityId
+);
+crate::typed_id!(
+    /// One returned unit at the returns desk.
+    ReturnUnitId
+);
+crate::typed_id!(
+    /// A return parcel that arrived with nothing to identify it.
+    UnidentifiedReturnId
+);

@@ -1,6 +1,7 @@
 //! Printable labels: Code 128 barcodes as SVG (for print-ready HTML pages)
-//! and ZPL for thermal printers. Shared by bin labels now and carton and
-//! shipping labels later.
+//! and ZPL for thermal printers, shared by bin, carton and shipping labels.
+//! The pages themselves are askama templates in `templates/labels/`, which
+//! escape every value but the barcode SVG drawn here.
 
 use barcoders::sym::code128::Code128;
 
@@ -38,6 +39,11 @@ pub fn code128_svg(data: &str, height_modules: u32) -> Result<String, String> {
          <rect width=\"{width}\" height=\"{height_modules}\" fill=\"#fff\"/><g fill=\"#000\">{bars}</g></svg>",
         escape(data)
     ))
+}
+
+/// A label page from its template (`templates/labels/`).
+pub fn render_html(page: &impl askama::Template) -> Result<String, crate::error::AppError> {
+    page.render().map_err(|e| crate::error::AppError::internal(anyhow::anyhow!("label template: {e}")))
 }
 
 /// ZPL field data escapes: `^` and `~` would start commands.

@@ -5,7 +5,9 @@
 pub mod auth;
 pub mod auth_api;
 pub mod catalog;
+pub mod channels;
 pub mod cli;
+pub mod clock;
 pub mod config;
 pub mod console;
 pub mod db;
@@ -16,11 +18,16 @@ pub mod http;
 pub mod ids;
 pub mod inbound;
 pub mod labels;
+pub mod manifests;
 pub mod money;
 pub mod outbound;
+pub mod paging;
+pub mod returns;
+pub mod shipping;
 pub mod stock;
 pub mod suppliers;
 pub mod telemetry;
+pub mod tracking;
 pub mod values;
 pub mod warehouse;
 
@@ -33,5 +40,10 @@ pub fn api_routes(cfg: &mut actix_web::web::ServiceConfig) {
     inbound::api::configure(cfg);
     stock::api::configure(cfg);
     outbound::api::configure(cfg);
+    channels::api::configure(cfg);
+    shipping::api::configure(cfg);
+    tracking::api::configure(cfg);
+    returns::api::configure(cfg);
+    manifests::api::configure(cfg);
     events::api::configure(cfg);
 }

@@ -119,6 +119,20 @@
     }
   });
 
+  // A field that needs a second one filled first (a return parcel's label,
+  // then its weight): a scanner's Enter moves on to it while it is empty.
+  document.addEventListener("keydown", function (e) {
+    if (e.key !== "Enter" || !e.target.getAttribute) {
+      return;
+    }
+    var next = e.target.getAttribute("data-next");
+    var field = next && document.getElementById(next);
+    if (field && !field.value) {
+      e.preventDefault();
+      field.focus();
+    }
+  });
+
   // A scanner ends every code with Enter. In a form that records a
   // decision (a verdict, a confirm, a count) Enter must not submit: only a
   // deliberate click or tap on its button does. The pages never focus such

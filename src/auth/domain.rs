@@ -80,6 +80,9 @@ pub enum Caller {
     Supplier { supplier_id: SupplierId, key_id: ApiKeyId },
     /// The platform's integration key: orders and return requests in.
     Platform { key_id: ApiKeyId },
+    /// A carrier's or a tracking aggregator's key: tracking events in,
+    /// nothing else.
+    Carrier { key_id: ApiKeyId },
     /// A staff member, by console session or personal API token.
     Staff { user_id: UserId, role: Role, username: String },
 }
@@ -88,7 +91,9 @@ impl Caller {
     /// The key or session identity an idempotency key is scoped to.
     pub fn scope(&self) -> String {
         match self {
-            Caller::Supplier { key_id, .. } | Caller::Platform { key_id } => format!("key:{key_id}"),
+            Caller::Supplier { key_id, .. } | Caller::Platform { key_id } | Caller::Carrier { key_id } => {
+                format!("key:{key_id}")
+            }
             Caller::Staff { user_id, .. } => format!("staff:{user_id}"),
         }
     }
@@ -110,6 +115,7 @@ impl Caller {
         match self {
             Caller::Supplier { key_id, .. } => format!("supplier-key:{key_id}"),
             Caller::Platform { key_id } => format!("platform-key:{key_id}"),
+            Caller::Carrier { key_id } => format!("carrier-key:{key_id}"),
             Caller::Staff { username, .. } => format!("staff:{username}"),
         }
     }
@@ -121,6 +127,9 @@ pub enum ApiKeyKind {
     Supplier,
     Platform,
     Staff,
+    /// A carrier or tracking aggregator (17TRACK, AfterShip...) sending
+    /// tracking events.
+    Carrier,
 }
 
 impl ApiKeyKind {
@@ -129,6 +138,7 @@ impl ApiKeyKind {
             ApiKeyKind::Supplier => "supplier",
             ApiKeyKind::Platform => "platform",
             ApiKeyKind::Staff => "staff",
+            ApiKeyKind::Carrier => "carrier",
         }
     }
     pub fn from_db(s: &str) -> Option<Self> {
@@ -136,6 +146,7 @@ impl ApiKeyKind {
             "supplier" => Some(Self::Supplier),
             "platform" => Some(Self::Platform),
             "staff" => Some(Self::Staff),
+            "carrier" => Some(Self::Carrier),
             _ => None,
         }
     }
@@ -144,6 +155,7 @@ impl ApiKeyKind {
             ApiKeyKind::Supplier => "sup",
             ApiKeyKind::Platform => "plt",
             ApiKeyKind::Staff => "stf",
+            ApiKeyKind::Carrier => "car",
         }
     }
 }

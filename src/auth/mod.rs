@@ -1,12 +1,10 @@
 //! Authentication and authorisation: staff accounts and roles, console
-//! sessions, API keys for suppliers, the platform and staff.
+//! sessions, API keys for suppliers, the platform, carriers and staff.
 
 pub mod domain;
-pub mod extract;
 pub mod key_cache;
 pub mod service;
-pub mod store;
+mod store;
 pub mod throttle;
 
 pub use domain::{Caller, Role};
-pub use extract::ApiCaller;

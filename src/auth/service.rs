@@ -13,6 +13,9 @@ use crate::db::DbConn;
 use crate::error::AppError;
 use crate::values;
 
+/// Housekeeping and operator commands (the store itself is private to `auth`).
+pub use super::store::{delete_expired_sessions, user_by_username};
+
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct StaffUser {
     pub id: UserId,
@@ -200,6 +203,8 @@ pub enum KeyOwner {
     Supplier(SupplierId),
     Platform,
     Staff(UserId),
+    /// A carrier or tracking aggregator.
+    Carrier,
 }
 
 /// Makes a key; the plaintext is returned this once and never stored.
@@ -209,6 +214,7 @@ pub fn create_api_key(conn: &mut DbConn, owner: KeyOwner, label: &str) -> Result
         KeyOwner::Supplier(id) => (ApiKeyKind::Supplier, Some(id), None),
         KeyOwner::Platform => (ApiKeyKind::Platform, None, None),
         KeyOwner::Staff(id) => (ApiKeyKind::Staff, None, Some(id)),
+        KeyOwner::Carrier => (ApiKeyKind::Carrier, None, None),
     };
     let secret = domain::new_api_key(kind);
     let row = ApiKeyRow {
@@ -259,6 +265,7 @@ pub fn authenticate_hashed(conn: &mut DbConn, hash: &str) -> Result<Option<Calle
             Caller::Supplier { supplier_id, key_id: row.id }
         }
         Some(ApiKeyKind::Platform) => Caller::Platform { key_id: row.id },
+        Some(ApiKeyKind::Carrier) => Caller::Carrier { key_id: row.id },
         Some(ApiKeyKind::Staff) => {
             let Some(user) = row.user_id.map(|id| store::user_by_id(conn, id)).transpose()?.flatten() else {
                 return Ok(None);

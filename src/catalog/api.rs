@@ -9,12 +9,13 @@ use serde::{Deserialize, Serialize};
 use super::domain::{Measures, SkuInput};
 use super::service::{self, Sku};
 use super::store::SkuFilter;
-use crate::auth::{ApiCaller, Caller, Role};
+use crate::auth::{Caller, Role};
 use crate::db;
 use crate::error::{AppError, Problem};
+use crate::http::ApiCaller;
 use crate::http::AppState;
 use crate::http::idempotency;
-use crate::http::pagination::{Page, PageParams};
+use crate::paging::{Page, PageParams};
 use crate::values::ActiveStatus;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
@@ -77,7 +78,7 @@ pub async fn list(
     let supplier_id = match caller.0 {
         Caller::Supplier { supplier_id, .. } => Some(supplier_id),
         Caller::Staff { .. } => f.supplier_id,
-        Caller::Platform { .. } => {
+        Caller::Platform { .. } | Caller::Carrier { .. } => {
             return Err(AppError::forbidden("The platform key does not read the catalog."));
         }
     };
@@ -95,7 +96,7 @@ fn owner_scope(caller: &Caller) -> Result<Option<SupplierId>, AppError> {
     match caller {
         Caller::Supplier { supplier_id, .. } => Ok(Some(*supplier_id)),
         Caller::Staff { .. } => Ok(None),
-        Caller::Platform { .. } => Err(AppError::not_found("sku")),
+        Caller::Platform { .. } | Caller::Carrier { .. } => Err(AppError::not_found("sku")),
     }
 }
 

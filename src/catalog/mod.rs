@@ -4,4 +4,4 @@
 pub mod api;
 pub mod domain;
 pub mod service;
-pub mod store;
+mod store;

@@ -6,11 +6,15 @@ use crate::ids::{AggregateId, SkuId, SupplierId};
 use serde::Serialize;
 
 use super::domain::{Barcode, Measures, MoneyDto, NewSku, Physical, SensitiveFlag, SkuInput};
-use super::store::{self, SkuFilter, SkuRow};
+use super::store;
 use crate::db::DbConn;
 use crate::error::AppError;
-use crate::http::pagination::{Page, PageRequest};
+use crate::paging::{Page, PageRequest};
 use crate::values::{ActiveStatus, Errors};
+
+/// What other capabilities may read of the catalog's rows (the store itself
+/// is private to `catalog`).
+pub use super::store::{SkuFilter, SkuRow, by_id as sku_row, by_ids as sku_rows};
 
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct MeasuredDto {
@@ -127,7 +131,7 @@ pub fn register(conn: &mut DbConn, supplier_id: SupplierId, input: &SkuInput) ->
 
 /// A SKU's event: ids, codes, status and what changed.
 fn sku_event(sku: &Sku, event_type: EventType, extra: serde_json::Value) -> NewEvent {
-    let payload = crate::events::store::merged(
+    let payload = crate::events::merged(
         serde_json::json!({
             "sku_id": sku.id, "supplier_id": sku.supplier_id, "sku_code": sku.sku_code, "status": sku.status,
         }),
@@ -198,6 +202,15 @@ pub fn record_measurements(conn: &mut DbConn, id: SkuId, m: &Measures) -> Result
 
 pub fn count(conn: &mut DbConn) -> Result<i64, AppError> {
     Ok(store::count(conn)?)
+}
+
+/// SKUs made with [`new_row`] (each from an input [`NewSku::parse`]
+/// accepted) written in bulk, without `register`'s checks (codes and
+/// barcodes must be new: the unique indexes still refuse a repeat) and
+/// without their `sku.registered` events: for loading a warehouse nothing
+/// reads yet, such as the benchmark's 50,000 SKUs. Returns the rows written.
+pub fn load_rows(tx: &mut DbConn, rows: &[SkuRow]) -> Result<usize, AppError> {
+    Ok(store::insert_many(tx, rows)?)
 }
 
 /// The row of a newly registered SKU (active, not measured yet).

@@ -6,7 +6,7 @@ use diesel::prelude::*;
 
 use crate::db::DbConn;
 use crate::db::schema::skus;
-use crate::http::pagination::PageRequest;
+use crate::paging::PageRequest;
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
 #[diesel(table_name = skus)]
@@ -51,6 +51,25 @@ pub struct SkuFilter {
 
 pub fn insert(conn: &mut DbConn, row: &SkuRow) -> QueryResult<()> {
     diesel::insert_into(skus::table).values(row).execute(conn).map(drop)
+}
+
+/// Many rows: multi-row statements of 1,000 on PostgreSQL, one by one on
+/// SQLite (in-process, no round trips).
+pub fn insert_many(conn: &mut DbConn, rows: &[SkuRow]) -> QueryResult<usize> {
+    let mut n = 0;
+    for chunk in rows.chunks(1000) {
+        n += match conn {
+            DbConn::Pg(c) => diesel::insert_into(skus::table).values(chunk).execute(c)?,
+            DbConn::Sqlite(c) => {
+                let mut n = 0;
+                for r in chunk {
+                    n += diesel::insert_into(skus::table).values(r).execute(c)?;
+                }
+                n
+            }
+        };
+    }
+    Ok(n)
 }
 
 pub fn by_id(conn: &mut DbConn, id: SkuId) -> QueryResult<Option<SkuRow>> {

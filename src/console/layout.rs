@@ -85,12 +85,14 @@ pub struct Choice {
     pub selected: bool,
 }
 
-const NAV: [(Area, &str, &str); 10] = [
+const NAV: [(Area, &str, &str); 12] = [
     (Area::Dashboard, "/console", "nav.dashboard"),
     (Area::Inbound, "/console/dock", "nav.inbound"),
     (Area::Picking, "/console/pick", "nav.pick"),
     (Area::Packing, "/console/pack", "nav.pack"),
     (Area::Outbound, "/console/orders", "nav.outbound"),
+    (Area::Shipping, "/console/sort", "nav.shipping"),
+    (Area::Returns, "/console/returns", "nav.returns"),
     (Area::Stock, "/console/stock", "nav.stock"),
     (Area::Bins, "/console/bins", "nav.bins"),
     (Area::Suppliers, "/console/suppliers", "nav.suppliers"),
@@ -104,6 +106,7 @@ fn nav_area(area: Area) -> Area {
         Area::SupplierAdmin => Area::Suppliers,
         Area::Receiving | Area::Qc | Area::Putaway | Area::InboundAdmin => Area::Inbound,
         Area::StockAdmin => Area::Stock,
+        Area::Tracking => Area::Shipping,
         other => other,
     }
 }

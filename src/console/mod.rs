@@ -26,7 +26,10 @@ pub mod work;
 
 use actix_web::{middleware, web};
 
-use pages::{api_keys, bins, dashboard, inbound, inbound_admin, login, outbound, staff, stock, suppliers};
+use pages::{
+    api_keys, bins, dashboard, inbound, inbound_admin, login, manifests, outbound, returns, shipping, staff,
+    stock, suppliers, tracking,
+};
 
 /// Largest console form body: the bin CSV import is the only big one.
 const FORM_LIMIT: usize = 512 * 1024;
@@ -112,6 +115,31 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .route("/pack/{id}/weigh", web::post().to(outbound::weigh))
             .route("/pack/{id}/print", web::post().to(outbound::print))
             .route("/pack/{id}/label", web::get().to(outbound::label))
+            .route("/channels", web::get().to(shipping::channels))
+            .route("/sort", web::get().to(shipping::sort))
+            .route("/sort", web::post().to(shipping::sort_scan))
+            .route("/sort/bags", web::post().to(shipping::open_bag))
+            .route("/bags/{bag_no}", web::get().to(shipping::bag))
+            .route("/bags/{bag_no}/label", web::get().to(shipping::bag_label))
+            .route("/bags/{bag_no}/close", web::post().to(shipping::close_bag))
+            .route("/returns", web::get().to(returns::desk))
+            .route("/returns/arrivals", web::post().to(returns::arrive))
+            .route("/returns/{no}", web::get().to(returns::detail))
+            .route("/returns/{no}/grades", web::post().to(returns::grade))
+            .route("/returns/{no}/dispositions", web::post().to(returns::dispose))
+            .route("/parcels", web::get().to(tracking::lookup))
+            .route("/parcels/{code}", web::get().to(tracking::timeline))
+            .route("/manifests", web::get().to(manifests::list))
+            .route("/manifests", web::post().to(manifests::create))
+            .route("/manifests/{no}", web::get().to(manifests::detail))
+            .route("/manifests/{no}/print", web::get().to(manifests::print))
+            .route("/manifests/{no}/manifest.csv", web::get().to(manifests::document_csv))
+            .route("/manifests/{no}/customs.{format}", web::get().to(manifests::customs))
+            .route("/manifests/{no}/bags", web::post().to(manifests::add_bag))
+            .route("/manifests/{no}/close", web::post().to(manifests::close))
+            .route("/manifests/{no}/handover", web::get().to(manifests::handover))
+            .route("/manifests/{no}/handover", web::post().to(manifests::confirm))
+            .route("/manifests/{no}/handover/scan", web::post().to(manifests::load))
             .route("/suppliers", web::get().to(suppliers::list))
             .route("/suppliers", web::post().to(suppliers::create))
             .route("/suppliers/{id}/status", web::post().to(suppliers::set_status))

@@ -58,6 +58,14 @@ pub enum Area {
     Picking,
     /// The pack station (and finding a parcel again to reprint its label).
     Packing,
+    /// After the pack station: channels, sorting into bags, manifests,
+    /// handover, parcels' timelines (the shipping role and supervisors).
+    Shipping,
+    /// A parcel's timeline: the shipping floor and customer service (the
+    /// returns / after-sales role), supervisors.
+    Tracking,
+    /// The returns desk: arrivals, grading, dispositions.
+    Returns,
 }
 
 impl Area {
@@ -78,6 +86,9 @@ impl Area {
             Area::Qc => role.covers(Role::Qc),
             Area::Picking => role.covers(Role::Picker),
             Area::Packing => role.covers(Role::Packer),
+            Area::Shipping => role.covers(Role::Shipping),
+            Area::Tracking => role.covers(Role::Shipping) || role.covers(Role::Returns),
+            Area::Returns => role.covers(Role::Returns),
             Area::BinImport | Area::SupplierAdmin | Area::ApiKeys | Area::Staff => role == Role::Admin,
         }
     }

@@ -11,12 +11,12 @@
 //! worker at the same step. The business actions never trust it: every
 //! confirm checks the task, lot or bin again in its own transaction.
 
-use diesel::prelude::*;
+mod store;
+
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
 use crate::db::DbConn;
-use crate::db::schema::console_work;
 use crate::db::types::Timestamp;
 use crate::error::AppError;
 use crate::ids::UserId;
@@ -53,37 +53,18 @@ pub fn load<T: DeserializeOwned>(
     user: UserId,
     screen: Screen,
 ) -> Result<Option<T>, AppError> {
-    let state: Option<String> = console_work::table
-        .find((user, screen.as_str()))
-        .select(console_work::state)
-        .first(conn)
-        .optional()?;
+    let state = store::state(conn, user, screen.as_str())?;
     Ok(state.and_then(|s| serde_json::from_str(&s).ok()))
 }
 
 pub fn save<T: Serialize>(tx: &mut DbConn, user: UserId, screen: Screen, state: &T) -> Result<(), AppError> {
     let state = serde_json::to_string(state).map_err(AppError::internal)?;
-    let now = Timestamp::now();
-    let upsert = diesel::insert_into(console_work::table)
-        .values((
-            console_work::user_id.eq(user),
-            console_work::screen.eq(screen.as_str()),
-            console_work::state.eq(&state),
-            console_work::updated_at.eq(now),
-        ))
-        .on_conflict((console_work::user_id, console_work::screen))
-        .do_update()
-        .set((console_work::state.eq(&state), console_work::updated_at.eq(now)));
-    // Upserts are written per backend: the connection type over both has none.
-    match tx {
-        DbConn::Pg(c) => upsert.execute(c)?,
-        DbConn::Sqlite(c) => upsert.execute(c)?,
-    };
+    store::save(tx, user, screen.as_str(), &state, Timestamp::now())?;
     Ok(())
 }
 
 pub fn clear(tx: &mut DbConn, user: UserId, screen: Screen) -> Result<(), AppError> {
-    diesel::delete(console_work::table.find((user, screen.as_str()))).execute(tx)?;
+    store::clear(tx, user, screen.as_str())?;
     Ok(())
 }
 

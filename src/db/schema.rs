@@ -149,6 +149,22 @@ diesel::table! {
 }
 
 diesel::joinable!(skus -> suppliers (supplier_id));
+diesel::joinable!(channel_versions -> channels (channel_id));
+diesel::joinable!(bag_parcels -> bags (bag_id));
+diesel::joinable!(bag_parcels -> parcels (parcel_id));
+diesel::joinable!(bags -> channels (channel_id));
+diesel::joinable!(manifests -> channels (channel_id));
+diesel::joinable!(manifest_bags -> manifests (manifest_id));
+diesel::joinable!(manifest_bags -> bags (bag_id));
+diesel::joinable!(handover_scans -> manifests (manifest_id));
+diesel::joinable!(customs_receipts -> manifests (manifest_id));
+diesel::joinable!(customs_receipts -> parcels (parcel_id));
+diesel::joinable!(tracking_ranges -> channels (channel_id));
+diesel::joinable!(returns -> orders (order_id));
+diesel::joinable!(returns -> return_policies (policy_id));
+diesel::joinable!(return_lines -> returns (return_id));
+diesel::joinable!(return_liabilities -> returns (return_id));
+diesel::joinable!(return_units -> returns (return_id));
 diesel::joinable!(bins -> zones (zone_id));
 diesel::joinable!(console_sessions -> staff_users (user_id));
 diesel::joinable!(asns -> suppliers (supplier_id));
@@ -165,6 +181,8 @@ diesel::joinable!(pick_tasks -> orders (order_id));
 diesel::joinable!(pick_tasks -> skus (sku_id));
 diesel::joinable!(pick_tasks -> bins (bin_id));
 diesel::joinable!(label_prints -> parcels (parcel_id));
+diesel::joinable!(tracking_events -> parcels (parcel_id));
+diesel::joinable!(claims -> parcels (parcel_id));
 diesel::joinable!(receiving_exceptions -> asns (asn_id));
 diesel::joinable!(asn_cartons -> asns (asn_id));
 
@@ -216,7 +234,24 @@ macro_rules! all_tables {
             label_prints,
             relay_lease,
             stock_wakeups,
-            pii_reads
+            pii_reads,
+            channels,
+            channel_versions,
+            tracking_ranges,
+            bags,
+            bag_parcels,
+            tracking_events,
+            claims,
+            manifests,
+            manifest_bags,
+            handover_scans,
+            customs_receipts,
+            return_policies,
+            returns,
+            return_lines,
+            return_liabilities,
+            return_units,
+            unidentified_returns
         }
     };
 }
@@ -681,6 +716,17 @@ diesel::table! {
         created_at -> UtcInstant,
         updated_at -> UtcInstant,
         packed_at -> Nullable<UtcInstant>,
+        channel_id -> Nullable<PortableUuid>,
+        channel_version -> Nullable<Integer>,
+        volumetric_weight_g -> Nullable<Integer>,
+        chargeable_weight_g -> Nullable<Integer>,
+        hold_reason -> Nullable<Text>,
+        milestone_status -> Nullable<Text>,
+        milestone_at -> Nullable<UtcInstant>,
+        delivered_at -> Nullable<UtcInstant>,
+        lost_suspected_at -> Nullable<UtcInstant>,
+        handed_over_at -> Nullable<UtcInstant>,
+        handed_over_on -> Nullable<Text>,
     }
 }
 
@@ -776,5 +822,335 @@ diesel::table! {
         order_no -> Text,
         parcel_id -> Nullable<PortableUuid>,
         purpose -> Text,
+    }
+}
+
+diesel::table! {
+    use diesel::sql_types::*;
+    use crate::db::types::*;
+
+    channels (id) {
+        id -> PortableUuid,
+        code -> Text,
+        current_version -> Integer,
+        created_at -> UtcInstant,
+        updated_at -> UtcInstant,
+    }
+}
+
+diesel::table! {
+    use diesel::sql_types::*;
+    use crate::db::types::*;
+
+    channel_versions (channel_id, version) {
+        channel_id -> PortableUuid,
+        version -> Integer,
+        active -> Bool,
+        name -> Text,
+        carrier -> Text,
+        carrier_code -> Text,
+        service -> Text,
+        destinations -> Text,
+        service_levels -> Text,
+        cutoff_local -> Text,
+        volumetric_divisor -> Integer,
+        max_weight_g -> Integer,
+        max_side_mm -> Integer,
+        max_dims_sum_mm -> Integer,
+        allowed_flags -> Integer,
+        tracking_source -> Text,
+        s10_indicator -> Nullable<Text>,
+        label_layout -> Text,
+        customs_form -> Text,
+        rate_currency -> Text,
+        rate_base_minor -> BigInt,
+        rate_per_kg_minor -> BigInt,
+        lost_after_days -> Integer,
+        created_by -> Text,
+        created_at -> UtcInstant,
+    }
+}
+
+diesel::table! {
+    use diesel::sql_types::*;
+    use crate::db::types::*;
+
+    tracking_ranges (id) {
+        id -> PortableUuid,
+        channel_id -> PortableUuid,
+        prefix -> Text,
+        suffix -> Text,
+        width -> Integer,
+        first_no -> BigInt,
+        last_no -> BigInt,
+        next_no -> BigInt,
+        imported_by -> Text,
+        imported_at -> UtcInstant,
+    }
+}
+
+diesel::table! {
+    use diesel::sql_types::*;
+    use crate::db::types::*;
+
+    bags (id) {
+        id -> PortableUuid,
+        bag_no -> Text,
+        channel_id -> PortableUuid,
+        destination -> Text,
+        status -> Text,
+        parcel_count -> Integer,
+        parcels_weight_g -> BigInt,
+        weight_g -> Nullable<Integer>,
+        tolerance_g -> Nullable<Integer>,
+        hold_reason -> Nullable<Text>,
+        opened_by -> Text,
+        opened_at -> UtcInstant,
+        closed_by -> Nullable<Text>,
+        closed_at -> Nullable<UtcInstant>,
+        updated_at -> UtcInstant,
+    }
+}
+
+diesel::table! {
+    use diesel::sql_types::*;
+    use crate::db::types::*;
+
+    bag_parcels (bag_id, parcel_id) {
+        bag_id -> PortableUuid,
+        parcel_id -> PortableUuid,
+        weight_g -> Integer,
+        added_by -> Text,
+        added_at -> UtcInstant,
+    }
+}
+
+diesel::table! {
+    use diesel::sql_types::*;
+    use crate::db::types::*;
+
+    tracking_events (id) {
+        id -> PortableUuid,
+        parcel_id -> PortableUuid,
+        tracking_no -> Text,
+        carrier -> Text,
+        raw_code -> Text,
+        status -> Text,
+        event_at -> UtcInstant,
+        location -> Text,
+        incident_reason -> Nullable<Text>,
+        received_at -> UtcInstant,
+    }
+}
+
+diesel::table! {
+    use diesel::sql_types::*;
+    use crate::db::types::*;
+
+    manifests (id) {
+        id -> PortableUuid,
+        manifest_no -> Text,
+        channel_id -> PortableUuid,
+        carrier -> Text,
+        master_waybill -> Text,
+        transport_mode -> Text,
+        transport_ref -> Text,
+        planned_departure -> UtcInstant,
+        status -> Text,
+        bag_count -> Integer,
+        parcel_count -> Integer,
+        weight_g -> BigInt,
+        created_by -> Text,
+        created_at -> UtcInstant,
+        closed_by -> Nullable<Text>,
+        closed_at -> Nullable<UtcInstant>,
+        handed_over_by -> Nullable<Text>,
+        handed_over_at -> Nullable<UtcInstant>,
+        driver_name -> Nullable<Text>,
+        vehicle_no -> Nullable<Text>,
+        override_by -> Nullable<Text>,
+        override_note -> Nullable<Text>,
+        updated_at -> UtcInstant,
+    }
+}
+
+diesel::table! {
+    use diesel::sql_types::*;
+    use crate::db::types::*;
+
+    claims (id) {
+        id -> PortableUuid,
+        claim_no -> Text,
+        parcel_id -> PortableUuid,
+        status -> Text,
+        reason -> Text,
+        opened_by -> Text,
+        opened_at -> UtcInstant,
+        amount_minor -> Nullable<BigInt>,
+        currency -> Nullable<Text>,
+        note -> Nullable<Text>,
+        decided_by -> Nullable<Text>,
+        decided_at -> Nullable<UtcInstant>,
+    }
+}
+
+diesel::table! {
+    use diesel::sql_types::*;
+    use crate::db::types::*;
+
+    manifest_bags (manifest_id, bag_id) {
+        manifest_id -> PortableUuid,
+        bag_id -> PortableUuid,
+        added_by -> Text,
+        added_at -> UtcInstant,
+        loaded_by -> Nullable<Text>,
+        loaded_at -> Nullable<UtcInstant>,
+        pulled_at -> Nullable<UtcInstant>,
+        pulled_reason -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    use diesel::sql_types::*;
+    use crate::db::types::*;
+
+    handover_scans (id) {
+        id -> PortableUuid,
+        manifest_id -> PortableUuid,
+        bag_id -> PortableUuid,
+        code -> Text,
+        scanned_by -> Text,
+        scanned_at -> UtcInstant,
+    }
+}
+
+diesel::table! {
+    use diesel::sql_types::*;
+    use crate::db::types::*;
+
+    customs_receipts (id) {
+        id -> PortableUuid,
+        manifest_id -> PortableUuid,
+        parcel_id -> PortableUuid,
+        status -> Text,
+        reason -> Nullable<Text>,
+        received_at -> UtcInstant,
+        recorded_by -> Text,
+        recorded_at -> UtcInstant,
+    }
+}
+
+diesel::table! {
+    use diesel::sql_types::*;
+    use crate::db::types::*;
+
+    return_policies (id) {
+        id -> PortableUuid,
+        market -> Text,
+        version -> Integer,
+        effective_from -> UtcInstant,
+        rules -> Text,
+        note -> Text,
+        created_by -> Text,
+        created_at -> UtcInstant,
+    }
+}
+
+diesel::table! {
+    use diesel::sql_types::*;
+    use crate::db::types::*;
+
+    returns (id) {
+        id -> PortableUuid,
+        return_no -> Text,
+        platform_return_id -> Text,
+        order_id -> PortableUuid,
+        return_type -> Text,
+        reason_code -> Text,
+        reason_class -> Text,
+        status -> Text,
+        return_tracking_no -> Nullable<Text>,
+        policy_id -> PortableUuid,
+        decision -> Text,
+        currency -> Text,
+        refund_minor -> BigInt,
+        shipping_cost_minor -> Nullable<BigInt>,
+        requested_at -> UtcInstant,
+        created_at -> UtcInstant,
+        updated_at -> UtcInstant,
+        arrived_at -> Nullable<UtcInstant>,
+        arrived_by -> Nullable<Text>,
+        arrival_weight_g -> Nullable<Integer>,
+        expected_weight_g -> Nullable<Integer>,
+        weight_flag -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    use diesel::sql_types::*;
+    use crate::db::types::*;
+
+    return_lines (return_id, line_no) {
+        return_id -> PortableUuid,
+        line_no -> Integer,
+        sku_id -> PortableUuid,
+        owner_id -> PortableUuid,
+        quantity -> Integer,
+        unit_price_minor -> BigInt,
+        keep -> Bool,
+    }
+}
+
+diesel::table! {
+    use diesel::sql_types::*;
+    use crate::db::types::*;
+
+    return_liabilities (id) {
+        id -> PortableUuid,
+        return_id -> PortableUuid,
+        party -> Text,
+        owner_id -> Nullable<PortableUuid>,
+        kind -> Text,
+        amount_minor -> BigInt,
+        currency -> Text,
+        created_at -> UtcInstant,
+    }
+}
+
+diesel::table! {
+    use diesel::sql_types::*;
+    use crate::db::types::*;
+
+    return_units (id) {
+        id -> PortableUuid,
+        return_id -> PortableUuid,
+        line_no -> Integer,
+        unit_no -> Integer,
+        grade -> Nullable<Text>,
+        grade_note -> Text,
+        graded_by -> Nullable<Text>,
+        graded_at -> Nullable<UtcInstant>,
+        disposition -> Nullable<Text>,
+        bin_id -> Nullable<PortableUuid>,
+        disposed_by -> Nullable<Text>,
+        disposed_at -> Nullable<UtcInstant>,
+    }
+}
+
+diesel::table! {
+    use diesel::sql_types::*;
+    use crate::db::types::*;
+
+    unidentified_returns (id) {
+        id -> PortableUuid,
+        code -> Text,
+        weight_g -> Integer,
+        note -> Text,
+        status -> Text,
+        resolved_return_id -> Nullable<PortableUuid>,
+        created_by -> Text,
+        created_at -> UtcInstant,
+        resolved_by -> Nullable<Text>,
+        resolved_at -> Nullable<UtcInstant>,
     }
 }

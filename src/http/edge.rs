@@ -40,7 +40,7 @@ pub async fn middleware(
         .get(actix_web::http::header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
         .map(str::to_owned);
-    match crate::auth::extract::authenticate(&state, header.as_deref()).await {
+    match super::caller::authenticate(&state, header.as_deref()).await {
         Ok(caller) => {
             req.extensions_mut().insert(caller);
         }

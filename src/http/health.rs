@@ -4,6 +4,8 @@ use actix_web::{HttpResponse, get, web};
 use serde::Serialize;
 
 use super::AppState;
+use super::metrics::Readings;
+use crate::error::AppError;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(healthz).service(readyz).service(metrics);
@@ -48,26 +50,19 @@ pub async fn readyz(state: web::Data<AppState>) -> HttpResponse {
 
 /// Prometheus metrics (text format). Public on the bind address: put it
 /// behind the network boundary in production.
-#[utoipa::path(get, path = "/metrics", tag = "operations", responses((status = 200, description = "Prometheus text", content_type = "text/plain")))]
+#[utoipa::path(get, path = "/metrics", tag = "operations", responses(
+    (status = 200, description = "Prometheus text", content_type = "text/plain"),
+    (status = 500, description = "internal_error: the metrics could not be encoded")))]
 #[get("/metrics")]
-pub async fn metrics(state: web::Data<AppState>) -> HttpResponse {
-    let mut body = state.metrics.render(&state.pool);
-    state.relay.render(&mut body);
-    state.intake.stats.render(&mut body);
-    if let Ok((count, oldest)) = crate::db::run(&state.pool, |c| Ok(crate::events::store::backlog(c)?)).await
-    {
-        use std::fmt::Write;
+pub async fn metrics(state: web::Data<AppState>) -> Result<HttpResponse, AppError> {
+    let mut readings = Readings::read(&state.pool, &state.intake.stats);
+    // Left out of this scrape when the database does not answer.
+    if let Ok((count, oldest)) = crate::db::run(&state.pool, |c| Ok(crate::events::backlog(c)?)).await {
         let age = oldest
             .map(|t| (chrono::Utc::now() - t.0).num_milliseconds().max(0) as f64 / 1000.0)
             .unwrap_or(0.0);
-        let _ = writeln!(
-            body,
-            "# HELP custody_events_backlog Events recorded but not yet published.\n\
-             # TYPE custody_events_backlog gauge\ncustody_events_backlog {count}\n\
-             # HELP custody_events_oldest_unpublished_seconds Age of the oldest unpublished event.\n\
-             # TYPE custody_events_oldest_unpublished_seconds gauge\n\
-             custody_events_oldest_unpublished_seconds {age}"
-        );
+        readings.backlog = Some((count, age));
     }
-    HttpResponse::Ok().content_type("text/plain; version=0.0.4").body(body)
+    let body = state.metrics.encode(&readings).map_err(AppError::internal)?;
+    Ok(HttpResponse::Ok().content_type(prometheus::TEXT_FORMAT).body(body))
 }

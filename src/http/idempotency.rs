@@ -2,33 +2,24 @@
 //! transaction as the work it reports, so a retried request returns that
 //! response and does nothing twice, even when the retry races the original.
 
+mod store;
+
 use crate::db::types::Timestamp;
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse};
 use chrono::Duration;
-use diesel::prelude::*;
+use diesel::QueryResult;
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 
 use super::AppState;
 use crate::auth::Caller;
-use crate::db::schema::idempotency_records as rec;
 use crate::db::{self, DbConn};
 use crate::error::AppError;
+use store::Record;
 
 /// How long a stored response is replayed.
 pub const RETENTION: Duration = Duration::hours(24);
-
-#[derive(Insertable, Queryable, Selectable)]
-#[diesel(table_name = rec)]
-struct Record {
-    scope: String,
-    idempotency_key: String,
-    request_hash: String,
-    status_code: i32,
-    response_body: String,
-    created_at: Timestamp,
-}
 
 fn key_of(req: &HttpRequest) -> Result<Option<String>, AppError> {
     let Some(v) = req.headers().get("idempotency-key") else { return Ok(None) };
@@ -46,13 +37,9 @@ fn key_of(req: &HttpRequest) -> Result<Option<String>, AppError> {
     }
 }
 
+/// The key's record, unless it is past its retention.
 fn lookup(conn: &mut DbConn, scope: &str, key: &str) -> QueryResult<Option<Record>> {
-    rec::table
-        .find((scope, key))
-        .filter(rec::created_at.gt(Timestamp::now() - RETENTION))
-        .select(Record::as_select())
-        .first(conn)
-        .optional()
+    store::record_since(conn, scope, key, Timestamp::now() - RETENTION)
 }
 
 /// A response as stored: status and JSON body. Built into an `HttpResponse`
@@ -144,12 +131,12 @@ where
                 if found.request_hash != h {
                     return replay(found, &h).map(Some);
                 }
-                diesel::update(rec::table.find((&s, &k))).set(rec::created_at.eq(now)).execute(tx)?;
+                store::renew(tx, &s, &k, now)?;
                 Ok(None)
             }
             Some(found) => replay(found, &h).map(Some),
             None => {
-                diesel::delete(rec::table.find((&s, &k))).execute(tx)?;
+                store::delete(tx, &s, &k)?;
                 let pending = Record {
                     scope: s.clone(),
                     idempotency_key: k.clone(),
@@ -158,7 +145,7 @@ where
                     response_body: String::new(),
                     created_at: now,
                 };
-                diesel::insert_into(rec::table).values(&pending).execute(tx)?;
+                store::insert(tx, &pending)?;
                 Ok(None)
             }
         }
@@ -173,9 +160,7 @@ where
             let body = serde_json::to_string(&value).map_err(AppError::internal)?;
             let stored = body.clone();
             db::transact(&state.pool, move |tx| {
-                diesel::update(rec::table.find((&s, &k)))
-                    .set((rec::status_code.eq(i32::from(status.as_u16())), rec::response_body.eq(&stored)))
-                    .execute(tx)?;
+                store::complete(tx, &s, &k, i32::from(status.as_u16()), &stored)?;
                 Ok(())
             })
             .await?;
@@ -184,7 +169,7 @@ where
         Err(e) => {
             // Nothing was done: the key is free for a retry.
             let forget = db::transact(&state.pool, move |tx| {
-                diesel::delete(rec::table.find((&s, &k)).filter(rec::status_code.eq(PENDING))).execute(tx)?;
+                store::delete_if_status(tx, &s, &k, PENDING)?;
                 Ok(())
             })
             .await;
@@ -252,7 +237,7 @@ where
             let (value, status) = work(tx)?;
             let body = serde_json::to_string(&value).map_err(AppError::internal)?;
             // A stale record of an expired key is replaced.
-            diesel::delete(rec::table.find((&s, &k))).execute(tx)?;
+            store::delete(tx, &s, &k)?;
             let record = Record {
                 scope: s.clone(),
                 idempotency_key: k.clone(),
@@ -261,7 +246,7 @@ where
                 response_body: body.clone(),
                 created_at: Timestamp::now(),
             };
-            match diesel::insert_into(rec::table).values(&record).execute(tx) {
+            match store::insert(tx, &record) {
                 Ok(_) => Ok(Outcome::Done(Stored { status: status.as_u16(), body, replayed: false })),
                 // Another request with this key committed first: undo ours.
                 Err(e) if db::is_unique_violation(&e) => Err(AppError::conflict("lost_race", "")),
@@ -291,5 +276,5 @@ where
 
 /// Drops records past their retention (called by the housekeeping task).
 pub fn purge_expired(conn: &mut DbConn) -> QueryResult<usize> {
-    diesel::delete(rec::table.filter(rec::created_at.le(Timestamp::now() - RETENTION))).execute(conn)
+    store::delete_up_to(conn, Timestamp::now() - RETENTION)
 }

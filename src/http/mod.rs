@@ -2,14 +2,16 @@
 //! metrics), body limits and error mapping for extractors, idempotency,
 //! pagination, health and the OpenAPI document.
 
+pub mod caller;
 pub mod edge;
 pub mod health;
 pub mod idempotency;
 pub mod metrics;
 pub mod openapi;
 pub mod optional_json;
-pub mod pagination;
 pub mod request_id;
+
+pub use caller::ApiCaller;
 
 use std::net::TcpListener;
 use std::sync::Arc;
@@ -40,7 +42,19 @@ pub struct AppState {
     pub intake: crate::outbound::intake::queue::IntakeQueue,
     /// API keys resolved in the last few seconds.
     pub api_keys: Arc<crate::auth::key_cache::KeyCache>,
+    /// "Now" for the business rules (deadlines, retention, cut-offs,
+    /// lateness): the system time, moved by tests.
+    pub clock: crate::clock::Clock,
+    /// Carriers' tracking batches go through one at a time (per instance):
+    /// a batch of 1,000 is half a second of work, and several at once took
+    /// the CPU and the database from the floor's scans. Waiting here costs
+    /// nothing; carriers send again on their own schedule anyway.
+    pub tracking_lane: Arc<tokio::sync::Semaphore>,
 }
+
+/// Tracking batches written at once per instance (see
+/// [`AppState::tracking_lane`]).
+pub const TRACKING_BATCHES_AT_ONCE: usize = 1;
 
 /// Pool connections order intake leaves to everything else (scans, console).
 pub const CONNECTIONS_KEPT_FROM_INTAKE: u32 = 6;
@@ -86,12 +100,20 @@ impl AppState {
             ),
             pool,
             intake,
-            metrics: Arc::new(metrics::Metrics::default()),
+            metrics: Arc::new(metrics::Metrics::new(relay.clone())),
             api_keys: Arc::new(crate::auth::key_cache::KeyCache::default()),
             config,
             backend,
             relay,
+            clock: crate::clock::Clock::system(),
+            tracking_lane: Arc::new(tokio::sync::Semaphore::new(TRACKING_BATCHES_AT_ONCE)),
         }
+    }
+
+    /// The same state reading business time from `clock`.
+    pub fn with_clock(mut self, clock: crate::clock::Clock) -> Self {
+        self.clock = clock;
+        self
     }
 }
 

@@ -101,6 +101,50 @@ use crate::{catalog, error, http, suppliers, warehouse};
         crate::outbound::api::list_cartons,
         crate::outbound::api::list_exceptions,
         crate::outbound::api::resolve_exception,
+        crate::channels::api::list_channels,
+        crate::channels::api::show_channel,
+        crate::channels::api::put_channel,
+        crate::channels::api::list_ranges,
+        crate::channels::api::import_range,
+        crate::channels::api::quote,
+        crate::shipping::api::sort_scan,
+        crate::shipping::api::list_bags,
+        crate::shipping::api::open_bag,
+        crate::shipping::api::show_bag,
+        crate::shipping::api::add_parcel,
+        crate::shipping::api::remove_parcel,
+        crate::shipping::api::close_bag,
+        crate::shipping::api::resolve_bag,
+        crate::shipping::api::bag_label,
+        crate::tracking::api::ingest,
+        crate::tracking::api::timeline,
+        crate::tracking::api::open_claim,
+        crate::tracking::api::list_claims,
+        crate::tracking::api::show_claim,
+        crate::tracking::api::settle_claim,
+        crate::tracking::api::reject_claim,
+        crate::returns::api::open_return,
+        crate::returns::api::list_returns,
+        crate::returns::api::show_return,
+        crate::returns::api::list_policies,
+        crate::returns::api::add_policy,
+        crate::returns::api::cancel_return,
+        crate::returns::api::arrival,
+        crate::returns::api::list_unidentified,
+        crate::returns::api::resolve_unidentified,
+        crate::returns::api::grade,
+        crate::returns::api::dispose,
+        crate::manifests::api::list_manifests,
+        crate::manifests::api::create_manifest,
+        crate::manifests::api::show_manifest,
+        crate::manifests::api::manifest_csv,
+        crate::manifests::api::add_bag,
+        crate::manifests::api::remove_bag,
+        crate::manifests::api::close_manifest,
+        crate::manifests::api::customs_list,
+        crate::manifests::api::customs_receipts,
+        crate::manifests::api::load_bag,
+        crate::manifests::api::hand_over,
     ),
     components(schemas(error::Problem, error::FieldError)),
     modifiers(&BearerAuth, &ProblemResponses),
@@ -116,6 +160,10 @@ use crate::{catalog, error, http, suppliers, warehouse};
         (name = "putaway", description = "Putaway into bins (staff)"),
         (name = "stock", description = "Stock, the ledger, supervisor functions and cycle counts"),
         (name = "outbound", description = "Consumer orders from the platform: intake, allocation, waves, picking, packing, labels, exceptions"),
+        (name = "shipping", description = "Channels (渠道), routing, tracking numbers, the sort station and bags (集包)"),
+        (name = "tracking", description = "Carriers' tracking events, parcels' timelines, lost parcels and claims"),
+        (name = "returns", description = "Return requests decided under the dated return policy, and who bears which cost"),
+        (name = "manifests", description = "Manifests (交接单) per line-haul departure, the handover at the dock, export customs lists (9610, CEB603) and the broker's receipts"),
         (name = "events", description = "Status events: the feed (RabbitMQ carries the same events)"),
     )
 )]
@@ -236,7 +284,10 @@ impl Modify for ProblemResponses {
                 add("401", "unauthorized: no key, or an unknown or revoked one");
                 add("403", "forbidden: the key may not do this");
                 add("404", "not_found (another supplier's record is not found too)");
-                add("422", "validation_failed (errors[] per field), invalid_body, control_character");
+                add(
+                    "422",
+                    "validation_failed (errors[] per field), invalid_body, unexpected_body (an action that takes no body), control_character",
+                );
                 add("500", "internal_error");
                 add("503", "unavailable (the database), overloaded (with Retry-After)");
                 // The edge reads any body, whatever the method.

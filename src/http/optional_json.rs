@@ -59,3 +59,35 @@ impl<T: DeserializeOwned + 'static> FromRequest for OptionalJson<T> {
         Extract::Present(Box::pin(async move { Ok(OptionalJson(Some(json.await?.into_inner()))) }))
     }
 }
+
+/// The body of an action that takes none (cancel, accept, approve...):
+/// no body, or an empty JSON object. Anything else is refused
+/// (`422 unexpected_body`) and nothing is done: a client that sends
+/// `{"quantity": 1}` to cancel one unit must not cancel the whole order
+/// because this endpoint never read what it asked for.
+pub struct NoBody;
+
+impl FromRequest for NoBody {
+    type Error = actix_web::Error;
+    type Future = Pin<Box<dyn Future<Output = Result<NoBody, actix_web::Error>>>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        if !has_body(req) {
+            return Box::pin(ready(Ok(NoBody)));
+        }
+        let json = web::Json::<serde_json::Value>::from_request(req, payload);
+        Box::pin(async move {
+            // `{}` and nothing else (not `[]`, which serde would take for
+            // an empty struct).
+            match json.await?.into_inner() {
+                serde_json::Value::Object(m) if m.is_empty() => Ok(NoBody),
+                _ => Err(crate::error::AppError::Validation {
+                    code: "unexpected_body",
+                    detail: "This action takes no body: send none, or {}.".into(),
+                    errors: vec![],
+                }
+                .into()),
+            }
+        })
+    }
+}

@@ -16,13 +16,14 @@ use super::receiving::{
     self, CartonView, CheckIn, ReceiptReport, RejectInput, ScanInput, ScanResult, UnknownCartonInput,
 };
 use super::stock_orders::{self, DeclineInput, StockOrder, StockOrderInput};
-use crate::auth::{ApiCaller, Caller, Role};
+use crate::auth::{Caller, Role};
 use crate::db;
 use crate::error::{AppError, Problem};
+use crate::http::ApiCaller;
 use crate::http::AppState;
 use crate::http::idempotency;
-use crate::http::pagination::{Page, PageParams};
 use crate::ids::{AsnId, SkuId, StockOrderId, SupplierId};
+use crate::paging::{Page, PageParams};
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(create_stock_order)
@@ -60,7 +61,7 @@ fn owner(caller: &Caller, what: &'static str) -> Result<Option<SupplierId>, AppE
     match caller {
         Caller::Supplier { supplier_id, .. } => Ok(Some(*supplier_id)),
         Caller::Staff { .. } => Ok(None),
-        Caller::Platform { .. } => Err(AppError::not_found(what)),
+        Caller::Platform { .. } | Caller::Carrier { .. } => Err(AppError::not_found(what)),
     }
 }
 
@@ -95,9 +96,9 @@ pub async fn create_stock_order(
 ) -> Result<HttpResponse, AppError> {
     platform_only(&caller.0)?;
     let input = body.into_inner();
-    let (wh, request) = (state.config.warehouse_code.clone(), input.clone());
+    let (wh, request, now) = (state.config.warehouse_code.clone(), input.clone(), state.clock.now());
     idempotency::write_with_status(&state, &req, &caller.0, &request, move |tx| {
-        let (order, created) = stock_orders::create(tx, &input, &wh)?;
+        let (order, created) = stock_orders::create(tx, &input, &wh, now)?;
         Ok((order, if created { StatusCode::CREATED } else { StatusCode::OK }))
     })
     .await
@@ -126,8 +127,8 @@ pub async fn list_stock_orders(
         Caller::Supplier { supplier_id, .. } => Some(supplier_id),
         _ => filter.supplier_id,
     };
-    let status = filter.status;
-    Ok(web::Json(db::run(&state.pool, move |c| stock_orders::list(c, supplier, status, page)).await?))
+    let (status, now) = (filter.status, state.clock.now());
+    Ok(web::Json(db::run(&state.pool, move |c| stock_orders::list(c, supplier, status, page, now)).await?))
 }
 
 fn order_scope(caller: &Caller) -> Option<SupplierId> {
@@ -145,8 +146,8 @@ pub async fn show_stock_order(
     caller: ApiCaller,
     id: web::Path<StockOrderId>,
 ) -> Result<web::Json<StockOrder>, AppError> {
-    let (id, scope) = (id.into_inner(), order_scope(&caller.0));
-    Ok(web::Json(db::run(&state.pool, move |c| stock_orders::get(c, id, scope)).await?))
+    let (id, scope, now) = (id.into_inner(), order_scope(&caller.0), state.clock.now());
+    Ok(web::Json(db::run(&state.pool, move |c| stock_orders::get(c, id, scope, now)).await?))
 }
 
 /// Accept a stock-up order (supplier key), before its deliver-by time.
@@ -159,10 +160,11 @@ pub async fn accept_stock_order(
     state: web::Data<AppState>,
     caller: ApiCaller,
     id: web::Path<StockOrderId>,
+    _body: crate::http::optional_json::NoBody,
 ) -> Result<web::Json<StockOrder>, AppError> {
     let supplier = supplier_only(&caller.0)?;
-    let id = id.into_inner();
-    Ok(web::Json(db::transact(&state.pool, move |tx| stock_orders::accept(tx, id, supplier)).await?))
+    let (id, now) = (id.into_inner(), state.clock.now());
+    Ok(web::Json(db::transact(&state.pool, move |tx| stock_orders::accept(tx, id, supplier, now)).await?))
 }
 
 /// Decline a stock-up order (supplier key) with a reason.
@@ -177,8 +179,10 @@ pub async fn decline_stock_order(
     body: web::Json<DeclineInput>,
 ) -> Result<web::Json<StockOrder>, AppError> {
     let supplier = supplier_only(&caller.0)?;
-    let (id, input) = (id.into_inner(), body.into_inner());
-    Ok(web::Json(db::transact(&state.pool, move |tx| stock_orders::decline(tx, id, supplier, &input)).await?))
+    let (id, input, now) = (id.into_inner(), body.into_inner(), state.clock.now());
+    Ok(web::Json(
+        db::transact(&state.pool, move |tx| stock_orders::decline(tx, id, supplier, &input, now)).await?,
+    ))
 }
 
 /// Withdraw a stock-up order (platform key): cancelled before acceptance,
@@ -190,10 +194,11 @@ pub async fn cancel_stock_order(
     state: web::Data<AppState>,
     caller: ApiCaller,
     id: web::Path<StockOrderId>,
+    _body: crate::http::optional_json::NoBody,
 ) -> Result<web::Json<StockOrder>, AppError> {
     platform_only(&caller.0)?;
-    let id = id.into_inner();
-    Ok(web::Json(db::transact(&state.pool, move |tx| stock_orders::cancel(tx, id)).await?))
+    let (id, now) = (id.into_inner(), state.clock.now());
+    Ok(web::Json(db::transact(&state.pool, move |tx| stock_orders::cancel(tx, id, now)).await?))
 }
 
 // ---- shipments
@@ -286,8 +291,8 @@ pub async fn submit_asn(
     body: crate::http::optional_json::OptionalJson<SubmitInput>,
 ) -> Result<web::Json<Asn>, AppError> {
     let supplier = supplier_only(&caller.0)?;
-    let (id, input) = (id.into_inner(), body.into_inner().unwrap_or_default());
-    Ok(web::Json(db::transact(&state.pool, move |tx| asn::submit(tx, id, supplier, &input)).await?))
+    let (id, input, now) = (id.into_inner(), body.into_inner().unwrap_or_default(), state.clock.now());
+    Ok(web::Json(db::transact(&state.pool, move |tx| asn::submit(tx, id, supplier, &input, now)).await?))
 }
 
 /// Withdraw a shipment before it arrives (supplier key).
@@ -299,6 +304,7 @@ pub async fn cancel_asn(
     state: web::Data<AppState>,
     caller: ApiCaller,
     id: web::Path<AsnId>,
+    _body: crate::http::optional_json::NoBody,
 ) -> Result<web::Json<Asn>, AppError> {
     let supplier = supplier_only(&caller.0)?;
     let id = id.into_inner();
@@ -374,8 +380,8 @@ pub async fn check_in(
     body: web::Json<ScanCode>,
 ) -> Result<web::Json<CheckIn>, AppError> {
     caller.0.require_staff(Role::Receiver)?;
-    let (code, actor) = (body.into_inner().code, caller.0.actor());
-    Ok(web::Json(db::transact(&state.pool, move |tx| receiving::check_in(tx, &code, &actor)).await?))
+    let (code, actor, now) = (body.into_inner().code, caller.0.actor(), state.clock.now());
+    Ok(web::Json(db::transact(&state.pool, move |tx| receiving::check_in(tx, &code, &actor, now)).await?))
 }
 
 /// Refuse a whole shipment at the dock (receiver), with a reason.
@@ -415,8 +421,11 @@ pub async fn open_carton(
     body: web::Json<OpenCarton>,
 ) -> Result<web::Json<CartonView>, AppError> {
     caller.0.require_staff(Role::Receiver)?;
-    let (id, carton, actor) = (id.into_inner(), body.into_inner().carton, caller.0.actor());
-    Ok(web::Json(db::transact(&state.pool, move |tx| receiving::open_carton(tx, id, &carton, &actor)).await?))
+    let (id, carton, actor, now) =
+        (id.into_inner(), body.into_inner().carton, caller.0.actor(), state.clock.now());
+    Ok(web::Json(
+        db::transact(&state.pool, move |tx| receiving::open_carton(tx, id, &carton, &actor, now)).await?,
+    ))
 }
 
 /// Count units into the open carton (receiver). Honors `Idempotency-Key`, so
@@ -453,6 +462,7 @@ pub async fn close_carton(
     state: web::Data<AppState>,
     caller: ApiCaller,
     path: web::Path<(AsnId, i32)>,
+    _body: crate::http::optional_json::NoBody,
 ) -> Result<web::Json<CartonView>, AppError> {
     caller.0.require_staff(Role::Receiver)?;
     let ((id, n), actor) = (path.into_inner(), caller.0.actor());
@@ -487,6 +497,7 @@ pub async fn close_receipt(
     state: web::Data<AppState>,
     caller: ApiCaller,
     id: web::Path<AsnId>,
+    _body: crate::http::optional_json::NoBody,
 ) -> Result<web::Json<ReceiptReport>, AppError> {
     caller.0.require_staff(Role::Receiver)?;
     let (id, actor, qc) = (id.into_inner(), caller.0.actor(), state.config.qc);
@@ -580,7 +591,7 @@ fn supplier_of(caller: &Caller, q: &SupplierQuery) -> Result<SupplierId, AppErro
         Caller::Staff { .. } => q
             .supplier_id
             .ok_or_else(|| AppError::invalid("supplier_id", "required", "Say whose figures you want.")),
-        Caller::Platform { .. } => {
+        Caller::Platform { .. } | Caller::Carrier { .. } => {
             Err(AppError::forbidden("Supplier figures are for the supplier and staff."))
         }
     }

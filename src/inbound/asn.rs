@@ -191,7 +191,7 @@ fn assemble(conn: &mut DbConn, r: AsnRow) -> Result<Asn, AppError> {
     let lines = store::lines(conn, r.id)?;
     let mut out_lines = Vec::with_capacity(lines.len());
     for l in lines {
-        let sku = crate::catalog::store::by_id(conn, l.sku_id)?.ok_or(AppError::not_found("sku"))?;
+        let sku = crate::catalog::service::sku_row(conn, l.sku_id)?.ok_or(AppError::not_found("sku"))?;
         out_lines.push(AsnLine {
             sku_id: l.sku_id,
             sku_code: sku.sku_code,
@@ -290,7 +290,7 @@ pub fn create(tx: &mut DbConn, supplier: SupplierId, input: &AsnInput) -> Result
         if wanted.insert(l.sku_id, q.map(i64::from).unwrap_or(0)).is_some() {
             errs.0.push(FieldError::new(&format!("{field}.sku_id"), "duplicate_sku", "one line per SKU"));
         }
-        match crate::catalog::store::by_id(tx, l.sku_id)? {
+        match crate::catalog::service::sku_row(tx, l.sku_id)? {
             Some(s) if s.supplier_id == supplier => {
                 if s.status != "active" {
                     errs.0.push(FieldError::new(
@@ -513,31 +513,14 @@ pub fn transition(
     action: AsnAction,
     event: EventType,
     extra: serde_json::Value,
+    now: Timestamp,
 ) -> Result<Asn, AppError> {
-    use crate::db::schema::asns;
-    use diesel::prelude::*;
     let to = status_of(row)?.next(action)?;
-    let now = Timestamp::now();
-    diesel::update(asns::table.find(row.id))
-        .set((asns::status.eq(to.as_str()), asns::updated_at.eq(now)))
-        .execute(tx)?;
-    let at = Some(now);
-    let target = asns::table.find(row.id);
-    match to {
-        AsnStatus::Submitted => diesel::update(target).set(asns::submitted_at.eq(at)).execute(tx)?,
-        AsnStatus::Arrived => diesel::update(target).set(asns::arrived_at.eq(at)).execute(tx)?,
-        AsnStatus::Received | AsnStatus::PartlyReceived => {
-            diesel::update(target).set(asns::received_at.eq(at)).execute(tx)?
-        }
-        AsnStatus::Inspected | AsnStatus::Returned => {
-            diesel::update(target).set(asns::inspected_at.eq(at)).execute(tx)?
-        }
-        AsnStatus::Completed => diesel::update(target).set(asns::completed_at.eq(at)).execute(tx)?,
-        _ => 0,
-    };
+    store::set_asn_status(tx, row.id, to.as_str(), now)?;
+    store::stamp_asn_reached(tx, row.id, to, now)?;
     let asn = get(tx, row.id, None)?;
     record(tx, &asn, event, extra)?;
-    super::stock_orders::follow_shipment(tx, &asn)?;
+    super::stock_orders::follow_shipment(tx, &asn, now)?;
     Ok(asn)
 }
 
@@ -548,7 +531,7 @@ pub fn record(
     event_type: EventType,
     extra: serde_json::Value,
 ) -> Result<(), AppError> {
-    let payload = crate::events::store::merged(
+    let payload = crate::events::merged(
         serde_json::json!({
             "asn_id": asn.id, "asn_no": asn.asn_no, "supplier_id": asn.supplier_id, "status": asn.status,
         }),
@@ -583,9 +566,8 @@ pub fn submit(
     id: AsnId,
     supplier: SupplierId,
     input: &SubmitInput,
+    now: Timestamp,
 ) -> Result<Asn, AppError> {
-    use crate::db::schema::asns;
-    use diesel::prelude::*;
     let row = lock(tx, id, Some(supplier))?;
     status_of(&row)?.next(AsnAction::Submit)?;
     let mut errs = Errors::default();
@@ -613,16 +595,13 @@ pub fn submit(
         ));
     }
     errs.finish()?;
-    diesel::update(asns::table.find(id))
-        .set((asns::carrier.eq(&carrier), asns::tracking_no.eq(&tracking_no)))
-        .execute(tx)
-        .map_err(|e| {
-            if crate::db::is_unique_violation(&e) {
-                AppError::conflict("tracking_taken", "Another shipment has this tracking number.")
-            } else {
-                e.into()
-            }
-        })?;
+    store::set_carrier(tx, id, carrier.as_deref(), tracking_no.as_deref()).map_err(|e| {
+        if crate::db::is_unique_violation(&e) {
+            AppError::conflict("tracking_taken", "Another shipment has this tracking number.")
+        } else {
+            e.into()
+        }
+    })?;
     let row = store::asn(tx, id)?.ok_or(AppError::not_found("shipment"))?;
     for l in store::lines(tx, id)? {
         if let Some(order) = l.stock_order_id {
@@ -638,13 +617,14 @@ pub fn submit(
             store::bump_stock_order_line(tx, order, l.sku_id, l.expected, 0, 0, 0)?;
         }
     }
-    let deliver_late = super::stock_orders::deliver_by_passed(tx, id)?;
+    let deliver_late = super::stock_orders::deliver_by_passed(tx, id, now)?;
     transition(
         tx,
         &row,
         AsnAction::Submit,
         catalog::ASN_SUBMITTED,
         serde_json::json!({"tracking_no": tracking_no, "carrier": carrier, "shipped_late": deliver_late}),
+        now,
     )
 }
 
@@ -659,16 +639,27 @@ pub fn cancel(tx: &mut DbConn, id: AsnId, supplier: SupplierId) -> Result<Asn, A
             }
         }
     }
-    transition(tx, &row, AsnAction::Cancel, catalog::ASN_CANCELLED, serde_json::json!({}))
+    transition(tx, &row, AsnAction::Cancel, catalog::ASN_CANCELLED, serde_json::json!({}), Timestamp::now())
 }
 
 pub fn list(
     conn: &mut DbConn,
     supplier: Option<SupplierId>,
     statuses: &[AsnStatus],
-    page: crate::http::pagination::PageRequest,
-) -> Result<crate::http::pagination::Page<AsnSummary>, AppError> {
+    page: crate::paging::PageRequest,
+) -> Result<crate::paging::Page<AsnSummary>, AppError> {
     let statuses: Vec<String> = statuses.iter().map(|s| s.as_str().to_owned()).collect();
     let rows = store::list_asns(conn, supplier, &statuses, page.after.map(AsnId), page.limit + 1)?;
-    crate::http::pagination::Page::from_rows(rows, page, |r| r.id.0).try_map(TryInto::try_into)
+    crate::paging::Page::from_rows(rows, page, |r| r.id.0).try_map(TryInto::try_into)
+}
+
+/// Units a supplier has on the way per SKU (announced on sent shipments,
+/// less what closed cartons already brought in). The stock view adds it to
+/// the receiving bucket; it is passed in so that stock never calls inbound.
+pub fn in_transit_by_sku(
+    conn: &mut DbConn,
+    owner: SupplierId,
+    skus: &[SkuId],
+) -> Result<HashMap<SkuId, i64>, AppError> {
+    Ok(store::in_transit_by_sku(conn, owner, skus)?)
 }

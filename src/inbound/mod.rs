@@ -17,4 +17,4 @@ pub mod qc;
 pub mod receiving;
 pub mod sampling;
 pub mod stock_orders;
-pub mod store;
+mod store;

@@ -14,8 +14,7 @@ use crate::events::{self, NewEvent, catalog};
 use crate::ids::{AggregateId, AsnId, PenaltyId, SupplierId};
 
 /// Whether a shipment arrives after the arrive-by time of an order it fills.
-pub fn arrived_late(conn: &mut DbConn, asn: AsnId) -> Result<bool, AppError> {
-    let now = Timestamp::now();
+pub fn arrived_late(conn: &mut DbConn, asn: AsnId, now: Timestamp) -> Result<bool, AppError> {
     for order in super::stock_orders::orders_of(conn, asn)? {
         if store::stock_order(conn, order)?.is_some_and(|o| now > o.arrive_by) {
             return Ok(true);
@@ -38,8 +37,6 @@ pub fn charge_quality(tx: &mut DbConn, asn: &Asn, sku_code: &str, units: i32) ->
 
 /// Charges the supplier by every rule of `kind` in force now.
 fn charge(tx: &mut DbConn, asn: &Asn, kind: &str, units: i32, basis: String) -> Result<(), AppError> {
-    use crate::db::schema::penalties;
-    use diesel::prelude::*;
     let now = Timestamp::now();
     for rule in store::active_rules(tx, kind, now)? {
         let overflow = |e: crate::values::MoneyError| {
@@ -60,7 +57,7 @@ fn charge(tx: &mut DbConn, asn: &Asn, kind: &str, units: i32, basis: String) -> 
             basis: basis.clone(),
             created_at: now,
         };
-        diesel::insert_into(penalties::table).values(&row).execute(tx)?;
+        store::insert_penalty(tx, &row)?;
         events::record(
             tx,
             NewEvent {
@@ -182,15 +179,7 @@ pub struct SupplierPerformance {
 
 /// Figures over the supplier's last 200 shipments (received or later).
 pub fn of_supplier(conn: &mut DbConn, supplier: SupplierId) -> Result<SupplierPerformance, AppError> {
-    use crate::db::schema::asns;
-    use diesel::prelude::*;
-    let rows: Vec<store::AsnRow> = asns::table
-        .filter(asns::supplier_id.eq(supplier))
-        .filter(asns::received_at.is_not_null().or(asns::status.eq("rejected_at_dock")))
-        .order(asns::id.desc())
-        .limit(200)
-        .select(store::AsnRow::as_select())
-        .load(conn)?;
+    let rows = store::received_or_refused_asns(conn, supplier, 200)?;
     let mut recent = Vec::new();
     for r in rows {
         let lines = store::lines(conn, r.id)?;

@@ -12,12 +12,10 @@ use super::asn::{self, Asn, status_of};
 use super::domain::{AsnAction, AsnStatus};
 use super::store;
 use crate::db::DbConn;
-use crate::db::schema::asn_lines;
 use crate::error::AppError;
 use crate::events::{self, NewEvent, catalog};
 use crate::ids::{AggregateId, AsnId, BinId, SkuId, SupplierId};
 use crate::stock::{self, Bucket, Movement, Place, Reason};
-use diesel::prelude::*;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
@@ -54,12 +52,12 @@ pub fn suggest(
     sku: SkuId,
     units: i32,
 ) -> Result<Option<Suggestion>, AppError> {
-    let holding: Vec<BinId> = stock::store::balances(conn, Some(owner), Some(sku), None, 500)?
+    let holding: Vec<BinId> = stock::service::balance_rows(conn, Some(owner), Some(sku), None, 500)?
         .into_iter()
         .filter(|b| b.bucket == Bucket::Available.as_str() && b.bin_id != stock::UNLOCATED)
         .map(|b| b.bin_id)
         .collect();
-    for bin in crate::warehouse::store::bins_by_ids(conn, &holding)? {
+    for bin in crate::warehouse::service::bins_by_ids(conn, &holding)? {
         let storage = crate::warehouse::domain::BinType::parse("bin_type", &bin.bin_type)
             .is_ok_and(crate::warehouse::domain::BinType::is_storage);
         if !bin.active || !storage {
@@ -67,13 +65,13 @@ pub fn suggest(
         }
         let room = match bin.capacity_units {
             None => true,
-            Some(cap) => stock::store::units_in_bin(conn, bin.id)? + i64::from(units) <= i64::from(cap),
+            Some(cap) => stock::service::units_in_bin(conn, bin.id)? + i64::from(units) <= i64::from(cap),
         };
         if room {
             return Ok(Some(Suggestion { bin_code: bin.code, reason: SuggestionReason::SameSku }));
         }
     }
-    Ok(crate::warehouse::store::empty_storage_bins(conn, units, 1)?
+    Ok(crate::warehouse::service::empty_storage_bins(conn, units, 1)?
         .into_iter()
         .next()
         .map(|b| Suggestion { bin_code: b.code, reason: SuggestionReason::EmptyBin }))
@@ -189,13 +187,11 @@ pub fn confirm(
             actor: actor.into(),
         },
     )?;
-    diesel::update(asn_lines::table.find((id, line.sku_id)))
-        .set(asn_lines::put_away.eq(asn_lines::put_away + quantity))
-        .execute(tx)?;
+    store::add_put_away(tx, id, line.sku_id, quantity)?;
     if let Some(order) = line.stock_order_id {
         store::bump_stock_order_line(tx, order, line.sku_id, 0, 0, 0, quantity)?;
     }
-    let sku_code = crate::catalog::store::by_id(tx, line.sku_id)?.map(|s| s.sku_code).unwrap_or_default();
+    let sku_code = crate::catalog::service::sku_row(tx, line.sku_id)?.map(|s| s.sku_code).unwrap_or_default();
     events::record(
         tx,
         NewEvent {
@@ -220,6 +216,7 @@ pub fn confirm(
             AsnAction::FinishPutaway,
             catalog::ASN_COMPLETED,
             serde_json::json!({"dock_to_stock_seconds": dock_to_stock}),
+            crate::db::types::Timestamp::now(),
         )?
     } else {
         asn::get(tx, id, None)?

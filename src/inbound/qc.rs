@@ -12,13 +12,11 @@ use super::domain::{AsnAction, AsnStatus, DefectCode, InspectionStatus, lot_deci
 use super::sampling::{self, Aql, InspectionLevel};
 use super::store::{self, InspectionRow, SampleRow};
 use crate::db::DbConn;
-use crate::db::schema::{asn_lines, qc_inspections as qi, qc_samples};
 use crate::db::types::Timestamp;
 use crate::error::{AppError, FieldError};
 use crate::events::{self, NewEvent, catalog};
 use crate::ids::{AggregateId, AsnId, InspectionId, SkuId};
 use crate::stock::{self, Bucket, Movement, Place, Reason};
-use diesel::prelude::*;
 
 /// How lots are planned (from the configuration).
 #[derive(Debug, Clone, Copy)]
@@ -62,7 +60,7 @@ pub fn plan_lot(
         completed_at: None,
         created_at: Timestamp::now(),
     };
-    diesel::insert_into(qi::table).values(&row).execute(tx)?;
+    store::insert_inspection(tx, &row)?;
     Ok(())
 }
 
@@ -112,7 +110,7 @@ pub struct Lot {
 }
 
 fn to_lot(conn: &mut DbConn, r: InspectionRow) -> Result<Lot, AppError> {
-    let sku = crate::catalog::store::by_id(conn, r.sku_id)?.ok_or(AppError::not_found("sku"))?;
+    let sku = crate::catalog::service::sku_row(conn, r.sku_id)?.ok_or(AppError::not_found("sku"))?;
     let samples = store::samples(conn, r.id)?
         .into_iter()
         .map(|s| {
@@ -258,6 +256,7 @@ pub fn record_sample(
                 AsnAction::StartInspection,
                 catalog::ASN_INSPECTING,
                 serde_json::json!({}),
+                Timestamp::now(),
             )?;
             store::asn(tx, id)?.ok_or(AppError::not_found("shipment"))?
         }
@@ -269,13 +268,7 @@ pub fn record_sample(
             ));
         }
     };
-    let lot: InspectionRow = qi::table
-        .filter(qi::asn_id.eq(id))
-        .filter(qi::sku_id.eq(sku))
-        .select(InspectionRow::as_select())
-        .first(tx)
-        .optional()?
-        .ok_or(AppError::not_found("inspection lot"))?;
+    let lot = store::lot_of(tx, id, sku)?.ok_or(AppError::not_found("inspection lot"))?;
     let status = InspectionStatus::stored(&lot.status, || format!("inspection lot {}", lot.id))?;
     if matches!(status, InspectionStatus::Accepted | InspectionStatus::Rejected) {
         return Err(AppError::conflict("lot_decided", format!("This lot is already {status}.")));
@@ -283,8 +276,9 @@ pub fn record_sample(
     let now = Timestamp::now();
     let critical = input.defect_code.is_some_and(|c| c.is_critical());
     let defect = input.result == SampleResult::Defect;
-    diesel::insert_into(qc_samples::table)
-        .values(&SampleRow {
+    store::insert_sample(
+        tx,
+        &SampleRow {
             inspection_id: lot.id,
             unit_no: lot.sampled + 1,
             result: if defect { "defect" } else { "pass" }.into(),
@@ -293,28 +287,30 @@ pub fn record_sample(
             photo_url: input.photo_url.clone(),
             actor: actor.into(),
             created_at: now,
-        })
-        .execute(tx)?;
+        },
+    )?;
     let sampled = lot.sampled + 1;
     let major = lot.major_defects + i32::from(defect && !critical);
     let crit = lot.critical_defects + i32::from(critical);
     let decision = lot_decision(lot.sample_size, lot.reject_no, sampled, major, crit);
     let new_status = decision.unwrap_or(InspectionStatus::InProgress);
-    diesel::update(qi::table.find(lot.id))
-        .set((
-            qi::sampled.eq(sampled),
-            qi::major_defects.eq(major),
-            qi::critical_defects.eq(crit),
-            qi::status.eq(new_status.as_str()),
-            qi::inspector.eq(Some(actor)),
-            qi::started_at.eq(lot.started_at.or(Some(now))),
-            qi::completed_at.eq(decision.map(|_| now)),
-        ))
-        .execute(tx)?;
+    store::record_lot_progress(
+        tx,
+        lot.id,
+        &store::LotProgress {
+            sampled,
+            major_defects: major,
+            critical_defects: crit,
+            status: new_status.as_str(),
+            inspector: actor,
+            started_at: lot.started_at.or(Some(now)),
+            completed_at: decision.map(|_| now),
+        },
+    )?;
     if decision.is_some() {
         finish_lot(tx, &row, lot.id, actor)?;
     }
-    let lot = qi::table.find(lot.id).select(InspectionRow::as_select()).first(tx)?;
+    let lot = store::inspection(tx, lot.id)?;
     to_lot(tx, lot)
 }
 
@@ -324,7 +320,7 @@ fn finish_lot(
     lot_id: InspectionId,
     actor: &str,
 ) -> Result<(), AppError> {
-    let lot_row = qi::table.find(lot_id).select(InspectionRow::as_select()).first(tx)?;
+    let lot_row = store::inspection(tx, lot_id)?;
     let lot = to_lot(tx, lot_row)?;
     let passed = lot.passed.unwrap_or(0);
     let returned = lot.returned.unwrap_or(0);
@@ -344,9 +340,7 @@ fn finish_lot(
             },
         )?;
     }
-    diesel::update(asn_lines::table.find((row.id, lot.sku_id)))
-        .set((asn_lines::qc_passed.eq(passed), asn_lines::qc_failed.eq(returned)))
-        .execute(tx)?;
+    store::set_qc_result(tx, row.id, lot.sku_id, passed, returned)?;
     if let Some(order) =
         store::lines(tx, row.id)?.iter().find(|l| l.sku_id == lot.sku_id).and_then(|l| l.stock_order_id)
     {
@@ -407,7 +401,14 @@ fn finish_lot(
         let any_passed = store::lines(tx, row.id)?.iter().any(|l| l.qc_passed > 0);
         let row = store::asn(tx, row.id)?.ok_or(AppError::not_found("shipment"))?;
         let event = if any_passed { catalog::ASN_INSPECTED } else { catalog::ASN_RETURNED };
-        asn::transition(tx, &row, AsnAction::FinishInspection { any_passed }, event, serde_json::json!({}))?;
+        asn::transition(
+            tx,
+            &row,
+            AsnAction::FinishInspection { any_passed },
+            event,
+            serde_json::json!({}),
+            Timestamp::now(),
+        )?;
     }
     Ok(())
 }

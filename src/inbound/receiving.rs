@@ -11,13 +11,11 @@ use super::asn::{self, Asn, status_of};
 use super::domain::{AsnAction, AsnStatus, DockRejectReason, ExceptionKind};
 use super::store::{self, AsnRow, CartonRow, ExceptionRow};
 use crate::db::DbConn;
-use crate::db::schema::{asn_carton_items as items, asn_cartons as cartons, asn_lines, asns};
 use crate::db::types::Timestamp;
 use crate::error::AppError;
 use crate::events::catalog;
 use crate::ids::{AsnId, ExceptionId, SkuId};
 use crate::stock::{self, Bucket, Movement, Place, Reason};
-use diesel::prelude::*;
 
 /// What a scan at the dock found.
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
@@ -85,7 +83,8 @@ pub fn asn_no_for_code(conn: &mut DbConn, code: &str) -> Result<Option<String>, 
 
 /// Scans a tracking number or a carton label at the dock: the shipment is
 /// checked in (once) and the carton counted as arrived (once).
-pub fn check_in(tx: &mut DbConn, code: &str, actor: &str) -> Result<CheckIn, AppError> {
+/// `now` decides whether the shipment arrived late.
+pub fn check_in(tx: &mut DbConn, code: &str, actor: &str, now: Timestamp) -> Result<CheckIn, AppError> {
     let (row, carton) = match find_code(tx, code)? {
         Scanned::Carton(a, c) => (a, Some(c)),
         Scanned::Shipment(a) => (a, None),
@@ -94,7 +93,7 @@ pub fn check_in(tx: &mut DbConn, code: &str, actor: &str) -> Result<CheckIn, App
     let mut arrived_now = false;
     match status_of(&row)? {
         AsnStatus::Submitted => {
-            arrive(tx, &row, actor)?;
+            arrive(tx, &row, actor, now)?;
             arrived_now = true;
         }
         AsnStatus::Arrived | AsnStatus::Receiving => {}
@@ -114,14 +113,15 @@ pub fn check_in(tx: &mut DbConn, code: &str, actor: &str) -> Result<CheckIn, App
     })
 }
 
-fn arrive(tx: &mut DbConn, row: &AsnRow, _actor: &str) -> Result<Asn, AppError> {
-    let late = super::performance::arrived_late(tx, row.id)?;
+fn arrive(tx: &mut DbConn, row: &AsnRow, _actor: &str, now: Timestamp) -> Result<Asn, AppError> {
+    let late = super::performance::arrived_late(tx, row.id, now)?;
     let a = asn::transition(
         tx,
         row,
         AsnAction::CheckIn,
         catalog::ASN_ARRIVED,
         serde_json::json!({"arrival_late": late, "carton_count": row.carton_count}),
+        now,
     )?;
     if late {
         super::performance::charge_late_arrival(tx, &a)?;
@@ -131,16 +131,7 @@ fn arrive(tx: &mut DbConn, row: &AsnRow, _actor: &str) -> Result<Asn, AppError> 
 
 /// Returns false if the carton had already arrived.
 fn mark_carton_arrived(tx: &mut DbConn, asn_id: AsnId, carton_no: i32) -> Result<bool, AppError> {
-    let now = Timestamp::now();
-    let n = diesel::update(cartons::table.find((asn_id, carton_no)).filter(cartons::arrived_at.is_null()))
-        .set(cartons::arrived_at.eq(Some(now)))
-        .execute(tx)?;
-    if n > 0 {
-        diesel::update(asns::table.find(asn_id))
-            .set((asns::cartons_arrived.eq(asns::cartons_arrived + 1), asns::updated_at.eq(now)))
-            .execute(tx)?;
-    }
-    Ok(n > 0)
+    Ok(store::mark_carton_arrived(tx, asn_id, carton_no, Timestamp::now())?)
 }
 
 #[derive(Debug, Clone, Deserialize, Serialize, utoipa::ToSchema)]
@@ -163,28 +154,21 @@ pub fn reject(tx: &mut DbConn, id: AsnId, input: &RejectInput) -> Result<Asn, Ap
     }
     let row = asn::lock(tx, id, None)?;
     status_of(&row)?.next(AsnAction::RejectAtDock)?;
-    diesel::update(asns::table.find(id))
-        .set((asns::reject_reason.eq(Some(input.reason.as_str())), asns::reject_note.eq(Some(&note))))
-        .execute(tx)?;
+    store::set_reject_reason(tx, id, input.reason.as_str(), &note)?;
     asn::transition(
         tx,
         &row,
         AsnAction::RejectAtDock,
         catalog::ASN_REJECTED,
         serde_json::json!({"reason": input.reason, "note": note}),
+        Timestamp::now(),
     )
 }
 
 fn carton(tx: &mut DbConn, asn_id: AsnId, carton_no: i32) -> Result<CartonRow, AppError> {
-    cartons::table.find((asn_id, carton_no)).select(CartonRow::as_select()).first(tx).optional()?.ok_or_else(
-        || {
-            AppError::invalid(
-                "carton_no",
-                "unknown_carton",
-                format!("The shipment has no carton {carton_no}."),
-            )
-        },
-    )
+    store::carton(tx, asn_id, carton_no)?.ok_or_else(|| {
+        AppError::invalid("carton_no", "unknown_carton", format!("The shipment has no carton {carton_no}."))
+    })
 }
 
 /// A carton at the receiving table, as the screen shows it.
@@ -209,6 +193,7 @@ pub fn open_carton(
     id: AsnId,
     label_or_no: &str,
     actor: &str,
+    now: Timestamp,
 ) -> Result<CartonView, AppError> {
     let row = asn::lock(tx, id, None)?;
     let code = label_or_no.trim().to_ascii_uppercase();
@@ -234,7 +219,7 @@ pub fn open_carton(
     let c = carton(tx, id, carton_no)?;
     let row = match status_of(&row)? {
         AsnStatus::Submitted => {
-            arrive(tx, &row, actor)?;
+            arrive(tx, &row, actor, now)?;
             start_receiving(tx, id)?
         }
         AsnStatus::Arrived => start_receiving(tx, id)?,
@@ -253,33 +238,16 @@ pub fn open_carton(
         ));
     }
     // The guarded update is what stops two clerks: only one can take a free carton.
-    let now = Timestamp::now();
-    let n = diesel::update(
-        cartons::table
-            .find((id, carton_no))
-            .filter(cartons::closed_at.is_null())
-            .filter(cartons::receiving_by.is_null().or(cartons::receiving_by.eq(actor))),
-    )
-    .set((cartons::receiving_by.eq(Some(actor)), cartons::receiving_started_at.eq(Some(now))))
-    .execute(tx)?;
+    let n = store::take_carton(tx, id, carton_no, actor, Timestamp::now())?;
     if n == 0 {
         return Err(AppError::conflict(
             "carton_taken",
             format!("Carton {carton_no} is being counted by {}.", c.receiving_by.unwrap_or_default()),
         ));
     }
-    let paused: Option<i32> = cartons::table
-        .filter(cartons::asn_id.eq(id))
-        .filter(cartons::carton_no.ne(carton_no))
-        .filter(cartons::receiving_by.eq(actor))
-        .filter(cartons::closed_at.is_null())
-        .select(cartons::carton_no)
-        .first(tx)
-        .optional()?;
+    let paused = store::other_carton_open_by(tx, id, carton_no, actor)?;
     if let Some(p) = paused {
-        diesel::update(cartons::table.find((id, p)))
-            .set(cartons::receiving_by.eq(None::<String>))
-            .execute(tx)?;
+        store::pause_carton(tx, id, p)?;
     }
     mark_carton_arrived(tx, id, carton_no)?;
     Ok(CartonView { asn: asn::get(tx, row.id, None)?, carton_no, paused })
@@ -293,6 +261,7 @@ fn start_receiving(tx: &mut DbConn, id: AsnId) -> Result<AsnRow, AppError> {
         AsnAction::StartReceiving,
         catalog::ASN_RECEIVING_STARTED,
         serde_json::json!({}),
+        Timestamp::now(),
     )?;
     store::asn(tx, id)?.ok_or(AppError::not_found("shipment"))
 }
@@ -402,26 +371,10 @@ pub fn scan(tx: &mut DbConn, id: AsnId, input: &ScanInput, actor: &str) -> Resul
             carton_over: 0,
         });
     }
-    let key = items::table.find((id, c.carton_no, sku.id));
-    let before: Option<(i32, i32, i32)> =
-        key.select((items::expected, items::counted, items::damaged)).first(tx).optional()?;
+    let before = store::carton_item_counts(tx, id, c.carton_no, sku.id)?;
     let (good, bad) = if input.damaged { (0, quantity) } else { (quantity, 0) };
-    let n = diesel::update(key)
-        .set((items::counted.eq(items::counted + good), items::damaged.eq(items::damaged + bad)))
-        .execute(tx)?;
-    if n == 0 {
-        // On the shipment but not packed in this carton: counted all the same.
-        diesel::insert_into(items::table)
-            .values(&store::CartonItemRow {
-                asn_id: id,
-                carton_no: c.carton_no,
-                sku_id: sku.id,
-                expected: 0,
-                counted: good,
-                damaged: bad,
-            })
-            .execute(tx)?;
-    }
+    // On the shipment but not packed in this carton: counted all the same.
+    store::count_into_carton(tx, id, c.carton_no, sku.id, good, bad)?;
     if input.damaged {
         record_exception(
             tx,
@@ -562,14 +515,8 @@ pub fn close_carton(tx: &mut DbConn, id: AsnId, carton_no: i32, actor: &str) -> 
             format!("Carton {carton_no} is not open for you; open it by scanning its label."),
         ));
     }
-    diesel::update(cartons::table.find((id, carton_no)))
-        .set(cartons::closed_at.eq(Some(Timestamp::now())))
-        .execute(tx)?;
-    let counted: Vec<store::CartonItemRow> = items::table
-        .filter(items::asn_id.eq(id))
-        .filter(items::carton_no.eq(carton_no))
-        .select(store::CartonItemRow::as_select())
-        .load(tx)?;
+    store::close_carton(tx, id, carton_no, Timestamp::now())?;
+    let counted = store::items_of_carton(tx, id, carton_no)?;
     stock::service::lock_skus(tx, counted.iter().map(|i| i.sku_id))?;
     for i in counted {
         for (q, bucket, reason) in [
@@ -593,12 +540,7 @@ pub fn close_carton(tx: &mut DbConn, id: AsnId, carton_no: i32, actor: &str) -> 
                 )?;
             }
         }
-        diesel::update(asn_lines::table.find((id, i.sku_id)))
-            .set((
-                asn_lines::received.eq(asn_lines::received + i.counted),
-                asn_lines::damaged.eq(asn_lines::damaged + i.damaged),
-            ))
-            .execute(tx)?;
+        store::add_received(tx, id, i.sku_id, i.counted, i.damaged)?;
     }
     Ok(CartonView { asn: asn::get(tx, id, None)?, carton_no, paused: None })
 }
@@ -782,6 +724,7 @@ pub fn close_receipt(
             })).collect::<Vec<_>>(),
             "exceptions": report.exceptions.len(),
         }),
+        Timestamp::now(),
     )?;
     let lines = store::lines(tx, id)?;
     stock::service::lock_skus(tx, lines.iter().filter(|l| l.received > 0).map(|l| l.sku_id))?;
@@ -820,6 +763,7 @@ pub fn close_receipt(
             AsnAction::FinishInspection { any_passed: false },
             catalog::ASN_RETURNED,
             serde_json::json!({"reason": "nothing_received"}),
+            Timestamp::now(),
         )?;
     }
     self::report(tx, id, None)
@@ -908,7 +852,7 @@ pub fn resolve_exception(
     let row = store::exception(tx, id)?.ok_or(AppError::not_found("exception"))?;
     let a = store::asn(tx, row.asn_id)?.ok_or(AppError::not_found("shipment"))?;
     let sku = match row.sku_id {
-        Some(s) => crate::catalog::store::by_id(tx, s)?.map(|s| s.sku_code),
+        Some(s) => crate::catalog::service::sku_row(tx, s)?.map(|s| s.sku_code),
         None => None,
     };
     queued(row, a.asn_no, sku)

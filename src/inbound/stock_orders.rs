@@ -80,17 +80,25 @@ fn late(done_at: Option<Timestamp>, due: Timestamp, open: bool, now: Timestamp) 
     }
 }
 
-pub fn get(conn: &mut DbConn, id: StockOrderId, owner: Option<SupplierId>) -> Result<StockOrder, AppError> {
+/// An order as its reader sees it; `now` decides whether an open one is
+/// already late.
+pub fn get(
+    conn: &mut DbConn,
+    id: StockOrderId,
+    owner: Option<SupplierId>,
+    now: Timestamp,
+) -> Result<StockOrder, AppError> {
     let row = store::stock_order(conn, id)?
         .filter(|r| owner.is_none_or(|o| o == r.supplier_id))
         .ok_or(AppError::not_found("stock-up order"))?;
-    assemble(conn, row)
+    assemble(conn, row, now)
 }
 
-fn assemble(conn: &mut DbConn, r: StockOrderRow) -> Result<StockOrder, AppError> {
+fn assemble(conn: &mut DbConn, r: StockOrderRow, now: Timestamp) -> Result<StockOrder, AppError> {
     let mut lines = Vec::new();
     for l in store::stock_order_lines(conn, r.id)? {
-        let sku_code = crate::catalog::store::by_id(conn, l.sku_id)?.map(|s| s.sku_code).unwrap_or_default();
+        let sku_code =
+            crate::catalog::service::sku_row(conn, l.sku_id)?.map(|s| s.sku_code).unwrap_or_default();
         lines.push(StockOrderLine {
             sku_id: l.sku_id,
             sku_code,
@@ -109,7 +117,6 @@ fn assemble(conn: &mut DbConn, r: StockOrderRow) -> Result<StockOrder, AppError>
             | StockOrderStatus::Void
             | StockOrderStatus::TimedOut
     );
-    let now = Timestamp::now();
     Ok(StockOrder {
         id: r.id,
         order_no: r.order_no,
@@ -155,13 +162,14 @@ pub fn create(
     tx: &mut DbConn,
     input: &StockOrderInput,
     warehouse_code: &str,
+    now: Timestamp,
 ) -> Result<(StockOrder, bool), AppError> {
     let mut errs = Errors::default();
     let platform_ref = errs.take(values::code("platform_ref", &input.platform_ref, 64));
     if let Some(r) = &platform_ref {
         crate::db::lock_key(tx, &format!("stock-order\n{r}"))?;
         if let Some(existing) = store::stock_order_by_ref(tx, r)? {
-            let order = assemble(tx, existing)?;
+            let order = assemble(tx, existing, now)?;
             if !same_order(input, &order) {
                 return Err(AppError::conflict(
                     "platform_ref_taken",
@@ -182,7 +190,7 @@ pub fn create(
     if input.arrive_by.0 < input.deliver_by.0 {
         errs.0.push(FieldError::new("arrive_by", "before_deliver_by", "must not be before deliver_by"));
     }
-    if input.deliver_by.0 < chrono::Utc::now() {
+    if input.deliver_by.0 < now.0 {
         errs.0.push(FieldError::new("deliver_by", "in_the_past", "must be in the future"));
     }
     if input.lines.is_empty() || input.lines.len() > super::asn::MAX_LINES {
@@ -196,7 +204,7 @@ pub fn create(
             errs.0.push(FieldError::new(&format!("{f}.sku_id"), "duplicate_sku", "one line per SKU"));
         }
         seen.push(l.sku_id);
-        match crate::catalog::store::by_id(tx, l.sku_id)? {
+        match crate::catalog::service::sku_row(tx, l.sku_id)? {
             Some(s) if s.supplier_id == input.supplier_id && s.status == "active" => {}
             _ => errs.0.push(FieldError::new(
                 &format!("{f}.sku_id"),
@@ -206,7 +214,6 @@ pub fn create(
         }
     }
     errs.finish()?;
-    let now = Timestamp::now();
     let row = StockOrderRow {
         id: StockOrderId::generate(),
         order_no: crate::db::docno::next(tx, "SO")?,
@@ -237,7 +244,7 @@ pub fn create(
         })
         .collect();
     store::insert_stock_order(tx, &row, &lines)?;
-    let order = assemble(tx, row)?;
+    let order = assemble(tx, row, now)?;
     let lines: Vec<_> =
         order.lines.iter().map(|l| serde_json::json!({"sku_id": l.sku_id, "quantity": l.quantity})).collect();
     record(tx, &order, catalog::STOCK_ORDER_CREATED, serde_json::json!({"lines": lines}))?;
@@ -250,7 +257,7 @@ fn record(
     event_type: EventType,
     extra: serde_json::Value,
 ) -> Result<(), AppError> {
-    let payload = crate::events::store::merged(
+    let payload = crate::events::merged(
         serde_json::json!({
             "stock_order_id": o.id, "order_no": o.order_no, "platform_ref": o.platform_ref,
             "supplier_id": o.supplier_id, "status": o.status,
@@ -284,33 +291,36 @@ fn change(
     action: StockOrderAction,
     event: EventType,
     extra: serde_json::Value,
+    now: Timestamp,
 ) -> Result<StockOrder, AppError> {
-    use crate::db::schema::stock_orders as so;
-    use diesel::prelude::*;
     let to = status_of(row)?.next(action)?;
-    let now = Timestamp::now();
     store::set_stock_order_status(tx, row.id, to.as_str(), now)?;
     if action == StockOrderAction::Accept {
-        diesel::update(so::table.find(row.id)).set(so::accepted_at.eq(Some(now))).execute(tx)?;
+        store::mark_stock_order_accepted(tx, row.id, now)?;
     }
     if let Some(reason) = extra.get("reason").and_then(|r| r.as_str()) {
-        diesel::update(so::table.find(row.id)).set(so::decline_reason.eq(Some(reason))).execute(tx)?;
+        store::set_decline_reason(tx, row.id, reason)?;
     }
-    let order = get(tx, row.id, None)?;
+    let order = get(tx, row.id, None, now)?;
     record(tx, &order, event, extra)?;
     Ok(order)
 }
 
 /// The supplier accepts. Past the deliver-by time it is too late.
-pub fn accept(tx: &mut DbConn, id: StockOrderId, supplier: SupplierId) -> Result<StockOrder, AppError> {
+pub fn accept(
+    tx: &mut DbConn,
+    id: StockOrderId,
+    supplier: SupplierId,
+    now: Timestamp,
+) -> Result<StockOrder, AppError> {
     let row = locked(tx, id, Some(supplier))?;
-    if Timestamp::now() > row.deliver_by && status_of(&row)? == StockOrderStatus::AwaitingAcceptance {
+    if now > row.deliver_by && status_of(&row)? == StockOrderStatus::AwaitingAcceptance {
         return Err(AppError::conflict(
             "stock_order_expired",
             "The deliver-by time has passed; the order can no longer be accepted.",
         ));
     }
-    change(tx, &row, StockOrderAction::Accept, catalog::STOCK_ORDER_ACCEPTED, serde_json::json!({}))
+    change(tx, &row, StockOrderAction::Accept, catalog::STOCK_ORDER_ACCEPTED, serde_json::json!({}), now)
 }
 
 #[derive(Debug, Clone, Deserialize, Serialize, utoipa::ToSchema)]
@@ -324,6 +334,7 @@ pub fn decline(
     id: StockOrderId,
     supplier: SupplierId,
     input: &DeclineInput,
+    now: Timestamp,
 ) -> Result<StockOrder, AppError> {
     let reason = values::text("reason", &input.reason, 500).map_err(|e| AppError::validation(vec![e]))?;
     let row = locked(tx, id, Some(supplier))?;
@@ -333,12 +344,13 @@ pub fn decline(
         StockOrderAction::Decline,
         catalog::STOCK_ORDER_DECLINED,
         serde_json::json!({"reason": reason}),
+        now,
     )
 }
 
 /// The platform withdraws: cancelled before acceptance, void after (only
 /// while nothing has been shipped against it).
-pub fn cancel(tx: &mut DbConn, id: StockOrderId) -> Result<StockOrder, AppError> {
+pub fn cancel(tx: &mut DbConn, id: StockOrderId, now: Timestamp) -> Result<StockOrder, AppError> {
     let row = locked(tx, id, None)?;
     let shipped = store::stock_order_lines(tx, id)?.iter().any(|l| l.shipped > 0);
     if shipped {
@@ -347,13 +359,13 @@ pub fn cancel(tx: &mut DbConn, id: StockOrderId) -> Result<StockOrder, AppError>
             "Goods have been shipped against this order; it can no longer be withdrawn.",
         ));
     }
-    change(tx, &row, StockOrderAction::Cancel, catalog::STOCK_ORDER_CANCELLED, serde_json::json!({}))
+    change(tx, &row, StockOrderAction::Cancel, catalog::STOCK_ORDER_CANCELLED, serde_json::json!({}), now)
 }
 
 /// Times out every order still awaiting acceptance after its deliver-by
 /// time. Run periodically by the server and by `custody stock-orders expire`.
-pub fn expire_overdue(tx: &mut DbConn) -> Result<usize, AppError> {
-    let ids = store::overdue_unaccepted(tx, Timestamp::now())?;
+pub fn expire_overdue(tx: &mut DbConn, now: Timestamp) -> Result<usize, AppError> {
+    let ids = store::overdue_unaccepted(tx, now)?;
     for id in &ids {
         let row = locked(tx, *id, None)?;
         if status_of(&row)? == StockOrderStatus::AwaitingAcceptance {
@@ -363,6 +375,7 @@ pub fn expire_overdue(tx: &mut DbConn) -> Result<usize, AppError> {
                 StockOrderAction::TimeOut,
                 catalog::STOCK_ORDER_TIMED_OUT,
                 serde_json::json!({}),
+                now,
             )?;
         }
     }
@@ -371,8 +384,7 @@ pub fn expire_overdue(tx: &mut DbConn) -> Result<usize, AppError> {
 
 /// Whether a shipment goes out after the deliver-by time of any order it
 /// fills.
-pub fn deliver_by_passed(conn: &mut DbConn, asn: AsnId) -> Result<bool, AppError> {
-    let now = Timestamp::now();
+pub fn deliver_by_passed(conn: &mut DbConn, asn: AsnId, now: Timestamp) -> Result<bool, AppError> {
     for order in orders_of(conn, asn)? {
         if let Some(o) = store::stock_order(conn, order)?
             && now > o.deliver_by
@@ -395,21 +407,18 @@ pub fn orders_of(conn: &mut DbConn, asn: AsnId) -> Result<Vec<StockOrderId>, App
 /// After a shipment changed state: moves each order it fills to the
 /// progress state its shipments imply, stamps first shipping and arrival
 /// times, and records `stock_order.status_changed` when the state changed.
-pub fn follow_shipment(tx: &mut DbConn, asn: &Asn) -> Result<(), AppError> {
-    use crate::db::schema::stock_orders as so;
-    use diesel::prelude::*;
+pub fn follow_shipment(tx: &mut DbConn, asn: &Asn, now: Timestamp) -> Result<(), AppError> {
     for order in orders_of(tx, asn.id)? {
         let row = locked(tx, order, None)?;
         let before = status_of(&row)?;
         if before.next(StockOrderAction::Ship).is_err() && before != StockOrderStatus::RejectedAtDock {
             continue;
         }
-        let now = Timestamp::now();
         if asn.status == AsnStatus::Submitted && row.shipped_at.is_none() {
-            diesel::update(so::table.find(order)).set(so::shipped_at.eq(Some(now))).execute(tx)?;
+            store::mark_stock_order_shipped(tx, order, now)?;
         }
         if asn.status == AsnStatus::Arrived && row.arrived_at.is_none() {
-            diesel::update(so::table.find(order)).set(so::arrived_at.eq(Some(now))).execute(tx)?;
+            store::mark_stock_order_arrived(tx, order, now)?;
         }
         let statuses = store::shipment_statuses(tx, order)?
             .iter()
@@ -418,7 +427,7 @@ pub fn follow_shipment(tx: &mut DbConn, asn: &Asn) -> Result<(), AppError> {
         let after = StockOrderStatus::from_shipments(&statuses);
         if after != before {
             store::set_stock_order_status(tx, order, after.as_str(), now)?;
-            let o = get(tx, order, None)?;
+            let o = get(tx, order, None, now)?;
             record(
                 tx,
                 &o,
@@ -434,8 +443,9 @@ pub fn list(
     conn: &mut DbConn,
     supplier: Option<SupplierId>,
     status: Option<StockOrderStatus>,
-    page: crate::http::pagination::PageRequest,
-) -> Result<crate::http::pagination::Page<StockOrder>, AppError> {
+    page: crate::paging::PageRequest,
+    now: Timestamp,
+) -> Result<crate::paging::Page<StockOrder>, AppError> {
     let rows = store::list_stock_orders(
         conn,
         supplier,
@@ -443,10 +453,10 @@ pub fn list(
         page.after.map(StockOrderId),
         page.limit + 1,
     )?;
-    let page = crate::http::pagination::Page::from_rows(rows, page, |r| r.id.0);
+    let page = crate::paging::Page::from_rows(rows, page, |r| r.id.0);
     let mut items = Vec::with_capacity(page.items.len());
     for r in page.items {
-        items.push(assemble(conn, r)?);
+        items.push(assemble(conn, r, now)?);
     }
-    Ok(crate::http::pagination::Page { items, next_cursor: page.next_cursor })
+    Ok(crate::paging::Page { items, next_cursor: page.next_cursor })
 }

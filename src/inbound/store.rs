@@ -4,6 +4,7 @@ use std::collections::HashMap;
 
 use diesel::prelude::*;
 
+use super::domain::AsnStatus;
 use crate::db::DbConn;
 use crate::db::schema::{
     asn_carton_items, asn_cartons, asn_lines, asns, penalties, penalty_rules, qc_inspections, qc_samples,
@@ -278,6 +279,28 @@ pub fn bump_stock_order_line(
         .execute(tx)
 }
 
+/// Stamps when the supplier accepted the order.
+pub fn mark_stock_order_accepted(tx: &mut DbConn, id: StockOrderId, at: Timestamp) -> QueryResult<usize> {
+    diesel::update(stock_orders::table.find(id)).set(stock_orders::accepted_at.eq(Some(at))).execute(tx)
+}
+
+/// Why the supplier declined the order.
+pub fn set_decline_reason(tx: &mut DbConn, id: StockOrderId, reason: &str) -> QueryResult<usize> {
+    diesel::update(stock_orders::table.find(id))
+        .set(stock_orders::decline_reason.eq(Some(reason)))
+        .execute(tx)
+}
+
+/// Stamps when the order's first shipment was sent.
+pub fn mark_stock_order_shipped(tx: &mut DbConn, id: StockOrderId, at: Timestamp) -> QueryResult<usize> {
+    diesel::update(stock_orders::table.find(id)).set(stock_orders::shipped_at.eq(Some(at))).execute(tx)
+}
+
+/// Stamps when the order's first shipment arrived.
+pub fn mark_stock_order_arrived(tx: &mut DbConn, id: StockOrderId, at: Timestamp) -> QueryResult<usize> {
+    diesel::update(stock_orders::table.find(id)).set(stock_orders::arrived_at.eq(Some(at))).execute(tx)
+}
+
 /// Orders still awaiting acceptance whose deliver-by time has passed.
 pub fn overdue_unaccepted(conn: &mut DbConn, now: Timestamp) -> QueryResult<Vec<StockOrderId>> {
     stock_orders::table
@@ -325,6 +348,49 @@ pub fn asn(conn: &mut DbConn, id: AsnId) -> QueryResult<Option<AsnRow>> {
 
 pub fn asn_by_no(conn: &mut DbConn, no: &str) -> QueryResult<Option<AsnRow>> {
     asns::table.filter(asns::asn_no.eq(no)).select(AsnRow::as_select()).first(conn).optional()
+}
+
+pub fn set_asn_status(tx: &mut DbConn, id: AsnId, status: &str, now: Timestamp) -> QueryResult<usize> {
+    diesel::update(asns::table.find(id)).set((asns::status.eq(status), asns::updated_at.eq(now))).execute(tx)
+}
+
+/// Stamps the time the shipment reached `status`, for the states that
+/// have a time of their own (submitted, arrived, received, inspected,
+/// completed); nothing for the others.
+pub fn stamp_asn_reached(tx: &mut DbConn, id: AsnId, status: AsnStatus, at: Timestamp) -> QueryResult<usize> {
+    let at = Some(at);
+    let target = asns::table.find(id);
+    match status {
+        AsnStatus::Submitted => diesel::update(target).set(asns::submitted_at.eq(at)).execute(tx),
+        AsnStatus::Arrived => diesel::update(target).set(asns::arrived_at.eq(at)).execute(tx),
+        AsnStatus::Received | AsnStatus::PartlyReceived => {
+            diesel::update(target).set(asns::received_at.eq(at)).execute(tx)
+        }
+        AsnStatus::Inspected | AsnStatus::Returned => {
+            diesel::update(target).set(asns::inspected_at.eq(at)).execute(tx)
+        }
+        AsnStatus::Completed => diesel::update(target).set(asns::completed_at.eq(at)).execute(tx),
+        _ => Ok(0),
+    }
+}
+
+/// The shipment's carrier and tracking number.
+pub fn set_carrier(
+    tx: &mut DbConn,
+    id: AsnId,
+    carrier: Option<&str>,
+    tracking_no: Option<&str>,
+) -> QueryResult<usize> {
+    diesel::update(asns::table.find(id))
+        .set((asns::carrier.eq(carrier), asns::tracking_no.eq(tracking_no)))
+        .execute(tx)
+}
+
+/// Why the shipment was refused at the dock.
+pub fn set_reject_reason(tx: &mut DbConn, id: AsnId, reason: &str, note: &str) -> QueryResult<usize> {
+    diesel::update(asns::table.find(id))
+        .set((asns::reject_reason.eq(Some(reason)), asns::reject_note.eq(Some(note))))
+        .execute(tx)
 }
 
 /// The live (not cancelled) shipment with this tracking number.
@@ -405,6 +471,146 @@ pub fn carton_items(conn: &mut DbConn, asn: AsnId) -> QueryResult<Vec<CartonItem
         .order((asn_carton_items::carton_no, asn_carton_items::sku_id))
         .select(CartonItemRow::as_select())
         .load(conn)
+}
+
+// ---- receiving
+
+pub fn carton(conn: &mut DbConn, asn: AsnId, carton_no: i32) -> QueryResult<Option<CartonRow>> {
+    asn_cartons::table.find((asn, carton_no)).select(CartonRow::as_select()).first(conn).optional()
+}
+
+/// Marks a carton arrived (and counts it on its shipment), unless it had
+/// arrived already. Returns whether it had not.
+pub fn mark_carton_arrived(tx: &mut DbConn, asn: AsnId, carton_no: i32, now: Timestamp) -> QueryResult<bool> {
+    let n =
+        diesel::update(asn_cartons::table.find((asn, carton_no)).filter(asn_cartons::arrived_at.is_null()))
+            .set(asn_cartons::arrived_at.eq(Some(now)))
+            .execute(tx)?;
+    if n > 0 {
+        diesel::update(asns::table.find(asn))
+            .set((asns::cartons_arrived.eq(asns::cartons_arrived + 1), asns::updated_at.eq(now)))
+            .execute(tx)?;
+    }
+    Ok(n > 0)
+}
+
+/// Gives a carton that is not closed to `clerk` for counting, if nobody
+/// else is counting it (a guarded update: of two clerks, one gets it).
+/// Returns 0 if someone else is.
+pub fn take_carton(
+    tx: &mut DbConn,
+    asn: AsnId,
+    carton_no: i32,
+    clerk: &str,
+    now: Timestamp,
+) -> QueryResult<usize> {
+    diesel::update(
+        asn_cartons::table
+            .find((asn, carton_no))
+            .filter(asn_cartons::closed_at.is_null())
+            .filter(asn_cartons::receiving_by.is_null().or(asn_cartons::receiving_by.eq(clerk))),
+    )
+    .set((asn_cartons::receiving_by.eq(Some(clerk)), asn_cartons::receiving_started_at.eq(Some(now))))
+    .execute(tx)
+}
+
+/// Another carton of the shipment `clerk` has open, if any.
+pub fn other_carton_open_by(
+    tx: &mut DbConn,
+    asn: AsnId,
+    carton_no: i32,
+    clerk: &str,
+) -> QueryResult<Option<i32>> {
+    asn_cartons::table
+        .filter(asn_cartons::asn_id.eq(asn))
+        .filter(asn_cartons::carton_no.ne(carton_no))
+        .filter(asn_cartons::receiving_by.eq(clerk))
+        .filter(asn_cartons::closed_at.is_null())
+        .select(asn_cartons::carton_no)
+        .first(tx)
+        .optional()
+}
+
+/// Nobody is counting the carton now (its counts are kept).
+pub fn pause_carton(tx: &mut DbConn, asn: AsnId, carton_no: i32) -> QueryResult<usize> {
+    diesel::update(asn_cartons::table.find((asn, carton_no)))
+        .set(asn_cartons::receiving_by.eq(None::<String>))
+        .execute(tx)
+}
+
+/// A SKU's units in a carton: expected, counted, damaged.
+pub fn carton_item_counts(
+    tx: &mut DbConn,
+    asn: AsnId,
+    carton_no: i32,
+    sku: SkuId,
+) -> QueryResult<Option<(i32, i32, i32)>> {
+    asn_carton_items::table
+        .find((asn, carton_no, sku))
+        .select((asn_carton_items::expected, asn_carton_items::counted, asn_carton_items::damaged))
+        .first(tx)
+        .optional()
+}
+
+/// Counts units of a SKU into a carton, good and damaged. A SKU of the
+/// shipment that was not packed in this carton gets a line of its own
+/// (expected 0).
+pub fn count_into_carton(
+    tx: &mut DbConn,
+    asn: AsnId,
+    carton_no: i32,
+    sku: SkuId,
+    good: i32,
+    damaged: i32,
+) -> QueryResult<()> {
+    use asn_carton_items as items;
+    let n = diesel::update(items::table.find((asn, carton_no, sku)))
+        .set((items::counted.eq(items::counted + good), items::damaged.eq(items::damaged + damaged)))
+        .execute(tx)?;
+    if n == 0 {
+        diesel::insert_into(items::table)
+            .values(&CartonItemRow {
+                asn_id: asn,
+                carton_no,
+                sku_id: sku,
+                expected: 0,
+                counted: good,
+                damaged,
+            })
+            .execute(tx)?;
+    }
+    Ok(())
+}
+
+pub fn close_carton(tx: &mut DbConn, asn: AsnId, carton_no: i32, now: Timestamp) -> QueryResult<usize> {
+    diesel::update(asn_cartons::table.find((asn, carton_no)))
+        .set(asn_cartons::closed_at.eq(Some(now)))
+        .execute(tx)
+}
+
+/// What was counted into one carton.
+pub fn items_of_carton(tx: &mut DbConn, asn: AsnId, carton_no: i32) -> QueryResult<Vec<CartonItemRow>> {
+    asn_carton_items::table
+        .filter(asn_carton_items::asn_id.eq(asn))
+        .filter(asn_carton_items::carton_no.eq(carton_no))
+        .select(CartonItemRow::as_select())
+        .load(tx)
+}
+
+/// Adds a closed carton's units to the shipment's line of the SKU.
+pub fn add_received(
+    tx: &mut DbConn,
+    asn: AsnId,
+    sku: SkuId,
+    received: i32,
+    damaged: i32,
+) -> QueryResult<usize> {
+    diesel::update(asn_lines::table.find((asn, sku)))
+        .set((
+            asn_lines::received.eq(asn_lines::received + received),
+            asn_lines::damaged.eq(asn_lines::damaged + damaged),
+        ))
+        .execute(tx)
 }
 
 pub fn exceptions(conn: &mut DbConn, asn: AsnId) -> QueryResult<Vec<ExceptionRow>> {
@@ -508,12 +714,84 @@ pub fn inspections(conn: &mut DbConn, asn: AsnId) -> QueryResult<Vec<InspectionR
         .load(conn)
 }
 
+pub fn insert_inspection(tx: &mut DbConn, row: &InspectionRow) -> QueryResult<()> {
+    diesel::insert_into(qc_inspections::table).values(row).execute(tx)?;
+    Ok(())
+}
+
+pub fn inspection(conn: &mut DbConn, id: InspectionId) -> QueryResult<InspectionRow> {
+    qc_inspections::table.find(id).select(InspectionRow::as_select()).first(conn)
+}
+
+/// The inspection lot of one SKU of a shipment.
+pub fn lot_of(conn: &mut DbConn, asn: AsnId, sku: SkuId) -> QueryResult<Option<InspectionRow>> {
+    qc_inspections::table
+        .filter(qc_inspections::asn_id.eq(asn))
+        .filter(qc_inspections::sku_id.eq(sku))
+        .select(InspectionRow::as_select())
+        .first(conn)
+        .optional()
+}
+
+pub fn insert_sample(tx: &mut DbConn, row: &SampleRow) -> QueryResult<()> {
+    diesel::insert_into(qc_samples::table).values(row).execute(tx)?;
+    Ok(())
+}
+
+/// Where a lot's inspection stands after a sample.
+pub struct LotProgress<'a> {
+    pub sampled: i32,
+    pub major_defects: i32,
+    pub critical_defects: i32,
+    pub status: &'static str,
+    pub inspector: &'a str,
+    pub started_at: Option<Timestamp>,
+    pub completed_at: Option<Timestamp>,
+}
+
+pub fn record_lot_progress(tx: &mut DbConn, id: InspectionId, p: &LotProgress<'_>) -> QueryResult<usize> {
+    use qc_inspections as qi;
+    diesel::update(qi::table.find(id))
+        .set((
+            qi::sampled.eq(p.sampled),
+            qi::major_defects.eq(p.major_defects),
+            qi::critical_defects.eq(p.critical_defects),
+            qi::status.eq(p.status),
+            qi::inspector.eq(Some(p.inspector)),
+            qi::started_at.eq(p.started_at),
+            qi::completed_at.eq(p.completed_at),
+        ))
+        .execute(tx)
+}
+
+/// A decided lot's units on the shipment's line: passed and failed.
+pub fn set_qc_result(
+    tx: &mut DbConn,
+    asn: AsnId,
+    sku: SkuId,
+    passed: i32,
+    failed: i32,
+) -> QueryResult<usize> {
+    diesel::update(asn_lines::table.find((asn, sku)))
+        .set((asn_lines::qc_passed.eq(passed), asn_lines::qc_failed.eq(failed)))
+        .execute(tx)
+}
+
 pub fn samples(conn: &mut DbConn, inspection: InspectionId) -> QueryResult<Vec<SampleRow>> {
     qc_samples::table
         .filter(qc_samples::inspection_id.eq(inspection))
         .order(qc_samples::unit_no)
         .select(SampleRow::as_select())
         .load(conn)
+}
+
+// ---- putaway
+
+/// Adds units put away to the shipment's line of the SKU.
+pub fn add_put_away(tx: &mut DbConn, asn: AsnId, sku: SkuId, units: i32) -> QueryResult<usize> {
+    diesel::update(asn_lines::table.find((asn, sku)))
+        .set(asn_lines::put_away.eq(asn_lines::put_away + units))
+        .execute(tx)
 }
 
 // ---- penalties
@@ -530,6 +808,27 @@ pub fn active_rules(conn: &mut DbConn, kind: &str, at: Timestamp) -> QueryResult
 
 pub fn all_rules(conn: &mut DbConn) -> QueryResult<Vec<PenaltyRuleRow>> {
     penalty_rules::table.order(penalty_rules::code).select(PenaltyRuleRow::as_select()).load(conn)
+}
+
+pub fn insert_penalty(tx: &mut DbConn, row: &PenaltyRow) -> QueryResult<()> {
+    diesel::insert_into(penalties::table).values(row).execute(tx)?;
+    Ok(())
+}
+
+/// A supplier's newest shipments that were received (or later) or refused
+/// at the dock.
+pub fn received_or_refused_asns(
+    conn: &mut DbConn,
+    supplier: SupplierId,
+    limit: i64,
+) -> QueryResult<Vec<AsnRow>> {
+    asns::table
+        .filter(asns::supplier_id.eq(supplier))
+        .filter(asns::received_at.is_not_null().or(asns::status.eq("rejected_at_dock")))
+        .order(asns::id.desc())
+        .limit(limit)
+        .select(AsnRow::as_select())
+        .load(conn)
 }
 
 pub fn penalties_of(

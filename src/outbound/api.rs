@@ -9,13 +9,14 @@ use super::intake::{self, BatchResponse};
 use super::orders::{self, LineCancelInput, Order, OrderInput, OrderStatus};
 use super::packing::{self, CartonType, PackScanInput, Parcel, WeighInput};
 use super::picking::{self, PickInput, PickTask, Wave, WaveInput};
-use crate::auth::{ApiCaller, Caller, Role};
+use crate::auth::{Caller, Role};
 use crate::db;
 use crate::error::{AppError, Problem};
+use crate::http::ApiCaller;
 use crate::http::AppState;
-use crate::http::pagination::{Page, PageParams};
 use crate::ids::{OrderId, OutboundExceptionId, ParcelId, PickTaskId};
 use crate::labels::LabelFormat;
+use crate::paging::{Page, PageParams};
 
 /// Most orders in one batch request.
 pub const MAX_BATCH: usize = 500;
@@ -51,7 +52,9 @@ fn platform_only(caller: &Caller) -> Result<(), AppError> {
 fn reader(caller: &Caller) -> Result<(), AppError> {
     match caller {
         Caller::Platform { .. } | Caller::Staff { .. } => Ok(()),
-        Caller::Supplier { .. } => Err(AppError::forbidden("Orders are read by the platform and staff.")),
+        Caller::Supplier { .. } | Caller::Carrier { .. } => {
+            Err(AppError::forbidden("Orders are read by the platform and staff."))
+        }
     }
 }
 
@@ -151,6 +154,7 @@ pub async fn cancel_order(
     state: web::Data<AppState>,
     caller: ApiCaller,
     id: web::Path<OrderId>,
+    _body: crate::http::optional_json::NoBody,
 ) -> Result<web::Json<Order>, AppError> {
     platform_only(&caller.0)?;
     let id = id.into_inner();
@@ -195,7 +199,11 @@ pub async fn release_wave(
     responses((status = 200, body = PickTask), (status = 204, description = "Nothing to pick")),
     security(("bearer" = [])))]
 #[post("/pick-tasks/claim")]
-pub async fn claim_task(state: web::Data<AppState>, caller: ApiCaller) -> Result<HttpResponse, AppError> {
+pub async fn claim_task(
+    state: web::Data<AppState>,
+    caller: ApiCaller,
+    _body: crate::http::optional_json::NoBody,
+) -> Result<HttpResponse, AppError> {
     caller.0.require_staff(Role::Picker)?;
     let actor = caller.0.actor();
     match db::transact(&state.pool, move |tx| picking::claim(tx, &actor)).await? {

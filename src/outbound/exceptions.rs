@@ -4,11 +4,10 @@
 //! transaction of what caused it and resolved once, by a supervisor, with
 //! an action that fits its kind.
 
-use diesel::prelude::*;
 use serde::{Deserialize, Serialize};
 
+use super::store::{self, exceptions::ExceptionRow as Row};
 use crate::db::DbConn;
-use crate::db::schema::{orders, outbound_exceptions as ox};
 use crate::db::types::Timestamp;
 use crate::error::AppError;
 use crate::events::{self, NewEvent, catalog};
@@ -25,8 +24,22 @@ string_enum!(
         ShortDamaged = "short_damaged",
         /// A parcel's weight is outside the tolerance.
         WeightHold = "weight_hold",
+        /// No channel may carry a weighed parcel (destination, service
+        /// level, a sensitive-goods flag, weight or size): accept routes it
+        /// again (after the channels changed), repack starts it over.
+        NoRoute = "no_route",
         /// An order cancelled after picking: its units wait to go back to a bin.
         PutBack = "put_back",
+        /// A parcel on its way had no carrier milestone for its channel's
+        /// number of days: chase the carrier, open a claim.
+        LostSuspected = "lost_suspected",
+        /// The parcel's bag was on a manifest but not scanned onto the
+        /// vehicle at handover: pulled off the manifest (it goes on the
+        /// next one). Find the bag.
+        HandoverMissing = "handover_missing",
+        /// The customs broker rejected the parcel's export declaration: it
+        /// was taken out of its bag and held. Take it out physically.
+        CustomsRejected = "customs_rejected",
     }
 );
 
@@ -60,31 +73,12 @@ impl ExceptionKind {
     pub fn actions(self) -> &'static [Action] {
         match self {
             Self::ShortMissing => &[Action::Release, Action::WriteOff],
-            Self::ShortDamaged => &[Action::Acknowledge],
-            Self::WeightHold => &[Action::Accept, Action::Repack],
+            Self::ShortDamaged | Self::HandoverMissing | Self::CustomsRejected => &[Action::Acknowledge],
+            Self::WeightHold | Self::NoRoute => &[Action::Accept, Action::Repack],
             Self::PutBack => &[Action::Restock],
+            Self::LostSuspected => &[Action::Acknowledge],
         }
     }
-}
-
-#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
-#[diesel(table_name = ox)]
-struct Row {
-    id: OutboundExceptionId,
-    kind: String,
-    status: String,
-    order_id: OrderId,
-    parcel_id: Option<ParcelId>,
-    sku_id: Option<SkuId>,
-    owner_id: Option<SupplierId>,
-    bin_id: Option<BinId>,
-    quantity: i32,
-    detail: String,
-    raised_by: String,
-    raised_at: Timestamp,
-    resolved_by: Option<String>,
-    resolved_at: Option<Timestamp>,
-    resolution: Option<String>,
 }
 
 /// What raises an exception.
@@ -118,7 +112,7 @@ pub fn raise(tx: &mut DbConn, e: NewException<'_>) -> Result<OutboundExceptionId
         resolved_at: None,
         resolution: None,
     };
-    diesel::insert_into(ox::table).values(&row).execute(tx)?;
+    store::exceptions::insert(tx, &row)?;
     Ok(id)
 }
 
@@ -148,9 +142,9 @@ pub struct OutboundException {
 fn show(conn: &mut DbConn, r: Row) -> Result<OutboundException, AppError> {
     let kind =
         ExceptionKind::from_db(&r.kind).ok_or_else(|| AppError::internal(anyhow::anyhow!("bad kind")))?;
-    let order_no: String = orders::table.find(r.order_id).select(orders::order_no).first(conn)?;
+    let order_no = store::order_no(conn, r.order_id)?;
     let sku_code = match r.sku_id {
-        Some(s) => crate::catalog::store::by_id(conn, s)?.map(|s| s.sku_code),
+        Some(s) => crate::catalog::service::sku_row(conn, s)?.map(|s| s.sku_code),
         None => None,
     };
     let bin_code = match r.bin_id {
@@ -189,24 +183,12 @@ pub fn list(
     order: Option<OrderId>,
     limit: i64,
 ) -> Result<Vec<OutboundException>, AppError> {
-    let mut q = ox::table.select(Row::as_select()).order((ox::raised_at, ox::id)).into_boxed();
-    if let Some(s) = status {
-        q = q.filter(ox::status.eq(s.as_str()));
-    }
-    if let Some(o) = order {
-        q = q.filter(ox::order_id.eq(o));
-    }
-    let rows = q.limit(limit.clamp(1, 500)).load(conn)?;
+    let rows = store::exceptions::queue(conn, status, order, limit.clamp(1, 500))?;
     rows.into_iter().map(|r| show(conn, r)).collect()
 }
 
 pub fn get(conn: &mut DbConn, id: OutboundExceptionId) -> Result<OutboundException, AppError> {
-    let row = ox::table
-        .find(id)
-        .select(Row::as_select())
-        .first(conn)
-        .optional()?
-        .ok_or(AppError::not_found("exception"))?;
+    let row = store::exceptions::by_id(conn, id)?.ok_or(AppError::not_found("exception"))?;
     show(conn, row)
 }
 
@@ -230,12 +212,7 @@ pub fn resolve(
     actor: &str,
 ) -> Result<OutboundException, AppError> {
     crate::db::lock_key(tx, &format!("exception\n{id}"))?;
-    let row = ox::table
-        .find(id)
-        .select(Row::as_select())
-        .first(tx)
-        .optional()?
-        .ok_or(AppError::not_found("exception"))?;
+    let row = store::exceptions::by_id(tx, id)?.ok_or(AppError::not_found("exception"))?;
     if row.status != ExceptionStatus::Open.as_str() {
         return Err(AppError::conflict("already_resolved", "This exception is resolved already."));
     }
@@ -250,7 +227,7 @@ pub fn resolve(
         ));
     }
     let note = input.note.trim().chars().take(500).collect::<String>();
-    let order_no: String = orders::table.find(row.order_id).select(orders::order_no).first(tx)?;
+    let order_no = store::order_no(tx, row.order_id)?;
     let stock_move = |from: Option<Place>, to: Option<Place>, reason| -> Result<Movement, AppError> {
         let (sku, owner) = row.sku_id.zip(row.owner_id).ok_or(AppError::not_found("sku"))?;
         Ok(Movement {
@@ -320,46 +297,34 @@ pub fn resolve(
     get(tx, id)
 }
 
-fn close(tx: &mut DbConn, id: OutboundExceptionId, actor: &str, resolution: &str) -> QueryResult<usize> {
-    diesel::update(ox::table.find(id))
-        .set((
-            ox::status.eq(ExceptionStatus::Resolved.as_str()),
-            ox::resolved_by.eq(Some(actor)),
-            ox::resolved_at.eq(Some(Timestamp::now())),
-            ox::resolution.eq(Some(resolution)),
-        ))
-        .execute(tx)
+fn close(tx: &mut DbConn, id: OutboundExceptionId, actor: &str, resolution: &str) -> Result<usize, AppError> {
+    Ok(store::exceptions::resolve(tx, id, actor, resolution, Timestamp::now())?)
 }
 
 /// Closes the open exceptions of a parcel that no longer exists (its order
 /// was cancelled).
-pub fn close_for_parcel(tx: &mut DbConn, parcel: ParcelId, why: &str) -> QueryResult<usize> {
-    diesel::update(
-        ox::table
-            .filter(ox::parcel_id.eq(Some(parcel)))
-            .filter(ox::status.eq(ExceptionStatus::Open.as_str())),
-    )
-    .set((
-        ox::status.eq(ExceptionStatus::Resolved.as_str()),
-        ox::resolved_by.eq(Some("system")),
-        ox::resolved_at.eq(Some(Timestamp::now())),
-        ox::resolution.eq(Some(why)),
-    ))
-    .execute(tx)
+pub fn close_for_parcel(tx: &mut DbConn, parcel: ParcelId, why: &str) -> Result<usize, AppError> {
+    Ok(store::exceptions::resolve_open_of_parcel(tx, parcel, "system", why, Timestamp::now())?)
+}
+
+/// How many of these parcels have an open exception of `kind` (a
+/// manifest's rejected parcels not yet taken out of their bags).
+pub fn open_for_parcels(
+    conn: &mut DbConn,
+    kind: ExceptionKind,
+    parcels: &[ParcelId],
+) -> Result<i64, AppError> {
+    Ok(store::exceptions::open_of_parcels(conn, kind.as_str(), parcels)?)
 }
 
 /// How many are open (for the console's badge).
-pub fn open_count(conn: &mut DbConn) -> QueryResult<i64> {
-    ox::table.filter(ox::status.eq(ExceptionStatus::Open.as_str())).count().get_result(conn)
+pub fn open_count(conn: &mut DbConn) -> Result<i64, AppError> {
+    Ok(store::exceptions::open_count(conn)?)
 }
 
 /// Open exceptions by kind (for the dashboard); kinds with none left out.
 pub fn open_by_kind(conn: &mut DbConn) -> Result<Vec<(ExceptionKind, i64)>, AppError> {
-    let rows: Vec<(String, i64)> = ox::table
-        .filter(ox::status.eq(ExceptionStatus::Open.as_str()))
-        .group_by(ox::kind)
-        .select((ox::kind, diesel::dsl::count_star()))
-        .load(conn)?;
+    let rows = store::exceptions::open_by_kind(conn)?;
     let mut out: Vec<(ExceptionKind, i64)> =
         rows.into_iter().filter_map(|(k, n)| ExceptionKind::from_db(&k).map(|k| (k, n))).collect();
     out.sort_by_key(|(k, _)| ExceptionKind::ALL.iter().position(|x| x == k));

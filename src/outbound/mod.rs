@@ -16,7 +16,6 @@
 //!   units to put back).
 
 pub mod api;
-pub mod bench;
 pub mod exceptions;
 pub mod intake;
 pub mod orders;
@@ -24,4 +23,4 @@ pub mod packing;
 pub mod picking;
 pub mod pii;
 pub mod shipping;
-pub mod store;
+mod store;

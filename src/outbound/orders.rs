@@ -36,17 +36,24 @@ string_enum!(
         Picked = "picked",
         /// In a parcel, labelled, waiting in outbound staging.
         Packed = "packed",
+        /// Its parcel was handed over to the line-haul carrier.
+        Shipped = "shipped",
         Cancelled = "cancelled",
+        /// Its parcel was delivered: the order is complete.
+        Delivered = "delivered",
     }
 );
 
-string_enum!(
-    ServiceLevel {
-        Economy = "economy",
-        Standard = "standard",
-        Express = "express",
+impl OrderStatus {
+    /// Packed and every state after, and cancelled: its lines, tasks and
+    /// reservations no longer decide its status.
+    pub fn settled(self) -> bool {
+        matches!(self, Self::Packed | Self::Shipped | Self::Delivered | Self::Cancelled)
     }
-);
+}
+
+/// Service levels are a shipping notion: channels offer them.
+pub use crate::channels::domain::ServiceLevel;
 
 #[derive(Debug, Clone, Deserialize, Serialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -124,11 +131,55 @@ pub fn by_no(conn: &mut DbConn, order_no: &str) -> Result<Order, AppError> {
     assemble(conn, row)
 }
 
+/// An order by our number (`ORD-…`) or the platform's order id.
+pub fn by_reference(conn: &mut DbConn, reference: &str) -> Result<Order, AppError> {
+    let reference = reference.trim();
+    let row = match store::by_no(conn, &reference.to_ascii_uppercase())? {
+        Some(r) => Some(r),
+        None => store::by_platform_ids(conn, &[reference.to_owned()])?.into_iter().next(),
+    };
+    assemble(conn, row.ok_or(AppError::not_found("order"))?)
+}
+
+/// A line of an order as after-sales sees it: whose goods, how many went
+/// out, at what price.
+#[derive(Debug, Clone)]
+pub struct SoldLine {
+    pub line_no: i32,
+    pub sku_id: SkuId,
+    pub owner_id: crate::ids::SupplierId,
+    /// Units ordered less those cancelled.
+    pub quantity: i32,
+    pub unit_price_minor: i64,
+    pub currency: String,
+}
+
+/// The order's lines with their owners and prices.
+pub fn sold_lines(conn: &mut DbConn, id: OrderId) -> Result<Vec<SoldLine>, AppError> {
+    Ok(store::lines(conn, id)?
+        .into_iter()
+        .map(|l| SoldLine {
+            line_no: l.line_no,
+            sku_id: l.sku_id,
+            owner_id: l.owner_id,
+            quantity: l.quantity - l.cancelled,
+            unit_price_minor: l.unit_price_minor,
+            currency: l.currency,
+        })
+        .collect())
+}
+
+/// Serialises changes to one order (and its lines' stock), as every
+/// writer of an order does.
+pub fn lock(tx: &mut DbConn, id: OrderId) -> Result<(), AppError> {
+    lock_order(tx, id, &[])
+}
+
 pub(super) fn assemble(conn: &mut DbConn, r: OrderRow) -> Result<Order, AppError> {
     let lines = store::lines(conn, r.id)?;
     let ids: Vec<SkuId> = lines.iter().map(|l| l.sku_id).collect();
     let codes: std::collections::HashMap<SkuId, String> =
-        crate::catalog::store::by_ids(conn, &ids)?.into_iter().map(|s| (s.id, s.sku_code)).collect();
+        crate::catalog::service::sku_rows(conn, &ids)?.into_iter().map(|s| (s.id, s.sku_code)).collect();
     let codes = lines.iter().map(|l| codes.get(&l.sku_id).cloned().unwrap_or_default()).collect();
     order_from(r, lines, codes)
 }
@@ -171,6 +222,19 @@ pub(super) fn order_from(r: OrderRow, rows: Vec<LineRow>, sku_codes: Vec<String>
     })
 }
 
+/// A packed order whose parcel was handed over to the line-haul carrier:
+/// `shipped` (`order.shipped`). Only a packed order moves; any other is
+/// left as it is.
+pub(crate) fn ship(tx: &mut DbConn, id: OrderId, now: Timestamp) -> Result<bool, AppError> {
+    let row = store::by_id(tx, id)?.ok_or(AppError::not_found("order"))?;
+    if status_of(&row)? != OrderStatus::Packed {
+        return Ok(false);
+    }
+    store::set_status(tx, id, OrderStatus::Shipped.as_str(), now)?;
+    record_event(tx, id, catalog::ORDER_SHIPPED, serde_json::json!({}))?;
+    Ok(true)
+}
+
 /// Records an order event (the order's ids, destination and status, plus
 /// `extra`), its row read in the same transaction.
 pub(crate) fn record_event(
@@ -193,7 +257,7 @@ pub(crate) fn record_event(
 pub(crate) fn settle(tx: &mut DbConn, id: OrderId) -> Result<OrderStatus, AppError> {
     let row = store::by_id(tx, id)?.ok_or(AppError::not_found("order"))?;
     let current = status_of(&row)?;
-    if matches!(current, OrderStatus::Packed | OrderStatus::Cancelled) {
+    if current.settled() {
         return Ok(current);
     }
     let facts = store::progress(tx, id)?;
@@ -242,7 +306,7 @@ fn order_event_of<'a>(
         aggregate_id: AggregateId(id.0),
         document_no: order_no.to_owned(),
         owner: None,
-        payload: events::store::merged(
+        payload: events::merged(
             serde_json::json!({
                 "order_id": id, "order_no": order_no, "platform_order_id": platform_order_id,
                 "destination_country": destination_country, "status": status,
@@ -259,7 +323,7 @@ fn order_event_of<'a>(
 pub(crate) fn allocate_order(tx: &mut DbConn, id: OrderId) -> Result<bool, AppError> {
     lock_order(tx, id, &[])?;
     let row = store::by_id(tx, id)?.ok_or(AppError::not_found("order"))?;
-    if matches!(status_of(&row)?, OrderStatus::Cancelled | OrderStatus::Packed) {
+    if status_of(&row)?.settled() {
         return Ok(false);
     }
     let mut reserved = Vec::new();
@@ -269,7 +333,7 @@ pub(crate) fn allocate_order(tx: &mut DbConn, id: OrderId) -> Result<bool, AppEr
             continue;
         }
         let mut allocated = line.allocated;
-        for (bin, have) in stock::store::available_fifo(tx, line.owner_id, line.sku_id)? {
+        for (bin, have) in stock::service::available_fifo(tx, line.owner_id, line.sku_id)? {
             let take = open.min(have);
             stock::service::apply(
                 tx,
@@ -384,7 +448,7 @@ pub fn cancel(tx: &mut DbConn, id: OrderId) -> Result<Order, AppError> {
         OrderStatus::Cancelled => {
             return Err(AppError::conflict("illegal_transition", "The order is already cancelled."));
         }
-        OrderStatus::Packed => {
+        OrderStatus::Packed | OrderStatus::Shipped | OrderStatus::Delivered => {
             return Err(AppError::conflict(
                 "illegal_transition",
                 "The order is packed and labelled; it can no longer be cancelled.",
@@ -574,24 +638,49 @@ pub fn cancel_line(
     Ok(order)
 }
 
-/// Erases the buyer data of orders cancelled more than `days` ago.
-pub fn erase_expired_buyers(tx: &mut DbConn, days: i64) -> Result<usize, AppError> {
-    let now = Timestamp::now();
+/// Order number and platform order id of each of `ids`, in one query.
+pub fn numbers(
+    conn: &mut DbConn,
+    ids: &[OrderId],
+) -> Result<std::collections::HashMap<OrderId, (String, String)>, AppError> {
+    Ok(store::numbers(conn, ids)?.into_iter().map(|(id, no, p)| (id, (no, p))).collect())
+}
+
+/// Its parcel was delivered: the order is complete (`order.delivered`,
+/// with `extra`). Only a packed or shipped order completes; false for any
+/// other (nothing changed).
+pub fn deliver(
+    tx: &mut DbConn,
+    id: OrderId,
+    extra: serde_json::Value,
+    now: Timestamp,
+) -> Result<bool, AppError> {
+    let from = [OrderStatus::Packed.as_str(), OrderStatus::Shipped.as_str()];
+    if store::move_status(tx, id, &from, OrderStatus::Delivered.as_str(), now)? == 0 {
+        return Ok(false);
+    }
+    record_event(tx, id, catalog::ORDER_DELIVERED, extra)?;
+    Ok(true)
+}
+
+/// Erases the buyer data of orders cancelled, or delivered, more than
+/// `days` before `now`.
+pub fn erase_expired_buyers(tx: &mut DbConn, days: i64, now: Timestamp) -> Result<usize, AppError> {
     Ok(store::erase_buyers(tx, now - chrono::Duration::days(days), now)?)
 }
 
 pub fn list(
     conn: &mut DbConn,
     status: Option<OrderStatus>,
-    page: crate::http::pagination::PageRequest,
-) -> Result<crate::http::pagination::Page<Order>, AppError> {
+    page: crate::paging::PageRequest,
+) -> Result<crate::paging::Page<Order>, AppError> {
     let rows = store::list(conn, status.map(|s| s.as_str()), page.after.map(OrderId), page.limit + 1)?;
-    let page = crate::http::pagination::Page::from_rows(rows, page, |r| r.id.0);
+    let page = crate::paging::Page::from_rows(rows, page, |r| r.id.0);
     let mut items = Vec::with_capacity(page.items.len());
     for r in page.items {
         items.push(assemble(conn, r)?);
     }
-    Ok(crate::http::pagination::Page { items, next_cursor: page.next_cursor })
+    Ok(crate::paging::Page { items, next_cursor: page.next_cursor })
 }
 
 /// The console's order search (see [`store::search`]).

@@ -2,19 +2,24 @@
 //! the order is refused), take the suggested carton (the smallest of the
 //! catalog that fits the measured units) or another, and weigh. A parcel
 //! within the tolerance of its expected weight (measured unit weights plus
-//! the carton's tare) is packed: it gets a tracking number on its route and
-//! its units move to `packed`. Outside the tolerance it is held for a
-//! supervisor: this is how empty and wrong parcels (空包) are caught.
+//! the carton's tare) is routed: the cheapest channel whose rules allow its
+//! destination, service level, contents' sensitive-goods flags, chargeable
+//! weight and size (`channels`). It gets a tracking number of that channel
+//! and its units move to `packed`. Outside the tolerance it is held for a
+//! supervisor: this is how empty and wrong parcels (空包) are caught. With no
+//! channel allowed to carry it, it is held too (`no_route`, with each
+//! channel's reason), and never gets a label.
 
-use diesel::prelude::*;
+use std::collections::HashMap;
+
 use serde::{Deserialize, Serialize};
 
 use super::exceptions::{self, ExceptionKind, NewException};
 use super::orders::OrderStatus;
-use super::shipping;
-use crate::catalog::store::SkuRow;
+use super::store;
+use super::store::packing::{CartonRow, ParcelRow};
+use crate::catalog::service::SkuRow;
 use crate::db::DbConn;
-use crate::db::schema::{carton_types, orders, parcel_items, parcels};
 use crate::db::types::Timestamp;
 use crate::error::AppError;
 use crate::events::{self, NewEvent, catalog};
@@ -33,13 +38,43 @@ string_enum!(
         Held = "held",
         /// Weighed, labelled, in outbound staging.
         Packed = "packed",
+        /// Sorted into a bag of its channel and destination.
+        Bagged = "bagged",
+        /// Its bag was loaded onto the line-haul carrier's vehicle at the
+        /// dock (the manifest's handover): out of the warehouse's custody.
+        HandedOver = "handed_over",
         /// Its order was cancelled before it was packed.
         Cancelled = "cancelled",
+        /// A carrier reported it on its way (the first transit milestone).
+        InTransit = "in_transit",
+        /// A carrier reported it delivered: final.
+        Delivered = "delivered",
+        /// A carrier reported it returned to the sender: final.
+        ReturnedToSender = "returned_to_sender",
     }
 );
 
-#[derive(Debug, Clone, Queryable, Selectable, Serialize, utoipa::ToSchema)]
-#[diesel(table_name = carton_types)]
+impl ParcelStatus {
+    /// Routed and labelled: packed, and every state after.
+    pub fn labelled(self) -> bool {
+        matches!(
+            self,
+            Self::Packed
+                | Self::Bagged
+                | Self::HandedOver
+                | Self::InTransit
+                | Self::Delivered
+                | Self::ReturnedToSender
+        )
+    }
+
+    /// Still in the warehouse: a carrier's scan does not move it.
+    pub fn in_warehouse(self) -> bool {
+        matches!(self, Self::Packing | Self::Held | Self::Packed | Self::Bagged)
+    }
+}
+
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct CartonType {
     pub code: String,
     pub length_mm: i32,
@@ -50,23 +85,18 @@ pub struct CartonType {
     pub active: bool,
 }
 
-#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
-#[diesel(table_name = parcels)]
-pub(crate) struct ParcelRow {
-    pub id: ParcelId,
-    pub parcel_no: String,
-    pub order_id: OrderId,
-    pub tote: String,
-    pub status: String,
-    pub carton_code: Option<String>,
-    pub expected_weight_g: Option<i32>,
-    pub weight_g: Option<i32>,
-    pub route: Option<String>,
-    pub tracking_no: Option<String>,
-    pub packed_by: String,
-    pub created_at: Timestamp,
-    pub updated_at: Timestamp,
-    pub packed_at: Option<Timestamp>,
+impl From<CartonRow> for CartonType {
+    fn from(r: CartonRow) -> Self {
+        Self {
+            code: r.code,
+            length_mm: r.length_mm,
+            width_mm: r.width_mm,
+            height_mm: r.height_mm,
+            tare_g: r.tare_g,
+            max_weight_g: r.max_weight_g,
+            active: r.active,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
@@ -108,19 +138,21 @@ pub struct Parcel {
     pub weight_g: Option<i32>,
     pub route: Option<String>,
     pub tracking_no: Option<String>,
+    /// The channel it was routed with, and the channel's version then.
+    pub channel_id: Option<crate::ids::ChannelId>,
+    pub channel_version: Option<i32>,
+    /// L x W x H of its carton / the channel's divisor.
+    pub volumetric_weight_g: Option<i32>,
+    /// max(actual, volumetric): what the channel charges for.
+    pub chargeable_weight_g: Option<i32>,
+    /// Why it is held: `weight`, or `no_route: <each channel's reason>`.
+    pub hold_reason: Option<String>,
     pub packed_by: String,
     pub packed_at: Option<Timestamp>,
 }
 
 pub fn cartons(conn: &mut DbConn) -> Result<Vec<CartonType>, AppError> {
-    Ok(carton_types::table
-        .filter(carton_types::active.eq(true))
-        .order((
-            carton_types::length_mm * carton_types::width_mm * carton_types::height_mm,
-            carton_types::code,
-        ))
-        .select(CartonType::as_select())
-        .load(conn)?)
+    Ok(store::packing::active_cartons(conn)?.into_iter().map(CartonType::from).collect())
 }
 
 /// A unit's size and weight: measured at QC if it was, else declared.
@@ -157,21 +189,11 @@ pub fn tolerance_g(expected_g: i32, pct: u32) -> i32 {
 }
 
 fn row(conn: &mut DbConn, id: ParcelId) -> Result<ParcelRow, AppError> {
-    parcels::table
-        .find(id)
-        .select(ParcelRow::as_select())
-        .first(conn)
-        .optional()?
-        .ok_or(AppError::not_found("parcel"))
+    store::packing::by_id(conn, id)?.ok_or(AppError::not_found("parcel"))
 }
 
-fn live_for(conn: &mut DbConn, order: OrderId) -> QueryResult<Option<ParcelRow>> {
-    parcels::table
-        .filter(parcels::order_id.eq(order))
-        .filter(parcels::status.ne(ParcelStatus::Cancelled.as_str()))
-        .select(ParcelRow::as_select())
-        .first(conn)
-        .optional()
+fn live_for(conn: &mut DbConn, order: OrderId) -> Result<Option<ParcelRow>, AppError> {
+    Ok(store::packing::live_of_order(conn, order)?)
 }
 
 fn status_of(r: &ParcelRow) -> Result<ParcelStatus, AppError> {
@@ -180,14 +202,21 @@ fn status_of(r: &ParcelRow) -> Result<ParcelStatus, AppError> {
 
 /// Lines with their SKUs and what is packed of each.
 fn lines_of(conn: &mut DbConn, p: &ParcelRow) -> Result<Vec<(ParcelLine, SkuRow)>, AppError> {
-    let packed: Vec<(i32, i32)> = parcel_items::table
-        .filter(parcel_items::parcel_id.eq(p.id))
-        .select((parcel_items::line_no, parcel_items::quantity))
-        .load(conn)?;
-    let lines = super::store::lines(conn, p.order_id)?;
+    let packed = store::packing::packed_by_line(conn, p.id)?;
+    let lines = store::lines(conn, p.order_id)?;
     let ids: Vec<SkuId> = lines.iter().map(|l| l.sku_id).collect();
-    let skus: std::collections::HashMap<SkuId, SkuRow> =
-        crate::catalog::store::by_ids(conn, &ids)?.into_iter().map(|s| (s.id, s)).collect();
+    let skus: HashMap<SkuId, SkuRow> =
+        crate::catalog::service::sku_rows(conn, &ids)?.into_iter().map(|s| (s.id, s)).collect();
+    parcel_lines(&lines, &packed, &skus)
+}
+
+/// The order's lines as a parcel's lines (cancelled ones left out), with
+/// what is packed of each (`(line_no, units)`).
+fn parcel_lines(
+    lines: &[store::LineRow],
+    packed: &[(i32, i32)],
+    skus: &HashMap<SkuId, SkuRow>,
+) -> Result<Vec<(ParcelLine, SkuRow)>, AppError> {
     let mut out = Vec::new();
     for l in lines {
         let quantity = l.quantity - l.cancelled;
@@ -215,6 +244,47 @@ fn lines_of(conn: &mut DbConn, p: &ParcelRow) -> Result<Vec<(ParcelLine, SkuRow)
     Ok(out)
 }
 
+/// Parcels in the order of `ids`, read in a fixed handful of statements per
+/// thousand parcels whatever their number (a manifest's document and its
+/// customs lists read thousands).
+pub fn get_many(conn: &mut DbConn, ids: &[ParcelId]) -> Result<Vec<Parcel>, AppError> {
+    let mut out = Vec::with_capacity(ids.len());
+    let catalog = cartons(conn)?;
+    for chunk in ids.chunks(1000) {
+        let mut rows: HashMap<ParcelId, ParcelRow> =
+            store::packing::by_ids(conn, chunk)?.into_iter().map(|r| (r.id, r)).collect();
+        let mut order_ids: Vec<OrderId> = rows.values().map(|r| r.order_id).collect();
+        order_ids.sort();
+        order_ids.dedup();
+        let orders: HashMap<OrderId, store::OrderRow> =
+            store::by_ids(conn, &order_ids)?.into_iter().map(|o| (o.id, o)).collect();
+        let mut lines: HashMap<OrderId, Vec<store::LineRow>> = HashMap::new();
+        for l in store::lines_of_orders(conn, &order_ids)? {
+            lines.entry(l.order_id).or_default().push(l);
+        }
+        let mut packed: HashMap<ParcelId, Vec<(i32, i32)>> = HashMap::new();
+        for (parcel, line_no, units) in store::packing::packed_by_line_of(conn, chunk)? {
+            packed.entry(parcel).or_default().push((line_no, units));
+        }
+        let mut sku_ids: Vec<SkuId> = lines.values().flatten().map(|l| l.sku_id).collect();
+        sku_ids.sort();
+        sku_ids.dedup();
+        let skus: HashMap<SkuId, SkuRow> =
+            crate::catalog::service::sku_rows(conn, &sku_ids)?.into_iter().map(|s| (s.id, s)).collect();
+        for id in chunk {
+            let r = rows.remove(id).ok_or(AppError::not_found("parcel"))?;
+            let order = orders.get(&r.order_id).cloned().ok_or(AppError::not_found("order"))?;
+            let l = parcel_lines(
+                lines.get(&r.order_id).map_or(&[][..], Vec::as_slice),
+                packed.get(id).map_or(&[][..], Vec::as_slice),
+                &skus,
+            )?;
+            out.push(build(r, order, l, &catalog)?);
+        }
+    }
+    Ok(out)
+}
+
 pub fn get(conn: &mut DbConn, id: ParcelId) -> Result<Parcel, AppError> {
     let r = row(conn, id)?;
     assemble(conn, r)
@@ -231,10 +301,20 @@ fn assemble_with(
     r: ParcelRow,
     lines: Vec<(ParcelLine, SkuRow)>,
 ) -> Result<Parcel, AppError> {
-    let order = super::store::by_id(conn, r.order_id)?.ok_or(AppError::not_found("order"))?;
-    let units: Vec<_> = lines.iter().map(|(l, s)| (measures(s).0, l.unit_weight_g, l.quantity)).collect();
+    let order = store::by_id(conn, r.order_id)?.ok_or(AppError::not_found("order"))?;
     let catalog = cartons(conn)?;
-    let suggested_carton = suggest(&catalog, &units).map(|c| c.code.clone());
+    build(r, order, lines, &catalog)
+}
+
+/// The parcel from its row, its order, its lines and the carton catalog.
+fn build(
+    r: ParcelRow,
+    order: store::OrderRow,
+    lines: Vec<(ParcelLine, SkuRow)>,
+    catalog: &[CartonType],
+) -> Result<Parcel, AppError> {
+    let units: Vec<_> = lines.iter().map(|(l, s)| (measures(s).0, l.unit_weight_g, l.quantity)).collect();
+    let suggested_carton = suggest(catalog, &units).map(|c| c.code.clone());
     let lines: Vec<ParcelLine> = lines.into_iter().map(|(l, _)| l).collect();
     Ok(Parcel {
         id: r.id,
@@ -253,6 +333,11 @@ fn assemble_with(
         weight_g: r.weight_g,
         route: r.route,
         tracking_no: r.tracking_no,
+        channel_id: r.channel_id,
+        channel_version: r.channel_version,
+        volumetric_weight_g: r.volumetric_weight_g,
+        chargeable_weight_g: r.chargeable_weight_g,
+        hold_reason: r.hold_reason,
         packed_by: r.packed_by,
         packed_at: r.packed_at,
     })
@@ -262,11 +347,7 @@ fn assemble_with(
 /// the picked order in it.
 pub fn start(tx: &mut DbConn, tote: &str, packer: &str) -> Result<Parcel, AppError> {
     let tote = super::picking::tote_code(tote)?;
-    let order: Option<(OrderId, String, String)> = orders::table
-        .filter(orders::tote.eq(&tote))
-        .select((orders::id, orders::order_no, orders::status))
-        .first(tx)
-        .optional()?;
+    let order = store::order_in_tote(tx, &tote)?;
     let Some((order, order_no, status)) = order else {
         return Err(AppError::invalid("tote", "empty_tote", format!("Tote {tote} holds no order to pack.")));
     };
@@ -296,8 +377,13 @@ pub fn start(tx: &mut DbConn, tote: &str, packer: &str) -> Result<Parcel, AppErr
         created_at: now,
         updated_at: now,
         packed_at: None,
+        channel_id: None,
+        channel_version: None,
+        volumetric_weight_g: None,
+        chargeable_weight_g: None,
+        hold_reason: None,
     };
-    diesel::insert_into(parcels::table).values(&row).execute(tx)?;
+    store::packing::insert(tx, &row)?;
     assemble(tx, row)
 }
 
@@ -311,8 +397,8 @@ fn packing(tx: &mut DbConn, id: ParcelId) -> Result<ParcelRow, AppError> {
         ParcelStatus::Held => {
             Err(AppError::conflict("parcel_held", "The parcel is held for a supervisor at the scale."))
         }
-        ParcelStatus::Packed => Err(AppError::conflict("already_packed", "The parcel is packed already.")),
         ParcelStatus::Cancelled => Err(AppError::conflict("parcel_cancelled", "The order was cancelled.")),
+        _ => Err(AppError::conflict("already_packed", "The parcel is packed already.")),
     }
 }
 
@@ -353,18 +439,7 @@ pub fn scan(tx: &mut DbConn, id: ParcelId, input: &PackScanInput) -> Result<Parc
     for l in mine.into_iter().filter(|l| l.remaining > 0) {
         let take = q.min(l.remaining);
         taken.push((l.line_no, take));
-        let key = parcel_items::table.find((id, l.line_no));
-        let n =
-            diesel::update(key).set(parcel_items::quantity.eq(parcel_items::quantity + take)).execute(tx)?;
-        if n == 0 {
-            diesel::insert_into(parcel_items::table)
-                .values((
-                    parcel_items::parcel_id.eq(id),
-                    parcel_items::line_no.eq(l.line_no),
-                    parcel_items::quantity.eq(take),
-                ))
-                .execute(tx)?;
-        }
+        store::packing::add_units(tx, id, l.line_no, take)?;
         q -= take;
         if q == 0 {
             break;
@@ -421,21 +496,11 @@ pub fn weigh(
     })?;
     let expected = parcel.lines.iter().map(|l| l.unit_weight_g * l.packed).sum::<i32>() + carton.tare_g;
     let tolerance = tolerance_g(expected, tolerance_pct);
-    let now = Timestamp::now();
-    diesel::update(parcels::table.find(id))
-        .set((
-            parcels::carton_code.eq(Some(&carton.code)),
-            parcels::expected_weight_g.eq(Some(expected)),
-            parcels::weight_g.eq(Some(weight)),
-            parcels::updated_at.eq(now),
-        ))
-        .execute(tx)?;
+    store::packing::record_weighing(tx, id, &carton.code, expected, weight, Timestamp::now())?;
     if (weight - expected).abs() <= tolerance {
         return finish(tx, id, packer);
     }
-    diesel::update(parcels::table.find(id))
-        .set(parcels::status.eq(ParcelStatus::Held.as_str()))
-        .execute(tx)?;
+    store::packing::hold(tx, id, "weight")?;
     let exception = exceptions::raise(
         tx,
         NewException {
@@ -471,35 +536,120 @@ pub fn weigh(
 
 /// Packs a parcel: a tracking number on its route, units to `packed`, the
 /// order packed and its tote free.
+/// What routing knows of a weighed parcel: where it goes, how fast, its
+/// carton's outer size, its weight and every flag of every SKU inside.
+fn routing_parcel(tx: &mut DbConn, r: &ParcelRow) -> Result<crate::channels::domain::Parcel, AppError> {
+    let order = store::by_id(tx, r.order_id)?.ok_or(AppError::not_found("order"))?;
+    let service_level = crate::channels::domain::ServiceLevel::stored(&order.service_level, || {
+        format!("order {}", order.order_no)
+    })?;
+    let carton = r.carton_code.clone().ok_or(AppError::not_found("carton"))?;
+    let carton = cartons(tx)?.into_iter().find(|c| c.code == carton).ok_or(AppError::not_found("carton"))?;
+    let mut flags = Vec::new();
+    for (_, sku) in lines_of(tx, r)? {
+        for f in crate::catalog::domain::SensitiveFlag::from_bits(sku.sensitive_flags) {
+            if !flags.contains(&f) {
+                flags.push(f);
+            }
+        }
+    }
+    Ok(crate::channels::domain::Parcel {
+        destination: order.destination_country,
+        service_level,
+        weight_g: i64::from(r.weight_g.unwrap_or(0)),
+        dims_mm: [carton.length_mm, carton.width_mm, carton.height_mm].map(i64::from),
+        flags,
+    })
+}
+
+/// Records a parcel's event: its ids and order, and `extra`.
+fn record_parcel(
+    tx: &mut DbConn,
+    r: &ParcelRow,
+    order_no: &str,
+    event: crate::events::EventType,
+    extra: serde_json::Value,
+) -> Result<(), AppError> {
+    let mut payload = serde_json::json!({
+        "order_id": r.order_id, "order_no": order_no, "parcel_id": r.id, "parcel_no": r.parcel_no,
+    });
+    if let (Some(p), Some(e)) = (payload.as_object_mut(), extra.as_object()) {
+        p.extend(e.clone());
+    }
+    events::record(
+        tx,
+        NewEvent {
+            event_type: event,
+            aggregate_id: AggregateId(r.id.0),
+            document_no: r.parcel_no.clone(),
+            owner: None,
+            payload,
+        },
+    )?;
+    Ok(())
+}
+
+/// Routes a weighed parcel. Routed: tracking number of its channel, units
+/// to `packed`, the order packed. No channel may carry it: held, with an
+/// exception saying each channel's reason.
 fn finish(tx: &mut DbConn, id: ParcelId, actor: &str) -> Result<Parcel, AppError> {
     let r = row(tx, id)?;
-    let order = super::store::by_id(tx, r.order_id)?.ok_or(AppError::not_found("order"))?;
-    let route = shipping::route_for(&order.destination_country, &order.service_level);
-    let tracking = shipping::next_tracking_no(tx, &route)?;
+    let order = store::by_id(tx, r.order_id)?.ok_or(AppError::not_found("order"))?;
+    let parcel = routing_parcel(tx, &r)?;
+    let routing = crate::channels::service::route(tx, &parcel)?;
+    let Some(chosen) = routing.chosen.clone() else {
+        let reason = routing.reason();
+        store::packing::hold(tx, id, &format!("no_route: {reason}"))?;
+        let exception = exceptions::raise(
+            tx,
+            NewException {
+                kind: ExceptionKind::NoRoute,
+                order_id: r.order_id,
+                parcel_id: Some(id),
+                sku: None,
+                bin_id: None,
+                quantity: 0,
+                detail: reason.clone(),
+                actor,
+            },
+        )?;
+        let extra = serde_json::json!({"reason": reason, "exception_id": exception});
+        record_parcel(tx, &r, &order.order_no, catalog::PARCEL_NO_ROUTE, extra)?;
+        return get(tx, id);
+    };
+    let channel = crate::channels::service::version(tx, chosen.channel_id, chosen.version)?;
+    let tracking = crate::channels::service::next_tracking_no(tx, &channel)?;
     let note = format!("packed in parcel {}", r.parcel_no);
     super::orders::empty_tote(tx, r.order_id, &order.order_no, Bucket::Packed, Reason::Packed, &note, actor)?;
     let now = Timestamp::now();
-    diesel::update(parcels::table.find(id))
-        .set((
-            parcels::status.eq(ParcelStatus::Packed.as_str()),
-            parcels::route.eq(Some(&route.code)),
-            parcels::tracking_no.eq(Some(&tracking)),
-            parcels::packed_at.eq(Some(now)),
-            parcels::updated_at.eq(now),
-        ))
-        .execute(tx)?;
-    super::store::set_status(tx, r.order_id, OrderStatus::Packed.as_str(), now)?;
-    diesel::update(orders::table.find(r.order_id)).set(orders::tote.eq(None::<String>)).execute(tx)?;
+    let weight = |g: i64| i32::try_from(g).map_err(|_| AppError::internal(anyhow::anyhow!("weight {g} g")));
+    let routed = store::packing::Routed {
+        channel: channel.id,
+        version: channel.version,
+        code: &channel.code,
+        tracking_no: &tracking,
+        volumetric_weight_g: weight(chosen.volumetric_weight_g)?,
+        chargeable_weight_g: weight(chosen.chargeable_weight_g)?,
+    };
+    store::packing::mark_packed(tx, id, &routed, now)?;
+    store::set_status(tx, r.order_id, OrderStatus::Packed.as_str(), now)?;
+    store::free_tote(tx, r.order_id)?;
     let parcel = get(tx, id)?;
     super::orders::record_event(
         tx,
         r.order_id,
         catalog::ORDER_PACKED,
         serde_json::json!({
-            "parcel_id": id, "parcel_no": parcel.parcel_no, "tracking_no": tracking, "route": route.code,
-            "carrier": route.carrier, "carton": parcel.carton_code, "weight_g": parcel.weight_g,
+            "parcel_id": id, "parcel_no": parcel.parcel_no, "tracking_no": tracking, "route": channel.code,
+            "carrier": channel.carrier, "carton": parcel.carton_code, "weight_g": parcel.weight_g,
         }),
     )?;
+    let extra = serde_json::json!({
+        "channel": channel.code, "channel_version": channel.version, "tracking_no": tracking,
+        "weight_g": parcel.weight_g, "volumetric_weight_g": chosen.volumetric_weight_g,
+        "chargeable_weight_g": chosen.chargeable_weight_g, "cost": chosen.cost,
+    });
+    record_parcel(tx, &r, &order.order_no, catalog::PARCEL_ROUTED, extra)?;
     Ok(parcel)
 }
 
@@ -515,30 +665,17 @@ pub fn resolve_hold(tx: &mut DbConn, id: ParcelId, accept: bool, actor: &str) ->
     if accept {
         return finish(tx, id, actor);
     }
-    diesel::delete(parcel_items::table.filter(parcel_items::parcel_id.eq(id))).execute(tx)?;
-    diesel::update(parcels::table.find(id))
-        .set((
-            parcels::status.eq(ParcelStatus::Packing.as_str()),
-            parcels::weight_g.eq(None::<i32>),
-            parcels::expected_weight_g.eq(None::<i32>),
-            parcels::updated_at.eq(Timestamp::now()),
-        ))
-        .execute(tx)?;
+    store::packing::repack(tx, id, Timestamp::now())?;
     get(tx, id)
 }
 
 /// Voids the order's parcel if it is not packed (its order is cancelled).
 pub fn void_parcel(tx: &mut DbConn, order: OrderId) -> Result<(), AppError> {
     if let Some(p) = live_for(tx, order)? {
-        if status_of(&p)? == ParcelStatus::Packed {
+        if status_of(&p)?.labelled() {
             return Err(AppError::conflict("illegal_transition", "The parcel is packed already."));
         }
-        diesel::update(parcels::table.find(p.id))
-            .set((
-                parcels::status.eq(ParcelStatus::Cancelled.as_str()),
-                parcels::updated_at.eq(Timestamp::now()),
-            ))
-            .execute(tx)?;
+        store::packing::cancel(tx, p.id, Timestamp::now())?;
         exceptions::close_for_parcel(tx, p.id, "order cancelled")?;
     }
     Ok(())
@@ -561,36 +698,125 @@ pub fn find(conn: &mut DbConn, code: &str) -> Result<Option<ParcelId>, AppError>
         return Ok(None);
     }
     // Newest first: a tote or an order may have had a cancelled parcel before.
-    macro_rules! newest {
-        ($filter:expr) => {
-            parcels::table
-                .filter($filter)
-                .filter(parcels::status.ne(ParcelStatus::Cancelled.as_str()))
-                .order((parcels::created_at.desc(), parcels::id.desc()))
-                .select(parcels::id)
-                .first::<ParcelId>(conn)
-                .optional()?
-        };
-    }
-    if let Some(id) = newest!(parcels::parcel_no.eq(&code)) {
+    if let Some(id) = store::packing::newest_by_no(conn, &code)? {
         return Ok(Some(id));
     }
-    if let Some(id) = newest!(parcels::tracking_no.eq(Some(&code))) {
+    if let Some(id) = store::packing::newest_by_tracking_no(conn, &code)? {
         return Ok(Some(id));
     }
-    let order: Option<OrderId> =
-        orders::table.filter(orders::order_no.eq(&code)).select(orders::id).first(conn).optional()?;
-    if let Some(order) = order
-        && let Some(id) = newest!(parcels::order_id.eq(order))
+    if let Some(order) = store::id_by_no(conn, &code)?
+        && let Some(id) = store::packing::newest_of_order(conn, order)?
     {
         return Ok(Some(id));
     }
-    Ok(newest!(parcels::tote.eq(&code)))
+    Ok(store::packing::newest_from_tote(conn, &code)?)
+}
+
+/// A labelled parcel as the sort station sees it.
+#[derive(Debug, Clone)]
+pub struct Labelled {
+    pub id: ParcelId,
+    pub parcel_no: String,
+    pub tracking_no: Option<String>,
+    pub status: ParcelStatus,
+    pub channel_id: Option<crate::ids::ChannelId>,
+    /// The channel's code.
+    pub route: Option<String>,
+    pub destination_country: String,
+}
+
+/// The parcel a sort clerk scanned (its tracking number or parcel number),
+/// read in one statement: the sort station answers every scan, under load.
+pub fn labelled(conn: &mut DbConn, code: &str) -> Result<Option<Labelled>, AppError> {
+    let code = code.trim().to_ascii_uppercase();
+    if code.is_empty() {
+        return Ok(None);
+    }
+    let Some((r, destination_country)) = store::packing::newest_labelled(conn, &code)? else {
+        return Ok(None);
+    };
+    Ok(Some(Labelled {
+        status: status_of(&r)?,
+        id: r.id,
+        parcel_no: r.parcel_no,
+        tracking_no: r.tracking_no,
+        channel_id: r.channel_id,
+        route: r.route,
+        destination_country,
+    }))
+}
+
+/// Moves a parcel into a bag (`packed` to `bagged`) or out of one (back);
+/// `false` if it was not in the state it is moved from (someone else moved
+/// it first).
+pub fn set_bagged(tx: &mut DbConn, id: ParcelId, bagged: bool) -> Result<bool, AppError> {
+    let (from, to) = if bagged {
+        (ParcelStatus::Packed, ParcelStatus::Bagged)
+    } else {
+        (ParcelStatus::Bagged, ParcelStatus::Packed)
+    };
+    Ok(store::packing::move_status(tx, id, from.as_str(), to.as_str(), Timestamp::now())? == 1)
+}
+
+/// A bagged parcel the customs broker rejected: out of its bag and held
+/// (`hold_reason` says why) for a supervisor; `false` if it was not bagged.
+pub fn hold_bagged(tx: &mut DbConn, id: ParcelId, reason: &str, now: Timestamp) -> Result<bool, AppError> {
+    Ok(store::packing::hold_from(tx, id, ParcelStatus::Bagged.as_str(), reason, now)? == 1)
+}
+
+/// A bagged parcel whose bag was loaded at the dock: `handed_over`, and its
+/// order `shipped` (`parcel.handed_over`, `order.shipped`). `false` if the
+/// parcel was not bagged (nothing changes then).
+pub fn hand_over(tx: &mut DbConn, id: ParcelId, manifest_no: &str, now: Timestamp) -> Result<bool, AppError> {
+    let order: OrderId = row(tx, id)?.order_id;
+    super::orders::lock_order(tx, order, &[])?;
+    let r = row(tx, id)?;
+    if store::packing::hand_over(tx, id, manifest_no, now)? != 1 {
+        return Ok(false);
+    }
+    let order_no = store::order_no(tx, r.order_id)?;
+    // Its units leave the warehouse: out of the packed bucket.
+    let lines = store::lines(tx, r.order_id)?;
+    for (line_no, quantity) in store::packing::packed_by_line(tx, id)? {
+        let line = lines.iter().find(|l| l.line_no == line_no).ok_or(AppError::not_found("order line"))?;
+        crate::stock::service::apply(
+            tx,
+            &crate::stock::Movement {
+                owner: line.owner_id,
+                sku: line.sku_id,
+                quantity,
+                from: Some(crate::stock::Place::unlocated(Bucket::Packed)),
+                to: None,
+                reason: Reason::Shipped,
+                document_no: order_no.clone(),
+                note: format!("parcel {} handed over on manifest {manifest_no}", r.parcel_no),
+                actor: "handover".into(),
+            },
+        )?;
+    }
+    super::orders::ship(tx, r.order_id, now)?;
+    record_parcel(
+        tx,
+        &r,
+        &order_no,
+        catalog::PARCEL_HANDED_OVER,
+        serde_json::json!({"manifest_no": manifest_no, "tracking_no": r.tracking_no, "status": "handed_over"}),
+    )?;
+    Ok(true)
+}
+
+/// Parcel number and tracking number of each of `ids` (a bag's list), in
+/// one query.
+pub fn numbers(
+    conn: &mut DbConn,
+    ids: &[ParcelId],
+) -> Result<std::collections::HashMap<ParcelId, (String, Option<String>)>, AppError> {
+    Ok(store::packing::numbers(conn, ids)?.into_iter().map(|(id, no, t)| (id, (no, t))).collect())
 }
 
 /// Parcels held at the scale for a supervisor.
 pub fn held_count(conn: &mut DbConn) -> Result<i64, AppError> {
-    Ok(parcels::table.filter(parcels::status.eq(ParcelStatus::Held.as_str())).count().get_result(conn)?)
+    Ok(store::packing::held_count(conn)?)
 }
 
 /// One print of a parcel's label.
@@ -605,37 +831,20 @@ pub struct LabelPrint {
 /// Records a print of a packed parcel's label (the first, or a reprint).
 /// Returns its copy number.
 pub fn record_print(tx: &mut DbConn, id: ParcelId, actor: &str) -> Result<i32, AppError> {
-    use crate::db::schema::label_prints;
     let order: OrderId = row(tx, id)?.order_id;
     super::orders::lock_order(tx, order, &[])?;
     let r = row(tx, id)?;
-    if status_of(&r)? != ParcelStatus::Packed {
+    if !status_of(&r)?.labelled() {
         return Err(AppError::conflict("not_packed", "A label is printed once the parcel is packed."));
     }
-    let last: Option<i32> = label_prints::table
-        .filter(label_prints::parcel_id.eq(id))
-        .select(diesel::dsl::max(label_prints::copy_no))
-        .first(tx)?;
-    let copy_no = last.unwrap_or(0) + 1;
-    diesel::insert_into(label_prints::table)
-        .values((
-            label_prints::parcel_id.eq(id),
-            label_prints::copy_no.eq(copy_no),
-            label_prints::printed_by.eq(actor),
-            label_prints::printed_at.eq(Timestamp::now()),
-        ))
-        .execute(tx)?;
+    let copy_no = store::packing::last_print(tx, id)?.unwrap_or(0) + 1;
+    store::packing::insert_print(tx, id, copy_no, actor, Timestamp::now())?;
     Ok(copy_no)
 }
 
 /// Every print of a parcel's label, first first.
 pub fn prints(conn: &mut DbConn, id: ParcelId) -> Result<Vec<LabelPrint>, AppError> {
-    use crate::db::schema::label_prints;
-    let rows: Vec<(i32, String, Timestamp)> = label_prints::table
-        .filter(label_prints::parcel_id.eq(id))
-        .order(label_prints::copy_no)
-        .select((label_prints::copy_no, label_prints::printed_by, label_prints::printed_at))
-        .load(conn)?;
+    let rows = store::packing::prints(conn, id)?;
     Ok(rows
         .into_iter()
         .map(|(copy_no, printed_by, printed_at)| LabelPrint { copy_no, printed_by, printed_at })
@@ -643,15 +852,12 @@ pub fn prints(conn: &mut DbConn, id: ParcelId) -> Result<Vec<LabelPrint>, AppErr
 }
 
 /// What the label needs from a packed parcel.
-pub(crate) fn label_data(
-    conn: &mut DbConn,
-    id: ParcelId,
-) -> Result<(Parcel, super::store::OrderRow), AppError> {
+pub(crate) fn label_data(conn: &mut DbConn, id: ParcelId) -> Result<(Parcel, store::OrderRow), AppError> {
     let parcel = get(conn, id)?;
-    if parcel.status != ParcelStatus::Packed {
+    if !parcel.status.labelled() {
         return Err(AppError::conflict("not_packed", "A label is printed once the parcel is packed."));
     }
-    let order = super::store::by_id(conn, parcel.order_id)?.ok_or(AppError::not_found("order"))?;
+    let order = store::by_id(conn, parcel.order_id)?.ok_or(AppError::not_found("order"))?;
     Ok((parcel, order))
 }
 

@@ -9,19 +9,17 @@
 //! missing units from another bin (new tasks in the same wave) or
 //! backorders them.
 
-use diesel::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use super::exceptions::{self, ExceptionKind};
 use super::orders::{OrderStatus, ServiceLevel};
+use super::store;
+use super::store::picking::{TaskRow, Which};
 use crate::db::DbConn;
-use crate::db::schema::{
-    bins, order_allocations, order_lines, orders, pick_tasks, skus, stock_balances, waves,
-};
 use crate::db::types::Timestamp;
 use crate::error::AppError;
 use crate::events::{self, NewEvent, catalog};
-use crate::ids::{AggregateId, BinId, OrderId, PickTaskId, SkuId, SupplierId, WaveId};
+use crate::ids::{AggregateId, OrderId, PickTaskId, SkuId, WaveId};
 use crate::inbound::domain::string_enum;
 use crate::stock::{self, Bucket, Movement, Place, Reason};
 
@@ -34,26 +32,6 @@ string_enum!(
         Cancelled = "cancelled",
     }
 );
-
-#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
-#[diesel(table_name = pick_tasks)]
-struct TaskRow {
-    id: PickTaskId,
-    wave_id: WaveId,
-    order_id: OrderId,
-    line_no: i32,
-    sku_id: SkuId,
-    owner_id: SupplierId,
-    bin_id: BinId,
-    walk_order: i64,
-    quantity: i32,
-    picked: i32,
-    status: String,
-    claimed_by: Option<String>,
-    claimed_at: Option<Timestamp>,
-    done_at: Option<Timestamp>,
-    tote: Option<String>,
-}
 
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct PickTask {
@@ -83,15 +61,6 @@ impl TaskStatus {
     pub const TO_PICK: [TaskStatus; 2] = [TaskStatus::Open, TaskStatus::Claimed];
 }
 
-/// Which tasks to read.
-enum Which<'a> {
-    Id(PickTaskId),
-    Wave(WaveId),
-    /// The task a picker holds.
-    ClaimedBy(&'a str),
-    Order(OrderId),
-}
-
 /// A task's row, the task as pickers see it, and its order's tote.
 struct Viewed {
     row: TaskRow,
@@ -101,28 +70,7 @@ struct Viewed {
 
 /// Tasks with their SKU, bin and order, in walk order: one query.
 fn viewed(conn: &mut DbConn, which: Which<'_>) -> Result<Vec<Viewed>, AppError> {
-    let mut q = pick_tasks::table
-        .inner_join(skus::table)
-        .inner_join(bins::table)
-        .inner_join(orders::table)
-        .select((
-            TaskRow::as_select(),
-            (skus::sku_code, skus::name_en, skus::name_zh, skus::barcode),
-            bins::code,
-            (orders::order_no, orders::tote),
-        ))
-        .order((pick_tasks::walk_order, pick_tasks::id))
-        .into_boxed();
-    q = match which {
-        Which::Id(id) => q.filter(pick_tasks::id.eq(id)),
-        Which::Wave(wave) => q.filter(pick_tasks::wave_id.eq(wave)),
-        Which::ClaimedBy(picker) => q
-            .filter(pick_tasks::status.eq(TaskStatus::Claimed.as_str()))
-            .filter(pick_tasks::claimed_by.eq(picker.to_owned())),
-        Which::Order(order) => q.filter(pick_tasks::order_id.eq(order)),
-    };
-    type Row = (TaskRow, (String, String, String, String), String, (String, Option<String>));
-    let rows: Vec<Row> = q.load(conn)?;
+    let rows = store::picking::viewed(conn, which)?;
     rows.into_iter()
         .map(|(r, (sku_code, sku_name, sku_name_zh, barcode), bin_code, (order_no, order_tote))| {
             Ok(Viewed {
@@ -190,29 +138,17 @@ pub fn release_wave(tx: &mut DbConn, input: &WaveInput, actor: &str) -> Result<W
     // One release at a time: no order lands in two waves.
     crate::db::lock_key(tx, "waves")?;
     let max = input.max_orders.unwrap_or(50).clamp(1, 500);
-    let mut q = orders::table
-        .filter(orders::status.eq(OrderStatus::Allocated.as_str()))
-        .order((orders::ship_by, orders::id))
-        .select(orders::id)
-        .into_boxed();
-    if let Some(c) = &input.destination_country {
-        q = q.filter(orders::destination_country.eq(c.trim().to_ascii_uppercase()));
-    }
-    if let Some(s) = input.service_level {
-        q = q.filter(orders::service_level.eq(s.as_str()));
-    }
-    if let Some(t) = input.ship_by_before {
-        q = q.filter(orders::ship_by.le(t));
-    }
-    let candidates: Vec<OrderId> = q.limit(max).load(tx)?;
+    let candidates = store::picking::wave_candidates(
+        tx,
+        input.destination_country.as_ref().map(|c| c.trim().to_ascii_uppercase()),
+        input.service_level.map(|s| s.as_str()),
+        input.ship_by_before,
+        max,
+    )?;
     let mut ids = Vec::new();
     let mut lines_taken = 0i64;
     for id in candidates {
-        let n: i64 = order_lines::table
-            .filter(order_lines::order_id.eq(id))
-            .filter(order_lines::allocated.gt(0))
-            .count()
-            .get_result(tx)?;
+        let n = store::picking::allocated_line_count(tx, id)?;
         if let Some(m) = input.max_lines
             && !ids.is_empty()
             && lines_taken + n > m
@@ -227,16 +163,7 @@ pub fn release_wave(tx: &mut DbConn, input: &WaveInput, actor: &str) -> Result<W
     }
     let wave = WaveId::generate();
     let wave_no = crate::db::docno::next(tx, "WAVE")?;
-    let now = Timestamp::now();
-    diesel::insert_into(waves::table)
-        .values((
-            waves::id.eq(wave),
-            waves::wave_no.eq(&wave_no),
-            waves::status.eq("released"),
-            waves::released_by.eq(actor),
-            waves::created_at.eq(now),
-        ))
-        .execute(tx)?;
+    store::picking::insert_released_wave(tx, wave, &wave_no, actor, Timestamp::now())?;
     let mut count = 0;
     for order in &ids {
         count += add_tasks(tx, wave, *order)?;
@@ -259,14 +186,10 @@ pub fn release_wave(tx: &mut DbConn, input: &WaveInput, actor: &str) -> Result<W
 /// Creates tasks in `wave` for what the order has reserved and no open
 /// task covers yet. Returns how many.
 fn add_tasks(tx: &mut DbConn, wave: WaveId, order: OrderId) -> Result<usize, AppError> {
-    let lines = super::store::lines(tx, order)?;
-    let outstanding: Vec<(i32, BinId, i32, i32)> = pick_tasks::table
-        .filter(pick_tasks::order_id.eq(order))
-        .filter(pick_tasks::status.eq_any(TaskStatus::TO_PICK.map(|s| s.as_str())))
-        .select((pick_tasks::line_no, pick_tasks::bin_id, pick_tasks::quantity, pick_tasks::picked))
-        .load(tx)?;
+    let lines = store::lines(tx, order)?;
+    let outstanding = store::picking::to_pick_of_order(tx, order)?;
     let mut count = 0;
-    for a in super::store::allocations(tx, order)? {
+    for a in store::allocations(tx, order)? {
         let covered: i32 = outstanding
             .iter()
             .filter(|(l, b, _, _)| *l == a.line_no && *b == a.bin_id)
@@ -277,7 +200,7 @@ fn add_tasks(tx: &mut DbConn, wave: WaveId, order: OrderId) -> Result<usize, App
             continue;
         }
         let line = lines.iter().find(|l| l.line_no == a.line_no).ok_or(AppError::not_found("order line"))?;
-        let walk: i64 = bins::table.find(a.bin_id).select(bins::walk_order).first(tx)?;
+        let walk = store::picking::walk_order_of(tx, a.bin_id)?;
         let row = TaskRow {
             id: PickTaskId::generate(),
             wave_id: wave,
@@ -295,7 +218,7 @@ fn add_tasks(tx: &mut DbConn, wave: WaveId, order: OrderId) -> Result<usize, App
             done_at: None,
             tote: None,
         };
-        diesel::insert_into(pick_tasks::table).values(&row).execute(tx)?;
+        store::picking::insert_task(tx, &row)?;
         count += 1;
     }
     Ok(count)
@@ -307,24 +230,9 @@ pub fn claim(tx: &mut DbConn, picker: &str) -> Result<Option<PickTask>, AppError
     if let Some(mine) = current(tx, picker)? {
         return Ok(Some(mine));
     }
-    let next = pick_tasks::table
-        .filter(pick_tasks::status.eq(TaskStatus::Open.as_str()))
-        .order((pick_tasks::walk_order, pick_tasks::id))
-        .select(pick_tasks::id);
-    let id: Option<PickTaskId> = match tx {
-        // Rows another picker is claiming are skipped, not waited for.
-        DbConn::Pg(c) => next.for_update().skip_locked().first(c).optional()?,
-        DbConn::Sqlite(c) => next.first(c).optional()?,
-    };
-    let Some(id) = id else { return Ok(None) };
-    let n =
-        diesel::update(pick_tasks::table.find(id).filter(pick_tasks::status.eq(TaskStatus::Open.as_str())))
-            .set((
-                pick_tasks::status.eq(TaskStatus::Claimed.as_str()),
-                pick_tasks::claimed_by.eq(Some(picker)),
-                pick_tasks::claimed_at.eq(Some(Timestamp::now())),
-            ))
-            .execute(tx)?;
+    // Rows another picker is claiming are skipped, not waited for.
+    let Some(id) = store::picking::next_open(tx)? else { return Ok(None) };
+    let n = store::picking::claim(tx, id, picker, Timestamp::now())?;
     if n == 0 {
         return Err(AppError::conflict("task_taken", "Another picker took this task; ask for the next one."));
     }
@@ -393,12 +301,7 @@ pub fn confirm(
     input: &PickInput,
     picker: &str,
 ) -> Result<PickTask, AppError> {
-    let order_id: OrderId = pick_tasks::table
-        .find(id)
-        .select(pick_tasks::order_id)
-        .first(tx)
-        .optional()?
-        .ok_or(AppError::not_found("pick task"))?;
+    let order_id = store::picking::order_of(tx, id)?.ok_or(AppError::not_found("pick task"))?;
     // The order's lock first, as cancelling takes it: a pick and a
     // cancellation of one order queue.
     super::orders::lock_order(tx, order_id, &[format!("pick\n{id}")])?;
@@ -444,19 +347,13 @@ pub fn confirm(
         }
         Some(_) => {}
         None => {
-            let busy: Option<String> = orders::table
-                .filter(orders::tote.eq(&tote))
-                .filter(orders::id.ne(row.order_id))
-                .select(orders::order_no)
-                .first(tx)
-                .optional()?;
-            if let Some(other) = busy {
+            if let Some(other) = store::other_order_in_tote(tx, &tote, row.order_id)? {
                 return Err(AppError::conflict(
                     "tote_in_use",
                     format!("Tote {tote} holds order {other}; take an empty tote."),
                 ));
             }
-            diesel::update(orders::table.find(row.order_id)).set(orders::tote.eq(Some(&tote))).execute(tx)?;
+            store::set_tote(tx, row.order_id, &tote)?;
         }
     }
     let movement = |quantity, to: Place, reason| Movement {
@@ -473,18 +370,8 @@ pub fn confirm(
     if quantity > 0 {
         stock::service::apply(tx, &movement(quantity, Place::unlocated(Bucket::Picked), Reason::Picked))?;
     }
-    diesel::update(order_allocations::table.find((row.order_id, row.line_no, row.bin_id)))
-        .set(order_allocations::quantity.eq(order_allocations::quantity - remaining))
-        .execute(tx)?;
-    let now = Timestamp::now();
-    diesel::update(pick_tasks::table.find(id))
-        .set((
-            pick_tasks::picked.eq(row.picked + quantity),
-            pick_tasks::status.eq(TaskStatus::Done.as_str()),
-            pick_tasks::done_at.eq(Some(now)),
-            pick_tasks::tote.eq(Some(&tote)),
-        ))
-        .execute(tx)?;
+    store::reduce_allocation(tx, row.order_id, row.line_no, row.bin_id, remaining)?;
+    store::picking::finish(tx, id, row.picked + quantity, &tote, Timestamp::now())?;
     if let Some(reason) = input.short.filter(|_| short > 0) {
         short_pick(tx, &row, &task.order_no, short, reason, picker, &movement)?;
     }
@@ -528,15 +415,12 @@ fn short_pick(
                 &movement(short, Place::at(Bucket::OnHold, row.bin_id), Reason::PickShort),
             )?;
             // The bin's count is in doubt: nothing more is sold from it.
-            let available: i32 = stock_balances::table
-                .filter(stock_balances::owner_id.eq(row.owner_id))
-                .filter(stock_balances::sku_id.eq(row.sku_id))
-                .filter(stock_balances::bin_id.eq(row.bin_id))
-                .filter(stock_balances::bucket.eq(Bucket::Available.as_str()))
-                .select(stock_balances::quantity)
-                .first(tx)
-                .optional()?
-                .unwrap_or(0);
+            let available = stock::service::units_at(
+                tx,
+                row.owner_id,
+                row.sku_id,
+                Place::at(Bucket::Available, row.bin_id),
+            )?;
             if available > 0 {
                 stock::service::apply(
                     tx,
@@ -550,11 +434,11 @@ fn short_pick(
             }
         }
     }
-    let line = super::store::lines(tx, row.order_id)?
+    let line = store::lines(tx, row.order_id)?
         .into_iter()
         .find(|l| l.line_no == row.line_no)
         .ok_or(AppError::not_found("order line"))?;
-    super::store::set_line(tx, row.order_id, row.line_no, line.allocated - short, line.cancelled)?;
+    store::set_line(tx, row.order_id, row.line_no, line.allocated - short, line.cancelled)?;
     let bin_code = crate::warehouse::service::by_id(tx, row.bin_id)?.code;
     let exception = exceptions::raise(
         tx,
@@ -575,7 +459,7 @@ fn short_pick(
     super::orders::allocate_order(tx, row.order_id)?;
     let wave = row.wave_id;
     let added = add_tasks(tx, wave, row.order_id)?;
-    let still_short = super::store::lines(tx, row.order_id)?
+    let still_short = store::lines(tx, row.order_id)?
         .iter()
         .find(|l| l.line_no == row.line_no)
         .map(|l| l.open())
@@ -599,23 +483,13 @@ fn short_pick(
 }
 
 /// Withdraws the open tasks of a cancelled order.
-pub fn cancel_tasks(tx: &mut DbConn, order: OrderId) -> QueryResult<usize> {
-    diesel::update(
-        pick_tasks::table
-            .filter(pick_tasks::order_id.eq(order))
-            .filter(pick_tasks::status.eq_any(TaskStatus::TO_PICK.map(|s| s.as_str()))),
-    )
-    .set(pick_tasks::status.eq(TaskStatus::Cancelled.as_str()))
-    .execute(tx)
+pub fn cancel_tasks(tx: &mut DbConn, order: OrderId) -> Result<usize, AppError> {
+    Ok(store::picking::cancel_of_order(tx, order)?)
 }
 
 /// Units of each line of the order already picked (in its tote).
-pub fn picked_by_line(conn: &mut DbConn, order: OrderId) -> QueryResult<Vec<(i32, i32)>> {
-    let rows: Vec<(i32, i32)> = pick_tasks::table
-        .filter(pick_tasks::order_id.eq(order))
-        .filter(pick_tasks::picked.gt(0))
-        .select((pick_tasks::line_no, pick_tasks::picked))
-        .load(conn)?;
+pub fn picked_by_line(conn: &mut DbConn, order: OrderId) -> Result<Vec<(i32, i32)>, AppError> {
+    let rows = store::picking::picked_of_order(conn, order)?;
     let mut by_line: Vec<(i32, i32)> = Vec::new();
     for (line, q) in rows {
         match by_line.iter_mut().find(|(l, _)| *l == line) {
@@ -658,24 +532,9 @@ impl WaveProgress {
 /// The newest waves with their progress; `open_only`: those with tasks
 /// still to pick.
 pub fn waves(conn: &mut DbConn, open_only: bool, limit: i64) -> Result<Vec<WaveProgress>, AppError> {
-    let mut q = waves::table
-        .select((waves::id, waves::wave_no, waves::released_by, waves::created_at))
-        .order((waves::created_at.desc(), waves::id.desc()))
-        .limit(limit.clamp(1, 200))
-        .into_boxed();
-    if open_only {
-        q = q.filter(diesel::dsl::exists(
-            pick_tasks::table
-                .filter(pick_tasks::wave_id.eq(waves::id))
-                .filter(pick_tasks::status.eq_any(TaskStatus::TO_PICK.map(|s| s.as_str()))),
-        ));
-    }
-    let heads: Vec<(WaveId, String, String, Timestamp)> = q.load(conn)?;
+    let heads = store::picking::newest_waves(conn, open_only, limit.clamp(1, 200))?;
     let ids: Vec<WaveId> = heads.iter().map(|h| h.0).collect();
-    let tasks: Vec<(WaveId, String, i32, i32)> = pick_tasks::table
-        .filter(pick_tasks::wave_id.eq_any(&ids))
-        .select((pick_tasks::wave_id, pick_tasks::status, pick_tasks::quantity, pick_tasks::picked))
-        .load(conn)?;
+    let tasks = store::picking::tasks_of_waves(conn, &ids)?;
     Ok(heads
         .into_iter()
         .map(|(id, wave_no, released_by, released_at)| {
@@ -721,7 +580,7 @@ pub struct Waiting {
 }
 
 pub fn waiting(conn: &mut DbConn, now: Timestamp, end_of_day: Timestamp) -> Result<Vec<Waiting>, AppError> {
-    Ok(super::store::waiting_by_cutoff(conn, now, end_of_day)?
+    Ok(store::waiting_by_cutoff(conn, now, end_of_day)?
         .into_iter()
         .map(|(destination_country, service_level, [overdue, due_today, later])| Waiting {
             destination_country,

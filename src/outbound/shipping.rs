@@ -1,67 +1,24 @@
-//! Routes, tracking numbers and the shipping label.
-//!
-//! A route is chosen by destination and service level. Its tracking
-//! numbers are UPU S10 numbers (`LX123456785CN`): the route's two-letter
-//! service indicator, an eight-digit serial from the route's own counter,
-//! the S10 check digit and `CN`, the origin. The label (100 × 150 mm, as a
-//! print-ready page or ZPL) is the only place the buyer's name, address and
-//! phone are shown in full: they are opened from the sealed copy when the
-//! label is printed, and never stored or logged in clear.
+//! The shipping label of a routed parcel: its channel (at the version it
+//! was routed with) and tracking number (see `channels`). The label
+//! (100 × 150 mm, as a print-ready page or ZPL) is the only place the
+//! buyer's name, address and phone are shown in full: they are opened from
+//! the sealed copy when the label is printed, and never stored or logged in
+//! clear.
 
 use super::packing::Parcel;
 use super::pii::{Buyer, Keys};
 use super::store::OrderRow;
 use crate::db::DbConn;
 use crate::error::AppError;
-use crate::labels::{LabelFormat, code128_svg, escape, zpl_text};
+use crate::labels::{LabelFormat, code128_svg, render_html, zpl_text};
 
-/// Where a parcel goes and with whom.
+/// Where a parcel goes and with whom: its channel, at the version it was
+/// routed with.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Route {
-    /// e.g. `EPACKET-US`.
+    /// The channel's code, e.g. `EPACKET`.
     pub code: String,
-    pub carrier: &'static str,
-    /// The S10 service indicator of its tracking numbers.
-    pub indicator: &'static str,
-}
-
-/// The route for a destination and service level.
-pub fn route_for(destination: &str, service_level: &str) -> Route {
-    let (product, carrier, indicator) = match service_level {
-        "express" => ("EMS", "China Post EMS", "EA"),
-        "economy" => ("SMALLPKT", "China Post Small Packet", "UA"),
-        _ => ("EPACKET", "China Post ePacket", "LX"),
-    };
-    Route { code: format!("{product}-{destination}"), carrier, indicator }
-}
-
-/// The S10 check digit of an eight-digit serial.
-pub fn s10_check_digit(serial: u32) -> u32 {
-    const WEIGHTS: [u32; 8] = [8, 6, 4, 2, 3, 5, 9, 7];
-    let digits = format!("{serial:08}");
-    let sum: u32 = digits.bytes().zip(WEIGHTS).map(|(d, w)| u32::from(d - b'0') * w).sum();
-    match 11 - sum % 11 {
-        10 => 0,
-        11 => 5,
-        c => c,
-    }
-}
-
-/// `LX` + serial + check digit + `CN`.
-pub fn s10(indicator: &str, serial: u32) -> String {
-    format!("{indicator}{serial:08}{}CN", s10_check_digit(serial))
-}
-
-/// The route's next tracking number (in the packing transaction).
-pub fn next_tracking_no(tx: &mut DbConn, route: &Route) -> Result<String, AppError> {
-    let serial = crate::db::docno::serial(tx, &format!("TRK-{}", route.indicator))?;
-    if !(1..=99_999_999).contains(&serial) {
-        return Err(AppError::conflict(
-            "tracking_range_exhausted",
-            format!("The {} tracking number range is used up.", route.indicator),
-        ));
-    }
-    Ok(s10(route.indicator, serial as u32))
+    pub carrier: String,
 }
 
 /// One line of the customs declaration.
@@ -107,14 +64,18 @@ fn render_label(
     };
     let buyer = keys.open(order.id.0, key_id, sealed)?;
     let tracking = parcel.tracking_no.clone().ok_or(AppError::not_found("tracking number"))?;
-    let route = route_for(&order.destination_country, &order.service_level);
+    let (Some(channel), Some(version)) = (parcel.channel_id, parcel.channel_version) else {
+        return Err(AppError::conflict("not_routed", "The parcel has no channel: it cannot have a label."));
+    };
+    let channel = crate::channels::service::version(conn, channel, version)?;
+    let route = Route { code: channel.code, carrier: channel.carrier };
     let mut customs = Vec::new();
     for l in super::store::lines(conn, order.id)? {
         let quantity = l.quantity - l.cancelled;
         if quantity == 0 {
             continue;
         }
-        let sku = crate::catalog::store::by_id(conn, l.sku_id)?.ok_or(AppError::not_found("sku"))?;
+        let sku = crate::catalog::service::sku_row(conn, l.sku_id)?.ok_or(AppError::not_found("sku"))?;
         let value = crate::values::Money::stored(l.unit_price_minor, &l.currency)
             .and_then(|price| price.times(i64::from(quantity)))
             .map_err(|e| {
@@ -162,20 +123,6 @@ fn html(
     warehouse: &str,
 ) -> Result<String, AppError> {
     let svg = code128_svg(tracking, 60).map_err(|e| AppError::internal(anyhow::anyhow!(e)))?;
-    let to: String = address_lines(buyer).iter().map(|l| format!("<div>{}</div>", escape(l))).collect();
-    let rows: String = customs
-        .iter()
-        .map(|c| {
-            format!(
-                "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{} g</td></tr>",
-                escape(&c.description),
-                escape(&c.hs_code),
-                c.quantity,
-                escape(&c.value.to_string()),
-                c.weight_g
-            )
-        })
-        .collect();
     // One currency an order (intake refuses mixed lines); should an older
     // order have two, each has its own total, never one sum of both.
     let mut total = crate::values::Totals::default();
@@ -184,36 +131,46 @@ fn html(
             .add(c.value)
             .map_err(|e| AppError::internal(anyhow::anyhow!("customs total of {}: {e}", o.order_no)))?;
     }
-    Ok(format!(
-        "<!doctype html><html><head><meta charset=\"utf-8\"><title>{tracking}</title><style>\
-         @page {{ size: 100mm 150mm; margin: 0 }} body {{ margin: 0; font-family: sans-serif }}\
-         .label {{ width: 100mm; height: 150mm; box-sizing: border-box; padding: 3mm 4mm; display: flex; \
-         flex-direction: column; gap: 1.5mm; font-size: 8.5pt }}\
-         .top {{ display: flex; justify-content: space-between; font-weight: bold; font-size: 11pt }}\
-         .to {{ border: 0.4mm solid #000; padding: 2mm; font-size: 11pt; line-height: 1.25 }}\
-         .to .h {{ font-size: 7pt; font-weight: bold }} svg {{ width: 92mm; height: 20mm }}\
-         .trk {{ text-align: center; font-size: 13pt; font-weight: bold; letter-spacing: 0.5mm }}\
-         table {{ width: 100%; border-collapse: collapse; font-size: 7pt }} td, th {{ border: 0.2mm solid #000; \
-         padding: 0.3mm 0.8mm; text-align: left }}\
-         </style></head><body><div class=\"label\" data-tracking=\"{tracking}\">\
-         <div class=\"top\"><span>{carrier}</span><span>{route}</span></div>\
-         <div>From: Custody {wh}, Guangzhou, CN · {order_no} · {parcel_no}</div>\
-         <div class=\"to\"><div class=\"h\">SHIP TO</div>{to}</div>{svg}<div class=\"trk\">{tracking}</div>\
-         <div><b>CUSTOMS DECLARATION CN22</b> · Merchandise · Origin: CN</div>\
-         <table><tr><th>Contents</th><th>HS code</th><th>Qty</th><th>Value</th><th>Weight</th></tr>{rows}\
-         <tr><th colspan=\"3\">Total</th><th>{total}</th><th>{weight} g</th></tr></table>\
-         <div>Carton {carton} · {weight} g · {service} · ship by {ship_by}</div></div></body></html>",
-        carrier = escape(route.carrier),
-        route = escape(&route.code),
-        wh = escape(warehouse),
-        order_no = escape(&o.order_no),
-        parcel_no = escape(&p.parcel_no),
-        total = escape(&total.to_string()),
-        weight = p.weight_g.unwrap_or(0),
-        carton = escape(p.carton_code.as_deref().unwrap_or("")),
-        service = escape(&o.service_level),
-        ship_by = o.ship_by.0.format("%Y-%m-%d"),
-    ))
+    render_html(&ShippingLabelHtml {
+        tracking,
+        carrier: &route.carrier,
+        route: &route.code,
+        warehouse,
+        order_no: &o.order_no,
+        parcel_no: &p.parcel_no,
+        to: address_lines(buyer),
+        svg,
+        customs,
+        total: total.to_string(),
+        weight_g: p.weight_g.unwrap_or(0),
+        carton: p.carton_code.as_deref().unwrap_or(""),
+        service_level: &o.service_level,
+        ship_by: o.ship_by.0.format("%Y-%m-%d").to_string(),
+    })
+}
+
+/// The shipping label as a print-ready page (`templates/labels/shipping.html`).
+/// Every field is escaped there but `svg`.
+#[derive(askama::Template)]
+#[template(path = "labels/shipping.html")]
+struct ShippingLabelHtml<'a> {
+    tracking: &'a str,
+    carrier: &'a str,
+    route: &'a str,
+    warehouse: &'a str,
+    order_no: &'a str,
+    parcel_no: &'a str,
+    /// The buyer's name, address and phone, a line each (`address_lines`).
+    to: Vec<String>,
+    /// Code 128 of the tracking number, drawn by `code128_svg`: no buyer
+    /// data goes into it.
+    svg: String,
+    customs: &'a [CustomsLine],
+    total: String,
+    weight_g: i32,
+    carton: &'a str,
+    service_level: &'a str,
+    ship_by: String,
 }
 
 fn zpl(
@@ -230,7 +187,7 @@ fn zpl(
         "^XA^CI28^PW812^LL1218\n^FO30,30^A0N,34,34^FD{carrier}^FS\n^FO520,30^A0N,34,34^FD{route}^FS\n\
          ^FO30,80^A0N,24,24^FDFrom: Custody {wh}, Guangzhou, CN  {order_no}^FS\n^FO30,120^GB752,300,3^FS\n\
          ^FO45,130^A0N,22,22^FDSHIP TO^FS\n",
-        carrier = zpl_text(route.carrier),
+        carrier = zpl_text(&route.carrier),
         route = zpl_text(&route.code),
         wh = zpl_text(warehouse),
         order_no = zpl_text(&o.order_no),
@@ -270,22 +227,58 @@ fn zpl(
 mod tests {
     use super::*;
 
+    /// The buyer's data is the platform's, not ours: on the label it is
+    /// text, whatever it holds; only the barcode is inserted as markup.
     #[test]
-    fn s10_check_digits_match_the_upu_examples() {
-        // The UPU S10 standard's own example: EE 12345678 5 US.
-        assert_eq!(s10_check_digit(12_345_678), 5);
-        assert_eq!(s10("LX", 12_345_678), "LX123456785CN");
-        // Remainder 1 gives 10, written 0; remainder 0 gives 11, written 5.
-        assert_eq!(s10_check_digit(8), 0); // 8 × 7 = 56 = 5 × 11 + 1
-        assert_eq!(s10_check_digit(0), 5);
-        // 4 × 9 + 2 × 7 = 50 = 4 × 11 + 6: 11 - 6 = 5.
-        assert_eq!(s10("EA", 42), "EA000000425CN");
-    }
-
-    #[test]
-    fn routes_follow_the_service_level() {
-        assert_eq!(route_for("US", "standard").code, "EPACKET-US");
-        assert_eq!(route_for("TH", "express").indicator, "EA");
-        assert_eq!(route_for("SA", "economy").code, "SMALLPKT-SA");
+    fn buyer_data_on_the_label_is_escaped() {
+        let buyer = Buyer {
+            name: "<script>alert(1)</script>".into(),
+            phone: "+1 555 \"quoted\" & <i>".into(),
+            address: crate::outbound::pii::Address {
+                line1: "1 Main St</div><img src=x onerror=alert(2)>".into(),
+                line2: String::new(),
+                city: "Springfield".into(),
+                region: "IL".into(),
+                postal_code: "62701".into(),
+                country: "us".into(),
+            },
+        };
+        let customs = [CustomsLine {
+            description: "Mug <u>".into(),
+            hs_code: "950300".into(),
+            quantity: 3,
+            value: crate::values::Money::stored(5997, "USD").unwrap(),
+            weight_g: 750,
+        }];
+        let page = ShippingLabelHtml {
+            tracking: "LX123456785CN",
+            carrier: "China Post ePacket",
+            route: "EPACKET-US",
+            warehouse: "CAN1",
+            order_no: "SO-1",
+            parcel_no: "P-1",
+            to: address_lines(&buyer),
+            svg: code128_svg("LX123456785CN", 60).unwrap(),
+            customs: &customs,
+            total: "59.97 USD".into(),
+            weight_g: 800,
+            carton: "BOX-S",
+            service_level: "standard",
+            ship_by: "2025-01-02".into(),
+        };
+        let html = render_html(&page).unwrap();
+        for raw in ["<script", "<img", "<i>", "<u>", "\"quoted\""] {
+            assert!(!html.contains(raw), "{raw} in {html}");
+        }
+        for escaped in [
+            "<div>&#60;script&#62;alert(1)&#60;/script&#62;</div>",
+            "<div>1 Main St&#60;/div&#62;&#60;img src=x onerror=alert(2)&#62;</div>",
+            "<div>Tel +1 555 &#34;quoted&#34; &#38; &#60;i&#62;</div>",
+            "<td>Mug &#60;u&#62;</td>",
+        ] {
+            assert!(html.contains(escaped), "{escaped} in {html}");
+        }
+        assert!(html.contains("<svg xmlns=\"http://www.w3.org/2000/svg\""), "the barcode is markup: {html}");
+        assert_eq!(html.matches("<svg").count(), 1);
     }
 }

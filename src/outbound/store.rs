@@ -1,4 +1,10 @@
-//! Order rows and queries.
+//! Order rows and queries; the other parts of outbound in the files below
+//! (`store/`): intake's set-based write, picking, packing, exceptions.
+
+pub mod exceptions;
+pub mod intake;
+pub mod packing;
+pub mod picking;
 
 use diesel::prelude::*;
 
@@ -141,16 +147,60 @@ pub fn by_id(conn: &mut DbConn, id: OrderId) -> QueryResult<Option<OrderRow>> {
     orders::table.find(id).select(OrderRow::as_select()).first(conn).optional()
 }
 
+pub fn by_ids(conn: &mut DbConn, ids: &[OrderId]) -> QueryResult<Vec<OrderRow>> {
+    orders::table.filter(orders::id.eq_any(ids)).select(OrderRow::as_select()).load(conn)
+}
+
+/// The lines of these orders, each order's in line order.
+pub fn lines_of_orders(conn: &mut DbConn, ids: &[OrderId]) -> QueryResult<Vec<LineRow>> {
+    order_lines::table
+        .filter(order_lines::order_id.eq_any(ids))
+        .order((order_lines::order_id, order_lines::line_no))
+        .select(LineRow::as_select())
+        .load(conn)
+}
+
 pub fn by_no(conn: &mut DbConn, order_no: &str) -> QueryResult<Option<OrderRow>> {
     orders::table.filter(orders::order_no.eq(order_no)).select(OrderRow::as_select()).first(conn).optional()
 }
 
-pub fn by_platform_id(conn: &mut DbConn, platform_id: &str) -> QueryResult<Option<OrderRow>> {
+/// An order's number.
+pub fn order_no(conn: &mut DbConn, id: OrderId) -> QueryResult<String> {
+    orders::table.find(id).select(orders::order_no).first(conn)
+}
+
+/// The id of the order with this number.
+pub fn id_by_no(conn: &mut DbConn, order_no: &str) -> QueryResult<Option<OrderId>> {
+    orders::table.filter(orders::order_no.eq(order_no)).select(orders::id).first(conn).optional()
+}
+
+/// The order in a tote: its id, number and status.
+pub fn order_in_tote(conn: &mut DbConn, tote: &str) -> QueryResult<Option<(OrderId, String, String)>> {
     orders::table
-        .filter(orders::platform_order_id.eq(platform_id))
-        .select(OrderRow::as_select())
+        .filter(orders::tote.eq(tote))
+        .select((orders::id, orders::order_no, orders::status))
         .first(conn)
         .optional()
+}
+
+/// The number of an order other than `order` in the tote, if any.
+pub fn other_order_in_tote(conn: &mut DbConn, tote: &str, order: OrderId) -> QueryResult<Option<String>> {
+    orders::table
+        .filter(orders::tote.eq(tote))
+        .filter(orders::id.ne(order))
+        .select(orders::order_no)
+        .first(conn)
+        .optional()
+}
+
+/// The tote the order's units go into.
+pub fn set_tote(tx: &mut DbConn, id: OrderId, tote: &str) -> QueryResult<usize> {
+    diesel::update(orders::table.find(id)).set(orders::tote.eq(Some(tote))).execute(tx)
+}
+
+/// The order's tote is free again.
+pub fn free_tote(tx: &mut DbConn, id: OrderId) -> QueryResult<usize> {
+    diesel::update(orders::table.find(id)).set(orders::tote.eq(None::<String>)).execute(tx)
 }
 
 pub fn lines(conn: &mut DbConn, id: OrderId) -> QueryResult<Vec<LineRow>> {
@@ -185,6 +235,19 @@ pub fn add_allocation(tx: &mut DbConn, row: &AllocationRow) -> QueryResult<()> {
     Ok(())
 }
 
+/// Takes `units` off an allocation (picked, or found short).
+pub fn reduce_allocation(
+    tx: &mut DbConn,
+    id: OrderId,
+    line_no: i32,
+    bin: BinId,
+    units: i32,
+) -> QueryResult<usize> {
+    diesel::update(order_allocations::table.find((id, line_no, bin)))
+        .set(order_allocations::quantity.eq(order_allocations::quantity - units))
+        .execute(tx)
+}
+
 pub fn clear_allocations(tx: &mut DbConn, id: OrderId, line_no: i32) -> QueryResult<usize> {
     diesel::delete(
         order_allocations::table
@@ -204,6 +267,27 @@ pub fn set_line(
     diesel::update(order_lines::table.find((id, line_no)))
         .set((order_lines::allocated.eq(allocated), order_lines::cancelled.eq(cancelled)))
         .execute(tx)
+}
+
+/// Moves an order to `to` only from one of `from`; the rows it moved.
+pub fn move_status(
+    tx: &mut DbConn,
+    id: OrderId,
+    from: &[&str],
+    to: &str,
+    now: Timestamp,
+) -> QueryResult<usize> {
+    diesel::update(orders::table.find(id).filter(orders::status.eq_any(from)))
+        .set((orders::status.eq(to), orders::updated_at.eq(now)))
+        .execute(tx)
+}
+
+/// Order numbers and platform order ids of several orders, in one query.
+pub fn numbers(conn: &mut DbConn, ids: &[OrderId]) -> QueryResult<Vec<(OrderId, String, String)>> {
+    orders::table
+        .filter(orders::id.eq_any(ids))
+        .select((orders::id, orders::order_no, orders::platform_order_id))
+        .load(conn)
 }
 
 pub fn set_status(tx: &mut DbConn, id: OrderId, status: &str, now: Timestamp) -> QueryResult<usize> {
@@ -283,10 +367,15 @@ pub fn list(
     q.limit(limit).load(conn)
 }
 
-/// Erases the sealed buyer data of orders cancelled before `cutoff`.
+/// Erases the sealed buyer data of orders cancelled, or whose parcel was
+/// delivered, before `cutoff`.
 pub fn erase_buyers(tx: &mut DbConn, cutoff: Timestamp, now: Timestamp) -> QueryResult<usize> {
+    use crate::db::schema::parcels;
+    let delivered = parcels::table.filter(parcels::delivered_at.lt(cutoff)).select(parcels::order_id);
     diesel::update(
-        orders::table.filter(orders::buyer_sealed.is_not_null()).filter(orders::cancelled_at.lt(cutoff)),
+        orders::table
+            .filter(orders::buyer_sealed.is_not_null())
+            .filter(orders::cancelled_at.lt(cutoff).or(orders::id.eq_any(delivered))),
     )
     .set((
         orders::buyer_sealed.eq(None::<Vec<u8>>),
@@ -319,18 +408,6 @@ pub fn search(
         query = query.filter(orders::status.eq(s.to_owned()));
     }
     query.limit(limit).load(conn)
-}
-
-/// Allocated orders waiting for a wave, by destination and service level:
-/// (country, service level, orders, earliest ship-by).
-pub fn waiting_for_wave(conn: &mut DbConn) -> QueryResult<Vec<(String, String, i64)>> {
-    use diesel::dsl::count_star;
-    orders::table
-        .filter(orders::status.eq("allocated"))
-        .group_by((orders::destination_country, orders::service_level))
-        .select((orders::destination_country, orders::service_level, count_star()))
-        .order((orders::destination_country, orders::service_level))
-        .load(conn)
 }
 
 /// Allocated orders waiting for a wave, per destination and service, in

@@ -8,13 +8,14 @@ use super::counts::{self, CycleCount, StartCount, SubmitCount};
 use super::service::{
     self, AdjustInput, Balance, HoldInput, LedgerCheck, LedgerEntry, MoveInput, SkuStock, StockChange,
 };
-use crate::auth::{ApiCaller, Caller, Role};
-use crate::catalog::store::SkuFilter;
+use crate::auth::{Caller, Role};
+use crate::catalog::service::SkuFilter;
 use crate::db;
 use crate::error::{AppError, Problem};
+use crate::http::ApiCaller;
 use crate::http::AppState;
-use crate::http::pagination::{Page, PageParams};
 use crate::ids::{CycleCountId, SkuId, SupplierId};
+use crate::paging::{Page, PageParams};
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(stock_by_sku)
@@ -57,14 +58,18 @@ pub async fn stock_by_sku(
         Caller::Staff { .. } => {
             q.supplier_id.ok_or_else(|| AppError::invalid("supplier_id", "required", "Say whose stock."))?
         }
-        Caller::Platform { .. } => return Err(AppError::forbidden("Stock is for suppliers and staff.")),
+        Caller::Platform { .. } | Caller::Carrier { .. } => {
+            return Err(AppError::forbidden("Stock is for suppliers and staff."));
+        }
     };
     Ok(web::Json(
         db::run(&state.pool, move |c| {
             let filter = SkuFilter { supplier_id: Some(owner), ..Default::default() };
             let skus = crate::catalog::service::list(c, &filter, page)?;
             let ids: Vec<(SkuId, String)> = skus.items.iter().map(|s| (s.id, s.sku_code.clone())).collect();
-            let items = service::stock_by_sku(c, owner, &ids)?;
+            let sku_ids: Vec<SkuId> = ids.iter().map(|(id, _)| *id).collect();
+            let in_transit = crate::inbound::asn::in_transit_by_sku(c, owner, &sku_ids)?;
+            let items = service::stock_by_sku(c, owner, &ids, &in_transit)?;
             Ok(Page { items, next_cursor: skus.next_cursor })
         })
         .await?,
@@ -129,7 +134,9 @@ pub async fn ledger(
     let owner = match &caller.0 {
         Caller::Supplier { supplier_id, .. } => Some(*supplier_id),
         Caller::Staff { .. } => None,
-        Caller::Platform { .. } => return Err(AppError::forbidden("The ledger is for suppliers and staff.")),
+        Caller::Platform { .. } | Caller::Carrier { .. } => {
+            return Err(AppError::forbidden("The ledger is for suppliers and staff."));
+        }
     };
     let (sku, limit) = (q.sku_id, q.limit.unwrap_or(100).clamp(1, 1000));
     Ok(web::Json(
@@ -266,6 +273,7 @@ pub async fn approve_count(
     state: web::Data<AppState>,
     caller: ApiCaller,
     id: web::Path<CycleCountId>,
+    _body: crate::http::optional_json::NoBody,
 ) -> Result<web::Json<CycleCount>, AppError> {
     caller.0.require_staff(Role::Supervisor)?;
     let (id, actor) = (id.into_inner(), caller.0.actor());
@@ -280,6 +288,7 @@ pub async fn reject_count(
     state: web::Data<AppState>,
     caller: ApiCaller,
     id: web::Path<CycleCountId>,
+    _body: crate::http::optional_json::NoBody,
 ) -> Result<web::Json<CycleCount>, AppError> {
     caller.0.require_staff(Role::Supervisor)?;
     let (id, actor) = (id.into_inner(), caller.0.actor());

@@ -6,14 +6,12 @@
 use serde::{Deserialize, Serialize};
 
 use super::domain::{Bucket, Movement, Place, Reason};
-use super::store as stock_store;
+use super::store::{self as stock_store, CountLineRow as LineRow, CountRow};
 use crate::db::DbConn;
-use crate::db::schema::{cycle_count_lines as ccl, cycle_counts as cc};
 use crate::db::types::Timestamp;
 use crate::error::AppError;
 use crate::events::{self, NewEvent, catalog};
-use crate::ids::{AggregateId, BinId, CycleCountId, SkuId, SupplierId};
-use diesel::prelude::*;
+use crate::ids::{AggregateId, CycleCountId, SkuId, SupplierId};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
@@ -46,31 +44,6 @@ impl CountStatus {
             _ => Err(AppError::unknown_stored("CountStatus", &format!("cycle count {count_no}"), s)),
         }
     }
-}
-
-#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
-#[diesel(table_name = cc)]
-struct CountRow {
-    id: CycleCountId,
-    count_no: String,
-    bin_id: BinId,
-    status: String,
-    created_by: String,
-    counted_by: Option<String>,
-    decided_by: Option<String>,
-    created_at: Timestamp,
-    submitted_at: Option<Timestamp>,
-    decided_at: Option<Timestamp>,
-}
-
-#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
-#[diesel(table_name = ccl)]
-struct LineRow {
-    count_id: CycleCountId,
-    owner_id: SupplierId,
-    sku_id: SkuId,
-    expected: i32,
-    counted: Option<i32>,
 }
 
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
@@ -128,12 +101,7 @@ pub struct SubmitCount {
 /// in it. One open count per bin.
 pub fn start(tx: &mut DbConn, input: &StartCount, actor: &str) -> Result<CycleCount, AppError> {
     let bin = crate::warehouse::service::storage_bin(tx, "bin", &input.bin)?;
-    let open: i64 = cc::table
-        .filter(cc::bin_id.eq(bin.id))
-        .filter(cc::status.eq_any(["counting", "submitted"]))
-        .count()
-        .get_result(tx)?;
-    if open > 0 {
+    if stock_store::open_counts_of_bin(tx, bin.id)? > 0 {
         return Err(AppError::conflict("count_open", format!("Bin {} already has a count open.", bin.code)));
     }
     let row = CountRow {
@@ -148,7 +116,7 @@ pub fn start(tx: &mut DbConn, input: &StartCount, actor: &str) -> Result<CycleCo
         submitted_at: None,
         decided_at: None,
     };
-    diesel::insert_into(cc::table).values(&row).execute(tx)?;
+    stock_store::insert_count(tx, &row)?;
     for b in stock_store::balances(tx, None, None, Some(bin.id), 10_000)? {
         if b.bucket == Bucket::Available.as_str() {
             let line = LineRow {
@@ -158,27 +126,22 @@ pub fn start(tx: &mut DbConn, input: &StartCount, actor: &str) -> Result<CycleCo
                 expected: b.quantity,
                 counted: None,
             };
-            diesel::insert_into(ccl::table).values(&line).execute(tx)?;
+            stock_store::insert_count_line(tx, &line)?;
         }
     }
     get(tx, row.id)
 }
 
 pub fn get(conn: &mut DbConn, id: CycleCountId) -> Result<CycleCount, AppError> {
-    let row: CountRow = cc::table
-        .find(id)
-        .select(CountRow::as_select())
-        .first(conn)
-        .optional()?
-        .ok_or(AppError::not_found("cycle count"))?;
-    let lines: Vec<LineRow> =
-        ccl::table.filter(ccl::count_id.eq(id)).order(ccl::sku_id).select(LineRow::as_select()).load(conn)?;
+    let row = stock_store::count(conn, id)?.ok_or(AppError::not_found("cycle count"))?;
+    let lines = stock_store::count_lines(conn, id)?;
     let status = CountStatus::stored(&row.status, &row.count_no)?;
     let blind = status == CountStatus::Counting;
     let bin_code = crate::warehouse::service::by_id(conn, row.bin_id)?.code;
     let mut out = Vec::new();
     for l in lines {
-        let sku_code = crate::catalog::store::by_id(conn, l.sku_id)?.map(|s| s.sku_code).unwrap_or_default();
+        let sku_code =
+            crate::catalog::service::sku_row(conn, l.sku_id)?.map(|s| s.sku_code).unwrap_or_default();
         out.push(CountLine {
             supplier_id: l.owner_id,
             sku_id: l.sku_id,
@@ -205,12 +168,7 @@ pub fn get(conn: &mut DbConn, id: CycleCountId) -> Result<CycleCount, AppError> 
 
 fn locked(tx: &mut DbConn, id: CycleCountId) -> Result<CountRow, AppError> {
     crate::db::lock_key(tx, &format!("cycle-count\n{id}"))?;
-    cc::table
-        .find(id)
-        .select(CountRow::as_select())
-        .first(tx)
-        .optional()?
-        .ok_or(AppError::not_found("cycle count"))
+    stock_store::count(tx, id)?.ok_or(AppError::not_found("cycle count"))
 }
 
 /// Records what was counted. Lines for SKUs the snapshot did not have are
@@ -241,9 +199,9 @@ pub fn submit(
             continue;
         }
         let sku = match (&l.sku_id, &l.barcode) {
-            (Some(id), _) => crate::catalog::store::by_id(tx, *id)?,
+            (Some(id), _) => crate::catalog::service::sku_row(tx, *id)?,
             (None, Some(code)) => crate::catalog::service::by_barcode(tx, code)?
-                .and_then(|s| crate::catalog::store::by_id(tx, s.id).ok().flatten()),
+                .and_then(|s| crate::catalog::service::sku_row(tx, s.id).ok().flatten()),
             (None, None) => None,
         };
         match sku {
@@ -259,24 +217,11 @@ pub fn submit(
         }
     }
     errs.finish()?;
-    diesel::update(ccl::table.filter(ccl::count_id.eq(id))).set(ccl::counted.eq(Some(0))).execute(tx)?;
+    stock_store::count_all_as_zero(tx, id)?;
     for (owner, sku, counted) in found {
-        let n = diesel::update(ccl::table.find((id, owner, sku)))
-            .set(ccl::counted.eq(Some(counted)))
-            .execute(tx)?;
-        if n == 0 {
-            let line =
-                LineRow { count_id: id, owner_id: owner, sku_id: sku, expected: 0, counted: Some(counted) };
-            diesel::insert_into(ccl::table).values(&line).execute(tx)?;
-        }
+        stock_store::set_counted(tx, id, owner, sku, counted)?;
     }
-    diesel::update(cc::table.find(id))
-        .set((
-            cc::status.eq(CountStatus::Submitted.as_str()),
-            cc::counted_by.eq(Some(actor)),
-            cc::submitted_at.eq(Some(Timestamp::now())),
-        ))
-        .execute(tx)?;
+    stock_store::mark_count_submitted(tx, id, actor, Timestamp::now())?;
     get(tx, id)
 }
 
@@ -299,11 +244,7 @@ pub fn decide(tx: &mut DbConn, id: CycleCountId, approve: bool, actor: &str) -> 
     let status = if approve { CountStatus::Approved } else { CountStatus::Rejected };
     let mut variances = Vec::new();
     if approve {
-        let lines: Vec<LineRow> = ccl::table
-            .filter(ccl::count_id.eq(id))
-            .order(ccl::sku_id)
-            .select(LineRow::as_select())
-            .load(tx)?;
+        let lines = stock_store::count_lines(tx, id)?;
         super::service::lock_skus(tx, lines.iter().map(|l| l.sku_id))?;
         for l in lines {
             let delta = l.counted.unwrap_or(0) - l.expected;
@@ -327,13 +268,7 @@ pub fn decide(tx: &mut DbConn, id: CycleCountId, approve: bool, actor: &str) -> 
                 .push(serde_json::json!({"sku_id": l.sku_id, "supplier_id": l.owner_id, "variance": delta}));
         }
     }
-    diesel::update(cc::table.find(id))
-        .set((
-            cc::status.eq(status.as_str()),
-            cc::decided_by.eq(Some(actor)),
-            cc::decided_at.eq(Some(Timestamp::now())),
-        ))
-        .execute(tx)?;
+    stock_store::mark_count_decided(tx, id, status.as_str(), actor, Timestamp::now())?;
     let count = get(tx, id)?;
     if approve {
         events::record(
@@ -354,11 +289,7 @@ pub fn decide(tx: &mut DbConn, id: CycleCountId, approve: bool, actor: &str) -> 
 
 /// A count by its number (`CC-…`).
 pub fn by_no(conn: &mut DbConn, count_no: &str) -> Result<CycleCount, AppError> {
-    let id: CycleCountId = cc::table
-        .filter(cc::count_no.eq(count_no.trim().to_ascii_uppercase()))
-        .select(cc::id)
-        .first(conn)
-        .optional()?
+    let id = stock_store::count_id_by_no(conn, &count_no.trim().to_ascii_uppercase())?
         .ok_or(AppError::not_found("cycle count"))?;
     get(conn, id)
 }
@@ -366,14 +297,6 @@ pub fn by_no(conn: &mut DbConn, count_no: &str) -> Result<CycleCount, AppError> 
 /// Counts being counted or waiting for a decision, oldest first, and the
 /// latest decided ones.
 pub fn list(conn: &mut DbConn, open: bool, limit: i64) -> Result<Vec<CycleCount>, AppError> {
-    let statuses: &[&str] = if open { &["counting", "submitted"] } else { &["approved", "rejected"] };
-    let mut q =
-        cc::table.filter(cc::status.eq_any(statuses)).select(cc::id).limit(limit.clamp(1, 200)).into_boxed();
-    q = if open {
-        q.order((cc::created_at, cc::id))
-    } else {
-        q.order((cc::decided_at.desc(), cc::id.desc()))
-    };
-    let ids: Vec<CycleCountId> = q.load(conn)?;
+    let ids = stock_store::count_ids(conn, open, limit.clamp(1, 200))?;
     ids.into_iter().map(|id| get(conn, id)).collect()
 }

@@ -105,6 +105,13 @@ pub enum Reason {
     Packed,
     /// Picked units of a cancelled order, back from the tote.
     PutBack,
+    /// Packed units handed over to the line-haul carrier: out of the
+    /// warehouse.
+    Shipped,
+    /// Units back from a buyer, dispositioned at the returns desk.
+    Returned,
+    /// Returned units destroyed: out of the warehouse.
+    Disposed,
 }
 
 impl Reason {
@@ -128,6 +135,9 @@ impl Reason {
             Self::PickShort => "pick_short",
             Self::Packed => "packed",
             Self::PutBack => "put_back",
+            Self::Shipped => "shipped",
+            Self::Returned => "returned",
+            Self::Disposed => "disposed",
         }
     }
 }

@@ -11,6 +11,14 @@ pub mod api;
 pub mod counts;
 pub mod domain;
 pub mod service;
-pub mod store;
+mod store;
 
 pub use domain::{Bucket, Movement, Place, Reason, UNLOCATED};
+
+/// What the integration tests reach below the service surface: writing a
+/// balance row directly, to show the database refuses a wrong owner. Not
+/// for the application's own code.
+#[doc(hidden)]
+pub mod testing {
+    pub use super::store::{BalanceRow, increment, movements};
+}

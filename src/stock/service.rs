@@ -6,12 +6,20 @@ use std::collections::{BTreeMap, HashMap};
 use serde::{Deserialize, Serialize};
 
 use super::domain::{Bucket, Movement, Place, Reason, UNLOCATED};
-use super::store::{self, BalanceRow, MovementRow};
+use super::store;
 use crate::db::types::Timestamp;
 use crate::db::{self, DbConn};
 use crate::error::AppError;
 use crate::events::{self, NewEvent, catalog};
 use crate::ids::{AggregateId, BinId, MovementId, SkuId, SupplierId};
+
+/// The bulk path of order intake writes reservations for many orders in a
+/// few statements, through these (the store itself is private to `stock`;
+/// nothing else writes balances).
+pub(crate) use super::store::{
+    BalanceRow, MovementRow, available_fifo, balances as balance_rows, decrement, fifo_key, increment,
+    insert_movement, units_in_bin,
+};
 
 /// Books one movement: takes the units out of `from` (refusing if it does
 /// not hold that many), adds them to `to`, and appends the ledger row, all in
@@ -79,6 +87,11 @@ pub fn woken(tx: &mut DbConn, sku: SkuId, since: Timestamp) -> Result<(), AppErr
 pub fn wake(tx: &mut DbConn, sku: SkuId) -> Result<(), AppError> {
     store::wake(tx, sku, Timestamp::now())?;
     Ok(())
+}
+
+/// An owner's units of a SKU in one place (0 if there are none).
+pub fn units_at(conn: &mut DbConn, owner: SupplierId, sku: SkuId, place: Place) -> Result<i32, AppError> {
+    Ok(store::quantity(conn, owner, sku, place.bin, place.bucket.as_str())?)
 }
 
 fn available_changed(
@@ -154,6 +167,37 @@ fn move_units(tx: &mut DbConn, m: &Movement, now: Timestamp) -> Result<MovementI
     Ok(row.id)
 }
 
+/// Opening stock for a warehouse loaded in bulk (stock brought over from
+/// another system; the benchmark's warehouse): each movement puts units
+/// into a balance that does not exist yet (a second movement into the same
+/// balance is refused), written with its ledger row in multi-row
+/// statements, so that [`verify`] holds. Unlike [`apply`] it takes no
+/// lock, records no `inventory.available_changed` event and wakes no
+/// waiting order: it is for a warehouse nothing reads yet. Movements that
+/// take units from somewhere are refused. Returns the balances written.
+pub fn load_opening(tx: &mut DbConn, movements: &[Movement]) -> Result<usize, AppError> {
+    let now = Timestamp::now();
+    let mut balances = Vec::with_capacity(movements.len());
+    for m in movements {
+        m.check()?;
+        let (None, Some(to)) = (m.from, m.to) else {
+            return Err(AppError::invalid("movements", "not_opening", "Opening stock only comes in."));
+        };
+        balances.push(BalanceRow {
+            owner_id: m.owner,
+            sku_id: m.sku,
+            bin_id: to.bin,
+            bucket: to.bucket.as_str().to_owned(),
+            quantity: m.quantity,
+            updated_at: now,
+            first_in_at: Some(now),
+        });
+    }
+    let ledger: Vec<MovementRow> = movements.iter().map(|m| ledger_row(m, now)).collect();
+    store::insert_new(tx, &balances, &ledger)?;
+    Ok(balances.len())
+}
+
 /// The ledger row of a movement, with a new id.
 pub(crate) fn ledger_row(m: &Movement, now: Timestamp) -> MovementRow {
     MovementRow {
@@ -174,14 +218,14 @@ pub(crate) fn ledger_row(m: &Movement, now: Timestamp) -> MovementRow {
 }
 
 fn sku_code(conn: &mut DbConn, sku: SkuId) -> Result<String, AppError> {
-    Ok(crate::catalog::store::by_id(conn, sku)?.map(|s| s.sku_code).unwrap_or_else(|| sku.to_string()))
+    Ok(crate::catalog::service::sku_row(conn, sku)?.map(|s| s.sku_code).unwrap_or_else(|| sku.to_string()))
 }
 
 fn place_name(conn: &mut DbConn, bin: BinId) -> Result<String, AppError> {
     if bin == UNLOCATED {
         return Ok("(not in a bin)".into());
     }
-    let codes = crate::warehouse::store::bin_codes(conn, &[bin])?;
+    let codes = crate::warehouse::service::bin_codes(conn, &[bin])?;
     Ok(codes
         .into_iter()
         .next()
@@ -217,7 +261,7 @@ pub fn balances(
 fn to_balances(conn: &mut DbConn, rows: Vec<BalanceRow>) -> Result<Vec<Balance>, AppError> {
     let bin_ids: Vec<BinId> = rows.iter().map(|r| r.bin_id).filter(|b| *b != UNLOCATED).collect();
     let bins: HashMap<BinId, String> =
-        crate::warehouse::store::bin_codes(conn, &bin_ids)?.into_iter().collect();
+        crate::warehouse::service::bin_codes(conn, &bin_ids)?.into_iter().collect();
     let mut codes: HashMap<SkuId, String> = HashMap::new();
     let mut out = Vec::with_capacity(rows.len());
     for r in rows {
@@ -270,15 +314,17 @@ pub struct SkuStock {
     pub outbound: i64,
 }
 
-/// Sums an owner's balances per SKU for the given SKUs.
+/// Sums an owner's balances per SKU for the given SKUs. `in_transit` is
+/// what is still on the way per SKU (the inbound module knows it; the
+/// caller asks it, so that stock does not depend on inbound).
 pub fn stock_by_sku(
     conn: &mut DbConn,
     owner: SupplierId,
     skus: &[(SkuId, String)],
+    inbound: &HashMap<SkuId, i64>,
 ) -> Result<Vec<SkuStock>, AppError> {
     let ids: Vec<SkuId> = skus.iter().map(|(id, _)| *id).collect();
     let totals = store::totals_by_sku(conn, owner, &ids)?;
-    let inbound: HashMap<SkuId, i64> = crate::inbound::store::in_transit_by_sku(conn, owner, &ids)?;
     Ok(skus
         .iter()
         .map(|(id, code)| {
@@ -323,7 +369,8 @@ pub fn ledger(
 ) -> Result<Vec<LedgerEntry>, AppError> {
     let rows = store::movements(conn, owner, sku, limit)?;
     let ids: Vec<BinId> = rows.iter().flat_map(|r| [r.from_bin, r.to_bin]).flatten().collect();
-    let bins: HashMap<BinId, String> = crate::warehouse::store::bin_codes(conn, &ids)?.into_iter().collect();
+    let bins: HashMap<BinId, String> =
+        crate::warehouse::service::bin_codes(conn, &ids)?.into_iter().collect();
     let name = |b: Option<BinId>| b.and_then(|b| bins.get(&b).cloned());
     Ok(rows
         .into_iter()
@@ -412,7 +459,7 @@ pub struct StockChange {
 }
 
 fn sku_owner(conn: &mut DbConn, sku: SkuId) -> Result<(SupplierId, String), AppError> {
-    let row = crate::catalog::store::by_id(conn, sku)?
+    let row = crate::catalog::service::sku_row(conn, sku)?
         .ok_or_else(|| AppError::invalid("sku_id", "unknown_sku", "No SKU has this id."))?;
     Ok((row.supplier_id, row.sku_code))
 }
@@ -457,7 +504,7 @@ fn change(
 
 fn bin_code_of(conn: &mut DbConn, place: Option<Place>) -> Result<Option<String>, AppError> {
     let Some(bin) = place.map(|p| p.bin).filter(|b| *b != UNLOCATED) else { return Ok(None) };
-    Ok(crate::warehouse::store::bin_codes(conn, &[bin])?.into_iter().next().map(|(_, c)| c))
+    Ok(crate::warehouse::service::bin_codes(conn, &[bin])?.into_iter().next().map(|(_, c)| c))
 }
 
 pub fn move_stock(tx: &mut DbConn, input: &MoveInput, actor: &str) -> Result<StockChange, AppError> {
@@ -500,7 +547,7 @@ pub fn ensure_sole_occupant(
         return Ok(());
     }
     if let Some(other) = store::other_occupant(conn, bin.id, owner, sku)? {
-        let code = crate::catalog::store::by_id(conn, other)?.map(|s| s.sku_code).unwrap_or_default();
+        let code = crate::catalog::service::sku_row(conn, other)?.map(|s| s.sku_code).unwrap_or_default();
         return Err(AppError::conflict(
             "bin_holds_other_sku",
             format!(

@@ -1,11 +1,12 @@
-//! Balance and ledger rows.
+//! Balance and ledger rows; cycle counts.
 
 use diesel::prelude::*;
 
 use crate::db::DbConn;
-use crate::db::schema::{stock_balances, stock_movements, stock_wakeups};
+use crate::db::schema::{cycle_count_lines, cycle_counts, stock_balances, stock_movements, stock_wakeups};
 use crate::db::types::Timestamp;
-use crate::ids::{BinId, MovementId, SkuId, SupplierId};
+use crate::ids::{BinId, CycleCountId, MovementId, SkuId, SupplierId};
+use crate::stock::counts::CountStatus;
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
 #[diesel(table_name = stock_balances)]
@@ -87,6 +88,31 @@ pub fn increment(tx: &mut DbConn, row: &BalanceRow) -> QueryResult<usize> {
 
 pub fn insert_movement(tx: &mut DbConn, row: &MovementRow) -> QueryResult<()> {
     diesel::insert_into(stock_movements::table).values(row).execute(tx).map(drop)
+}
+
+/// New balances and their ledger rows: multi-row statements on PostgreSQL,
+/// one by one on SQLite. A balance that exists already is refused (the
+/// primary key), not added to.
+pub fn insert_new(tx: &mut DbConn, balances: &[BalanceRow], ledger: &[MovementRow]) -> QueryResult<()> {
+    match tx {
+        DbConn::Pg(c) => {
+            for chunk in balances.chunks(2000) {
+                diesel::insert_into(stock_balances::table).values(chunk).execute(c)?;
+            }
+            for chunk in ledger.chunks(2000) {
+                diesel::insert_into(stock_movements::table).values(chunk).execute(c)?;
+            }
+        }
+        DbConn::Sqlite(c) => {
+            for b in balances {
+                diesel::insert_into(stock_balances::table).values(b).execute(c)?;
+            }
+            for m in ledger {
+                diesel::insert_into(stock_movements::table).values(m).execute(c)?;
+            }
+        }
+    }
+    Ok(())
 }
 
 /// One balance's quantity (0 if there is none).
@@ -256,4 +282,148 @@ pub fn wakeups(conn: &mut DbConn, limit: i64) -> QueryResult<Vec<(SkuId, Timesta
 /// Removes a wake-up dealt with: not one that came in after `since`.
 pub fn woken(tx: &mut DbConn, sku: SkuId, since: Timestamp) -> QueryResult<usize> {
     diesel::delete(stock_wakeups::table.find(sku).filter(stock_wakeups::since.le(since))).execute(tx)
+}
+
+// ---- cycle counts
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = cycle_counts)]
+pub struct CountRow {
+    pub id: CycleCountId,
+    pub count_no: String,
+    pub bin_id: BinId,
+    pub status: String,
+    pub created_by: String,
+    pub counted_by: Option<String>,
+    pub decided_by: Option<String>,
+    pub created_at: Timestamp,
+    pub submitted_at: Option<Timestamp>,
+    pub decided_at: Option<Timestamp>,
+}
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = cycle_count_lines)]
+pub struct CountLineRow {
+    pub count_id: CycleCountId,
+    pub owner_id: SupplierId,
+    pub sku_id: SkuId,
+    pub expected: i32,
+    pub counted: Option<i32>,
+}
+
+/// The bin's counts being counted or waiting for a decision.
+pub fn open_counts_of_bin(conn: &mut DbConn, bin: BinId) -> QueryResult<i64> {
+    cycle_counts::table
+        .filter(cycle_counts::bin_id.eq(bin))
+        .filter(cycle_counts::status.eq_any(["counting", "submitted"]))
+        .count()
+        .get_result(conn)
+}
+
+pub fn insert_count(tx: &mut DbConn, row: &CountRow) -> QueryResult<()> {
+    diesel::insert_into(cycle_counts::table).values(row).execute(tx)?;
+    Ok(())
+}
+
+pub fn insert_count_line(tx: &mut DbConn, row: &CountLineRow) -> QueryResult<()> {
+    diesel::insert_into(cycle_count_lines::table).values(row).execute(tx)?;
+    Ok(())
+}
+
+pub fn count(conn: &mut DbConn, id: CycleCountId) -> QueryResult<Option<CountRow>> {
+    cycle_counts::table.find(id).select(CountRow::as_select()).first(conn).optional()
+}
+
+/// A count's lines, by SKU.
+pub fn count_lines(conn: &mut DbConn, id: CycleCountId) -> QueryResult<Vec<CountLineRow>> {
+    cycle_count_lines::table
+        .filter(cycle_count_lines::count_id.eq(id))
+        .order(cycle_count_lines::sku_id)
+        .select(CountLineRow::as_select())
+        .load(conn)
+}
+
+/// Every line of the count counted as 0 (before what was found is set).
+pub fn count_all_as_zero(tx: &mut DbConn, id: CycleCountId) -> QueryResult<usize> {
+    diesel::update(cycle_count_lines::table.filter(cycle_count_lines::count_id.eq(id)))
+        .set(cycle_count_lines::counted.eq(Some(0)))
+        .execute(tx)
+}
+
+/// What was found of an owner's SKU; a SKU the snapshot did not have gets
+/// a line of its own (expected 0).
+pub fn set_counted(
+    tx: &mut DbConn,
+    id: CycleCountId,
+    owner: SupplierId,
+    sku: SkuId,
+    counted: i32,
+) -> QueryResult<()> {
+    let n = diesel::update(cycle_count_lines::table.find((id, owner, sku)))
+        .set(cycle_count_lines::counted.eq(Some(counted)))
+        .execute(tx)?;
+    if n == 0 {
+        let line =
+            CountLineRow { count_id: id, owner_id: owner, sku_id: sku, expected: 0, counted: Some(counted) };
+        diesel::insert_into(cycle_count_lines::table).values(&line).execute(tx)?;
+    }
+    Ok(())
+}
+
+/// Counted by `counter`: the count waits for a decision.
+pub fn mark_count_submitted(
+    tx: &mut DbConn,
+    id: CycleCountId,
+    counter: &str,
+    now: Timestamp,
+) -> QueryResult<usize> {
+    diesel::update(cycle_counts::table.find(id))
+        .set((
+            cycle_counts::status.eq(CountStatus::Submitted.as_str()),
+            cycle_counts::counted_by.eq(Some(counter)),
+            cycle_counts::submitted_at.eq(Some(now)),
+        ))
+        .execute(tx)
+}
+
+/// Approved or rejected (`status`) by `decider`.
+pub fn mark_count_decided(
+    tx: &mut DbConn,
+    id: CycleCountId,
+    status: &str,
+    decider: &str,
+    now: Timestamp,
+) -> QueryResult<usize> {
+    diesel::update(cycle_counts::table.find(id))
+        .set((
+            cycle_counts::status.eq(status),
+            cycle_counts::decided_by.eq(Some(decider)),
+            cycle_counts::decided_at.eq(Some(now)),
+        ))
+        .execute(tx)
+}
+
+pub fn count_id_by_no(conn: &mut DbConn, count_no: &str) -> QueryResult<Option<CycleCountId>> {
+    cycle_counts::table
+        .filter(cycle_counts::count_no.eq(count_no))
+        .select(cycle_counts::id)
+        .first(conn)
+        .optional()
+}
+
+/// Counts being counted or waiting for a decision, oldest first (`open`),
+/// or the latest decided ones.
+pub fn count_ids(conn: &mut DbConn, open: bool, limit: i64) -> QueryResult<Vec<CycleCountId>> {
+    let statuses: &[&str] = if open { &["counting", "submitted"] } else { &["approved", "rejected"] };
+    let mut q = cycle_counts::table
+        .filter(cycle_counts::status.eq_any(statuses))
+        .select(cycle_counts::id)
+        .limit(limit)
+        .into_boxed();
+    q = if open {
+        q.order((cycle_counts::created_at, cycle_counts::id))
+    } else {
+        q.order((cycle_counts::decided_at.desc(), cycle_counts::id.desc()))
+    };
+    q.load(conn)
 }

@@ -8,12 +8,13 @@ use serde::{Deserialize, Serialize};
 
 use super::domain::SupplierInput;
 use super::service::{self, Supplier};
-use crate::auth::{ApiCaller, Caller, Role};
+use crate::auth::{Caller, Role};
 use crate::db;
 use crate::error::{AppError, Problem};
+use crate::http::ApiCaller;
 use crate::http::AppState;
 use crate::http::idempotency;
-use crate::http::pagination::{Page, PageParams};
+use crate::paging::{Page, PageParams};
 use crate::values::ActiveStatus;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {

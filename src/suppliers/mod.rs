@@ -3,4 +3,4 @@
 pub mod api;
 pub mod domain;
 pub mod service;
-pub mod store;
+mod store;

@@ -9,7 +9,7 @@ use super::domain::{NewSupplier, SupplierInput};
 use super::store::{self, SupplierRow};
 use crate::db::DbConn;
 use crate::error::AppError;
-use crate::http::pagination::{Page, PageRequest};
+use crate::paging::{Page, PageRequest};
 use crate::values::ActiveStatus;
 
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]

@@ -6,12 +6,13 @@ use serde::{Deserialize, Serialize};
 use super::domain::BinType;
 use super::service::{self, Bin, BinInput, Zone, ZoneInput};
 use super::store::BinFilter;
-use crate::auth::{ApiCaller, Role};
+use crate::auth::Role;
 use crate::db;
 use crate::error::{AppError, Problem};
+use crate::http::ApiCaller;
 use crate::http::AppState;
-use crate::http::pagination::{Page, PageParams};
 use crate::labels;
+use crate::paging::{Page, PageParams};
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(list_zones)
@@ -171,6 +172,17 @@ pub async fn bin_label(
     render_label(&bin, q.format.as_deref().unwrap_or("html"), &state.config.warehouse_code)
 }
 
+/// A bin label as a print-ready page (`templates/labels/bin.html`).
+#[derive(askama::Template)]
+#[template(path = "labels/bin.html")]
+struct BinLabelHtml<'a> {
+    code: &'a str,
+    warehouse: &'a str,
+    bin_type: &'a str,
+    /// Code 128 of the code, drawn by `labels::code128_svg`.
+    svg: String,
+}
+
 /// Shared by the API and the console.
 pub fn render_label(bin: &Bin, format: &str, warehouse: &str) -> Result<HttpResponse, AppError> {
     match format {
@@ -181,18 +193,13 @@ pub fn render_label(bin: &Bin, format: &str, warehouse: &str) -> Result<HttpResp
             code = labels::zpl_text(&bin.code),
         ))),
         "html" => {
-            let svg = labels::code128_svg(&bin.code, 60).map_err(|e| AppError::internal(anyhow::anyhow!(e)))?;
-            Ok(HttpResponse::Ok().content_type("text/html; charset=utf-8").body(format!(
-                "<!doctype html><html><head><meta charset=\"utf-8\"><title>{code}</title><style>\
-                 @page {{ size: 100mm 50mm; margin: 0 }} body {{ margin: 0; font-family: sans-serif }}\
-                 .label {{ width: 100mm; height: 50mm; box-sizing: border-box; padding: 3mm 5mm }}\
-                 .meta {{ font-size: 9pt }} .code {{ font-size: 22pt; font-weight: bold; text-align: center }}\
-                 svg {{ width: 90mm; height: 22mm }}</style></head><body><div class=\"label\">\
-                 <div class=\"meta\">{wh} · {t}</div>{svg}<div class=\"code\">{code}</div></div></body></html>",
-                code = labels::escape(&bin.code),
-                wh = labels::escape(warehouse),
-                t = bin.bin_type.as_str(),
-            )))
+            let page = BinLabelHtml {
+                code: &bin.code,
+                warehouse,
+                bin_type: bin.bin_type.as_str(),
+                svg: labels::code128_svg(&bin.code, 60).map_err(|e| AppError::internal(anyhow::anyhow!(e)))?,
+            };
+            Ok(HttpResponse::Ok().content_type("text/html; charset=utf-8").body(labels::render_html(&page)?))
         }
         _ => Err(AppError::invalid("format", "unknown_format", "must be html or zpl")),
     }

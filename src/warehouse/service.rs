@@ -5,11 +5,15 @@ use crate::ids::{BinId, ZoneId};
 use serde::{Deserialize, Serialize};
 
 use super::domain::{BinCode, BinType};
-use super::store::{self, BinFilter, BinRow, ZoneRow};
+use super::store::{self, BinRow, ZoneRow};
 use crate::db::DbConn;
 use crate::error::{AppError, FieldError};
-use crate::http::pagination::{Page, PageRequest};
+use crate::paging::{Page, PageRequest};
 use crate::values::{self, Errors};
+
+/// What other capabilities may read of the bins' rows (the store itself is
+/// private to `warehouse`).
+pub use super::store::{BinFilter, bin_codes, bins_by_ids, empty_storage_bins};
 
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct Zone {

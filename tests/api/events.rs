@@ -88,7 +88,7 @@ async fn sequence_numbers_count_each_documents_events() {
     app.post(&format!("/api/v1/skus/{id}/status"), &key, &json!({"status": "suspended"})).await;
     // The feed fills as the relay (not running here) would sequence it.
     let mut conn = app.pool.get().unwrap();
-    custody::db::write_tx(&mut conn, |tx| custody::events::store::assign_positions(tx, 1000)).unwrap();
+    custody::db::write_tx(&mut conn, |tx| custody::events::testing::assign_positions(tx, 1000)).unwrap();
     drop(conn);
     let (_, feed) = app.get("/api/v1/events", &staff).await;
     let of_sku: Vec<_> = feed["events"]
@@ -119,7 +119,7 @@ async fn the_feed_shows_a_supplier_only_its_own_events_and_pages_by_position() {
         app.post("/api/v1/skus", &their_key, &sku_body(10 + n)).await;
     }
     let mut conn = app.pool.get().unwrap();
-    custody::db::write_tx(&mut conn, |tx| custody::events::store::assign_positions(tx, 1000)).unwrap();
+    custody::db::write_tx(&mut conn, |tx| custody::events::testing::assign_positions(tx, 1000)).unwrap();
     drop(conn);
     let (s, feed) = app.get("/api/v1/events?limit=2", &my_key).await;
     assert_eq!(s, 200);
@@ -211,9 +211,8 @@ async fn an_event_that_cannot_be_published_is_parked_and_holds_back_only_its_doc
     let expect =
         |v: &[(&str, &str)]| v.iter().map(|(s, n)| (s.to_string(), n.to_string())).collect::<Vec<_>>();
     assert_eq!(got, expect(&[("A", "1"), ("B", "1"), ("B", "2")]));
-    let backlog = |app: &crate::common::TestApp| {
-        custody::events::store::backlog(&mut app.pool.get().unwrap()).unwrap().0
-    };
+    let backlog =
+        |app: &crate::common::TestApp| custody::events::backlog(&mut app.pool.get().unwrap()).unwrap().0;
     assert_eq!(backlog(&app), 2, "A's second and third events are not published");
 
     // Later events: B's goes out; A's waits in line behind the parked one,
@@ -282,8 +281,9 @@ async fn an_event_that_cannot_be_published_is_parked_and_holds_back_only_its_doc
 async fn only_published_events_past_retention_are_purged() {
     use custody::db::types::Timestamp;
     use custody::events::relay::{self, BrokerState, RelayStatus};
-    use custody::events::store;
-    let app = crate::common::spawn_app().await;
+    use custody::events::testing as store;
+    // Counts every outbox row: no channel set-up events in it.
+    let app = crate::common::spawn_app_without_channels().await;
     let mut queue = TestQueue::bind(&app.exchange, "sku.#").await;
     let (_, b) = record_one_too_large(&app);
     let handle = relay::spawn(
@@ -309,7 +309,7 @@ async fn only_published_events_past_retention_are_purged() {
     );
     assert_eq!(purge(&mut conn, Timestamp::now() + chrono::Duration::hours(1), true), 3);
     assert_eq!(app.count("outbox"), 3, "the parked event, the one behind it and the new one stay");
-    assert_eq!(store::backlog(&mut conn).unwrap().0, 3);
+    assert_eq!(custody::events::backlog(&mut conn).unwrap().0, 3);
     queue.delete().await;
 }
 

@@ -109,7 +109,7 @@ async fn ok(app: &TestApp, path: &str, key: &str, body: Value) -> Value {
 /// Every event of one document, in feed order: (type, sequence).
 pub async fn events_of(app: &TestApp, key: &str, aggregate: &str) -> Vec<(String, i64, Value)> {
     let mut conn = app.pool.get().unwrap();
-    custody::db::write_tx(&mut conn, |tx| custody::events::store::assign_positions(tx, 100_000)).unwrap();
+    custody::db::write_tx(&mut conn, |tx| custody::events::testing::assign_positions(tx, 100_000)).unwrap();
     drop(conn);
     let mut out = Vec::new();
     let mut after = 0;

@@ -5,14 +5,20 @@
 mod common;
 
 mod catalog;
+mod channels;
 mod cli;
 mod events;
 mod http;
 mod inbound;
 mod inbound_rules;
+mod manifests;
 mod orders;
 mod outbound;
+mod returns;
 mod schema;
+mod shipping;
+mod shipping_flow;
 mod stock;
 mod suppliers;
+mod tracking;
 mod warehouse;

@@ -138,8 +138,14 @@ async fn buyer_data_never_leaves_in_clear_and_is_erased_after_retention() {
     );
     // Erased once the retention period after cancellation has passed.
     app.post(&format!("/api/v1/orders/{id}/cancel"), &w.platform, &json!({})).await;
-    assert_eq!(app.tx(|tx| custody::outbound::orders::erase_expired_buyers(tx, 1)), 0, "not yet");
-    assert_eq!(app.tx(|tx| custody::outbound::orders::erase_expired_buyers(tx, 0)), 1);
+    let erase = |app: &crate::common::TestApp| {
+        let now = app.clock.now();
+        app.tx(|tx| custody::outbound::orders::erase_expired_buyers(tx, 1, now))
+    };
+    app.clock.advance(chrono::Duration::hours(23));
+    assert_eq!(erase(&app), 0, "not yet: one day after the cancellation");
+    app.clock.advance(chrono::Duration::hours(1) + chrono::Duration::seconds(1));
+    assert_eq!(erase(&app), 1);
     let (_, one) = app.get(&format!("/api/v1/orders/{id}"), &w.platform).await;
     assert_eq!((one["buyer_erased"].as_bool(), one["buyer_masked"].as_str()), (Some(true), Some("")));
     assert_eq!(one["lines"][0]["quantity"], 1, "the order keeps everything else");
@@ -758,6 +764,32 @@ async fn a_garbled_optional_body_is_refused_never_taken_for_no_body() {
     }
     let (_, a) = app.get(&format!("/api/v1/asns/{}", asn["id"].as_str().unwrap()), &w.supplier).await;
     assert_eq!(a["status"], "draft");
+}
+
+/// An action that takes no body (cancel an order, claim a task...) refuses
+/// a body that asks for something (`{"quantity": 1}` would otherwise
+/// cancel the whole order): only no body, or `{}`, runs it.
+#[actix_web::test]
+async fn an_action_without_a_body_refuses_one_that_asks_for_something() {
+    let app = spawn_app().await;
+    let w = world(&app).await;
+    stock(&app, &w, "A-01-01-01", 0, 10).await;
+    let (_, o) = app.post("/api/v1/orders", &w.platform, &order(&w, "NOBODY-1", 0, 3)).await;
+    let id = o["id"].as_str().unwrap();
+    let cancel = format!("/api/v1/orders/{id}/cancel");
+    for body in [r#"{"quantity": 1}"#, "[]", "null", "1"] {
+        let (s, b) = app.post_raw(&cancel, &w.platform, "application/json", body).await;
+        assert_eq!((s, b["code"].as_str()), (422, Some("unexpected_body")), "{body}: {b}");
+    }
+    let (_, now) = app.get(&format!("/api/v1/orders/{id}"), &w.platform).await;
+    assert_eq!(now["status"], "allocated", "{now}");
+    let picker = app.staff("nobody-picker", "picker");
+    let (s, b) =
+        app.post_raw("/api/v1/pick-tasks/claim", &picker, "application/json", r#"{"zone": "B"}"#).await;
+    assert_eq!((s, b["code"].as_str()), (422, Some("unexpected_body")), "{b}");
+    // `{}` is no body.
+    let (s, b) = app.post_raw(&cancel, &w.platform, "application/json", "{}").await;
+    assert_eq!((s, b["status"].as_str()), (200, Some("cancelled")), "{b}");
 }
 
 /// `Idempotency-Key` on every create, orders included: twenty requests at

@@ -20,7 +20,7 @@ fn two_line_order(w: &World, id: &str, q0: i64, q1: i64, ship_in_days: i64) -> V
 }
 
 /// Claims and confirms tasks until there are none, every unit found.
-async fn pick_rest(app: &TestApp, picker: &str, tote: &str) -> usize {
+pub(crate) async fn pick_rest(app: &TestApp, picker: &str, tote: &str) -> usize {
     let mut n = 0;
     loop {
         let (s, t) = app.post("/api/v1/pick-tasks/claim", picker, &json!({})).await;
@@ -62,7 +62,14 @@ fn balance(app: &TestApp, bucket: &str, bin: Option<&str>) -> i64 {
     r[0].n
 }
 
-async fn pack_all(app: &TestApp, packer: &str, parcel: &str, w: &World, q0: i64, q1: i64) -> Value {
+pub(crate) async fn pack_all(
+    app: &TestApp,
+    packer: &str,
+    parcel: &str,
+    w: &World,
+    q0: i64,
+    q1: i64,
+) -> Value {
     let mut last = Value::Null;
     for (sku, q) in [(0, q0), (1, q1)] {
         for _ in 0..q {
@@ -212,7 +219,7 @@ async fn an_order_goes_from_intake_to_a_labelled_parcel_through_a_short_pick_and
     assert_eq!((s, p["status"].as_str()), (200, Some("packed")), "{p}");
     let tracking = p["tracking_no"].as_str().unwrap().to_owned();
     assert!(tracking.starts_with("LX") && tracking.ends_with("CN") && tracking.len() == 13, "{tracking}");
-    assert_eq!(p["route"], "EPACKET-US");
+    assert_eq!((p["route"].as_str(), p["channel_version"].as_i64()), (Some("EPACKET"), Some(1)));
     assert_eq!((balance(&app, "picked", None), balance(&app, "packed", None)), (0, 4));
 
     // The label: the buyer in full, the barcode, customs data; HTML and ZPL.
@@ -424,4 +431,136 @@ async fn a_held_parcel_accepted_by_a_supervisor_is_packed_as_weighed() {
     assert!(p["tracking_no"].as_str().unwrap().starts_with("LX"));
     let (_, o2) = app.get(&format!("/api/v1/orders/{}", o2["id"].as_str().unwrap()), &w.platform).await;
     assert_eq!(o2["status"], "packed");
+}
+
+/// The buyer's name and address come from the platform: on the label they
+/// are text on the HTML label, whatever they hold.
+#[actix_web::test]
+async fn a_buyer_name_with_markup_is_printed_as_text() {
+    let app = crate::common::spawn_app().await;
+    let w = world(&app).await;
+    let (picker, packer) = (app.staff("pia", "picker"), app.staff("paco", "packer"));
+    stock(&app, &w, "A-01-01-01", 0, 1).await;
+    let mut o = order(&w, "XSS-1", 0, 1);
+    o["buyer"]["name"] = json!("<script>alert(1)</script>");
+    o["buyer"]["address"]["line1"] = json!("1 Main St & \"Sons\"");
+    let (s, o) = app.post("/api/v1/orders", &w.platform, &o).await;
+    assert_eq!(s, 201, "{o}");
+    app.post("/api/v1/waves", &w.supervisor, &json!({})).await;
+    assert_eq!(pick_rest(&app, &picker, "TOTE-7").await, 1);
+    let (_, p) = app.post("/api/v1/pack/start", &packer, &json!({"tote": "TOTE-7"})).await;
+    let parcel = p["id"].as_str().unwrap().to_owned();
+    pack_all(&app, &packer, &parcel, &w, 1, 0).await;
+    let (_, p) =
+        app.post(&format!("/api/v1/parcels/{parcel}/weigh"), &packer, &json!({"weight_g": 295})).await;
+    assert_eq!(p["status"], "packed", "{p}");
+    let (s, html) = app.get(&format!("/api/v1/parcels/{parcel}/label"), &packer).await;
+    assert_eq!(s, 200);
+    let html = html.as_str().unwrap();
+    assert!(!html.contains("<script") && !html.contains("\"Sons\""), "{html}");
+    assert!(html.contains("&#60;script&#62;alert(1)&#60;/script&#62;"), "{html}");
+    assert!(html.contains("1 Main St &#38; &#34;Sons&#34;"), "{html}");
+    assert!(html.contains("<svg"), "the barcode stays markup");
+}
+
+/// A channel's current rules as a body for `PUT /channels/{code}`.
+async fn channel_body(app: &TestApp, key: &str, code: &str) -> Value {
+    let (s, mut c) = app.get(&format!("/api/v1/channels/{code}"), key).await;
+    assert_eq!(s, 200, "{c}");
+    let mut body = c["current"].take();
+    for k in ["id", "code", "version", "current", "created_by", "created_at"] {
+        body.as_object_mut().unwrap().remove(k);
+    }
+    body
+}
+
+/// Routing at the pack station: a parcel whose contents no channel may
+/// carry is held with each channel's reason and no label; once an admin
+/// adds a channel version that may carry it, a supervisor's accept routes
+/// it, and the parcel keeps the version it was routed with.
+#[actix_web::test]
+async fn a_parcel_no_channel_may_carry_is_held_with_the_reason_and_routed_once_one_may() {
+    let app = crate::common::spawn_app().await;
+    let w = world(&app).await;
+    let (picker, packer, admin) =
+        (app.staff("pia", "picker"), app.staff("paco", "packer"), app.staff("ada", "admin"));
+    // ePacket stops taking magnets (the test SKUs are magnetic).
+    let mut no_magnets = channel_body(&app, &admin, "EPACKET").await;
+    no_magnets["allowed_flags"] = json!(["built_in_battery"]);
+    let (s, v2) = app.put("/api/v1/channels/EPACKET", &admin, &no_magnets).await;
+    assert_eq!((s, v2["version"].as_i64()), (201, Some(2)), "{v2}");
+
+    stock(&app, &w, "A-01-01-01", 0, 1).await;
+    let (_, o) = app.post("/api/v1/orders", &w.platform, &order(&w, "RT-1", 0, 1)).await;
+    app.post("/api/v1/waves", &w.supervisor, &json!({})).await;
+    assert_eq!(pick_rest(&app, &picker, "TOTE-7").await, 1);
+    let (_, p) = app.post("/api/v1/pack/start", &packer, &json!({"tote": "TOTE-7"})).await;
+    let parcel = p["id"].as_str().unwrap().to_owned();
+    pack_all(&app, &packer, &parcel, &w, 1, 0).await;
+    let (s, p) =
+        app.post(&format!("/api/v1/parcels/{parcel}/weigh"), &packer, &json!({"weight_g": 300})).await;
+    assert_eq!(s, 200, "{p}");
+    assert_eq!(
+        (p["status"].as_str(), p["tracking_no"].as_str(), p["route"].as_str()),
+        (Some("held"), None, None),
+        "{p}"
+    );
+    let reason = p["hold_reason"].as_str().unwrap();
+    assert!(reason.starts_with("no_route: "), "{reason}");
+    for part in [
+        "EPACKET: does not carry magnetic",
+        "EMS: does not offer standard",
+        "SMALLPKT: does not offer standard",
+    ] {
+        assert!(reason.contains(part), "{part} in {reason}");
+    }
+    let (s, r) = app.get(&format!("/api/v1/parcels/{parcel}/label"), &packer).await;
+    assert_eq!((s, r["code"].as_str()), (409, Some("not_packed")), "never a label without a route");
+    let queue = exceptions(&app, &w).await;
+    assert_eq!(queue.len(), 1);
+    assert_eq!(
+        (queue[0]["kind"].as_str(), queue[0]["parcel_id"].as_str()),
+        (Some("no_route"), Some(&*parcel))
+    );
+    assert_eq!(app.count("outbox WHERE event_type = 'parcel.no_route'"), 1);
+    let (_, order_now) = app.get(&format!("/api/v1/orders/{}", o["id"].as_str().unwrap()), &w.platform).await;
+    assert_eq!(order_now["status"], "picked", "not packed while held");
+
+    let hold = queue[0]["id"].as_str().unwrap().to_owned();
+    // The admin lets ePacket carry magnets again: version 3.
+    let mut magnets = no_magnets.clone();
+    magnets["allowed_flags"] = json!(["built_in_battery", "magnetic"]);
+    magnets["cutoff"] = json!("18:30");
+    let (s, v3) = app.put("/api/v1/channels/EPACKET", &admin, &magnets).await;
+    assert_eq!((s, v3["version"].as_i64()), (201, Some(3)));
+    let (s, r) = app
+        .post(
+            &format!("/api/v1/outbound-exceptions/{hold}/resolve"),
+            &w.supervisor,
+            &json!({"action": "accept", "note": "ePacket takes magnets again"}),
+        )
+        .await;
+    assert_eq!(s, 200, "{r}");
+    let (_, p) = app.get(&format!("/api/v1/parcels/{parcel}"), &packer).await;
+    assert_eq!(
+        (p["status"].as_str(), p["route"].as_str(), p["channel_version"].as_i64(), p["hold_reason"].as_str()),
+        (Some("packed"), Some("EPACKET"), Some(3), None),
+        "{p}"
+    );
+    // BOX-XS 160 x 110 x 60 mm / 6000 = 176 g; 300 g weighed: 300 chargeable.
+    assert_eq!(
+        (p["volumetric_weight_g"].as_i64(), p["chargeable_weight_g"].as_i64()),
+        (Some(176), Some(300))
+    );
+    assert!(p["tracking_no"].as_str().unwrap().starts_with("LX"));
+    let routed = app.count("outbox WHERE event_type = 'parcel.routed'");
+    assert_eq!(routed, 1);
+    // A later version does not change what the parcel was routed with.
+    magnets["cutoff"] = json!("19:00");
+    app.put("/api/v1/channels/EPACKET", &admin, &magnets).await;
+    let (_, p) = app.get(&format!("/api/v1/parcels/{parcel}"), &packer).await;
+    assert_eq!(p["channel_version"], 3);
+    let (s, label) = app.get(&format!("/api/v1/parcels/{parcel}/label"), &packer).await;
+    assert_eq!(s, 200);
+    assert!(label.as_str().unwrap().contains("China Post"), "the channel's carrier is on the label");
 }

@@ -440,7 +440,7 @@ async fn no_sequence_of_movements_breaks_the_ledger() {
 #[actix_web::test]
 async fn the_database_refuses_stock_owned_by_anyone_but_the_skus_supplier() {
     use custody::ids::{BinId, SkuId};
-    use custody::stock::store::{BalanceRow, increment, movements};
+    use custody::stock::testing::{BalanceRow, increment, movements};
     use custody::stock::{Bucket, Movement, Place, Reason};
     let app = spawn_app().await;
     let w = world(&app).await;

@@ -1,11 +1,17 @@
-//! Real headless Chromium through chromedriver, one of each per test.
-//! When the guard drops (also when the test panics) the driver and every
-//! process it started are killed by their ids.
+//! Real headless Chromium through chromedriver. A browser a test closed
+//! cleanly is wiped (cookies, storage, the page) and kept for the next test
+//! of the same width: starting one costs most of a second. A browser whose
+//! test failed is never reused: when its guard drops, the driver and every
+//! process it started are killed by their ids. A watchdog per driver kills
+//! its process group when the test binary exits, so that kept browsers do
+//! not outlive the run.
 
 use std::io::{Read, Write};
 use std::net::{TcpListener, TcpStream};
+use std::os::unix::process::CommandExt;
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
+use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 use fantoccini::elements::Element;
@@ -19,6 +25,8 @@ pub const PATIENCE: Duration = Duration::from_secs(15);
 
 pub struct Chromedriver {
     child: Child,
+    /// Kills the driver's process group once the test binary is gone.
+    watchdog: Option<Child>,
     port: u16,
     pub url: String,
     profile: PathBuf,
@@ -35,6 +43,9 @@ impl Chromedriver {
         let port = free_port();
         let child = Command::new(CHROMEDRIVER)
             .arg(format!("--port={port}"))
+            // Its own process group, with the browser it starts: the
+            // watchdog kills the group.
+            .process_group(0)
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()
@@ -43,7 +54,21 @@ impl Chromedriver {
             });
         let profile =
             std::env::temp_dir().join(format!("custody-chromium-{}", uuid::Uuid::now_v7().simple()));
-        let driver = Self { child, port, url: format!("http://127.0.0.1:{port}"), profile, session: None };
+        let watchdog = Command::new("sh")
+            .args([
+                "-c",
+                "while kill -0 \"$0\" 2>/dev/null; do sleep 0.5; done; kill -9 \"-$1\"; rm -rf \"$2\"",
+            ])
+            .arg(std::process::id().to_string())
+            .arg(child.id().to_string())
+            .arg(&profile)
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .ok();
+        let driver =
+            Self { child, watchdog, port, url: format!("http://127.0.0.1:{port}"), profile, session: None };
         let started = Instant::now();
         let http = reqwest::Client::new();
         loop {
@@ -104,7 +129,38 @@ impl Drop for Chromedriver {
             let _ = Command::new("kill").args(["-KILL", &pid.to_string()]).status();
         }
         let _ = std::fs::remove_dir_all(&self.profile);
+        if let Some(mut w) = self.watchdog.take() {
+            let _ = w.kill();
+            let _ = w.wait();
+        }
     }
+}
+
+/// Leaves nothing of a test in the browser: one window, on a blank page,
+/// no cookies (they are per host, not per port: the next test's server is
+/// on the same host), no storage.
+async fn wipe(client: &Client) -> Result<(), fantoccini::error::CmdError> {
+    let windows = client.windows().await?;
+    for extra in windows.iter().skip(1) {
+        client.switch_to_window(extra.clone()).await?;
+        client.close_window().await?;
+    }
+    if let Some(first) = windows.into_iter().next() {
+        client.switch_to_window(first).await?;
+    }
+    client.delete_all_cookies().await?;
+    client.execute("try { localStorage.clear(); sessionStorage.clear(); } catch (e) {}", vec![]).await?;
+    client.goto("about:blank").await?;
+    Ok(())
+}
+
+/// Browsers closed cleanly, wiped, waiting for the next test of their width.
+static KEPT: Mutex<Vec<(Width, Chromedriver)>> = Mutex::new(Vec::new());
+
+fn kept(width: Width) -> Option<Chromedriver> {
+    let mut kept = KEPT.lock().unwrap_or_else(|e| e.into_inner());
+    let at = kept.iter().position(|(w, _)| *w == width)?;
+    Some(kept.swap_remove(at).1)
 }
 
 /// The screen a floor flow runs on: a desktop, or a handheld terminal
@@ -155,6 +211,15 @@ impl Browser {
     }
 
     pub async fn open_at(base: &str, width: Width) -> Self {
+        while let Some(mut driver) = kept(width) {
+            let Some(session) = driver.session.clone() else { continue };
+            let connector = hyper_util::client::legacy::connect::HttpConnector::new();
+            // A kept browser that does not answer is dropped (and killed).
+            if let Ok(client) = Client::with_existing_session(&driver.url, &session, connector).await {
+                driver.session = Some(session);
+                return Self { client, base: base.to_owned(), width, driver };
+            }
+        }
         let driver = Chromedriver::start().await;
         let caps = json!({
             "browserName": "chrome",
@@ -197,11 +262,20 @@ impl Browser {
         Self { client, base: base.to_owned(), width, driver }
     }
 
-    /// Ends the session the orderly way (the guard's drop does it too, when a
-    /// test fails before this).
-    pub async fn close(mut self) {
-        if self.client.clone().close().await.is_ok() {
-            self.driver.session = None;
+    /// Wipes the browser (cookies, storage, the page, extra windows) and
+    /// keeps it for the next test of its width. A browser that cannot be
+    /// wiped is ended (the guard's drop ends it too, when a test fails
+    /// before this).
+    pub async fn close(self) {
+        let Self { client, width, driver, .. } = self;
+        if wipe(&client).await.is_ok() && client.persist().await.is_ok() {
+            drop(client);
+            KEPT.lock().unwrap_or_else(|e| e.into_inner()).push((width, driver));
+            return;
+        }
+        let mut driver = driver;
+        if client.close().await.is_ok() {
+            driver.session = None;
         }
     }
 

@@ -15,7 +15,10 @@ mod driver;
 mod floor;
 mod inbound;
 mod outbound;
+mod returns;
 mod screens;
+mod shipping;
+mod tracking;
 mod world;
 
 use common::{PASSWORD, TestApp, spawn_app};
@@ -67,10 +70,28 @@ async fn signed_in(app: &TestApp, username: &str, role: &str) -> Browser {
     signed_in_at(app, username, role, Width::Desktop).await
 }
 
+/// A browser with `username` signed in. The session is opened the way the
+/// login page opens it and its cookie handed to the browser: typing into
+/// the login form costs most of a second per test, and the login form has
+/// tests of its own.
 async fn signed_in_at(app: &TestApp, username: &str, role: &str, width: Width) -> Browser {
     app.staff(username, role);
+    let session = app.tx(|tx| {
+        let user = custody::auth::service::login_candidate(tx, username)?
+            .verify(PASSWORD)
+            .expect("the account just made");
+        custody::auth::service::open_session(tx, user, chrono::Duration::hours(1))
+    });
     let b = Browser::open_at(&app.base, width).await;
-    sign_in(&b, username, PASSWORD).await;
+    // A cookie is added for the page's host: be on it first.
+    b.goto("/healthz").await;
+    let cookie = fantoccini::cookies::Cookie::parse(format!(
+        "custody_session={}; Domain=127.0.0.1; Path=/console; HttpOnly; SameSite=Strict",
+        session.token
+    ))
+    .expect("a cookie");
+    b.client.add_cookie(cookie).await.expect("the session cookie");
+    b.goto("/console").await;
     b.find("#dashboard").await;
     b
 }

@@ -62,6 +62,11 @@ impl FreshDb {
             .unwrap_or_else(|e| panic!("PostgreSQL at {admin_url} does not answer: {e}"));
         let from = template.map(|t| format!(" TEMPLATE {t}")).unwrap_or_default();
         admin.batch_execute(&format!("CREATE DATABASE {name}{from}")).expect("create test database");
+        // A test database outlives no crash of the server: its commits need
+        // not wait for the disk (the suite's time is mostly such waits).
+        admin
+            .batch_execute(&format!("ALTER DATABASE {name} SET synchronous_commit TO off"))
+            .expect("test database settings");
         let base = admin_url.rsplit_once('/').map(|(b, _)| b).expect("URL has a database part");
         Self { url: format!("{base}/{name}"), db: TestDb::Postgres { admin_url: admin_url.to_owned(), name } }
     }
@@ -153,21 +158,35 @@ mod template {
                 if admin.batch_execute(&format!("ALTER DATABASE {building} RENAME TO {name}")).is_err() {
                     let _ = admin.batch_execute(&format!("DROP DATABASE IF EXISTS {building} WITH (FORCE)"));
                 }
-                // Templates of older migrations are of no more use (best
-                // effort: one being copied right now stays).
-                #[derive(diesel::QueryableByName)]
-                struct Old {
-                    #[diesel(sql_type = diesel::sql_types::Text)]
-                    datname: String,
-                }
-                let old: Vec<Old> = diesel::RunQueryDsl::load(
-                    diesel::sql_query(format!(
-                        "SELECT datname FROM pg_database WHERE datname LIKE 'custody\\_tpl\\_%' AND datname <> '{name}'"
-                    )),
-                    &mut admin,
-                )
-                .unwrap_or_default();
-                for o in old {
+            }
+            // Marks the template as in use now; templates of other migrations
+            // not used for six hours (another branch's, say) are dropped,
+            // best effort: one being copied right now stays.
+            let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs();
+            let _ = admin.batch_execute(&format!("COMMENT ON DATABASE {name} IS 'used {now}'"));
+            #[derive(diesel::QueryableByName)]
+            struct Old {
+                #[diesel(sql_type = diesel::sql_types::Text)]
+                datname: String,
+                #[diesel(sql_type = diesel::sql_types::Nullable<diesel::sql_types::Text>)]
+                note: Option<String>,
+            }
+            let old: Vec<Old> = diesel::RunQueryDsl::load(
+                diesel::sql_query(format!(
+                    "SELECT datname, shobj_description(oid, 'pg_database') AS note FROM pg_database \
+                     WHERE datname LIKE 'custody\\_tpl\\_%' AND datname <> '{name}'"
+                )),
+                &mut admin,
+            )
+            .unwrap_or_default();
+            for o in old {
+                let used: u64 = o
+                    .note
+                    .as_deref()
+                    .and_then(|n| n.strip_prefix("used "))
+                    .and_then(|t| t.parse().ok())
+                    .unwrap_or(0);
+                if now.saturating_sub(used) > 6 * 3600 {
                     let _ = admin.batch_execute(&format!("DROP DATABASE IF EXISTS {}", o.datname));
                 }
             }
@@ -228,7 +247,10 @@ pub fn test_config(url: &str) -> Config {
     m.insert("CUSTODY_MAX_BODY_BYTES".to_owned(), "65536".to_owned());
     // The test client talks plain HTTP to 127.0.0.1.
     m.insert("CUSTODY_COOKIE_SECURE".to_owned(), "false".to_owned());
-    Config::from_map(&m).expect("test config")
+    let mut config = Config::from_map(&m).expect("test config");
+    // Customs lists under demo codes that are nobody's registration.
+    config.customs = Some(custody::manifests::customs::CustomsCodes::demo());
+    config
 }
 
 pub struct TestApp {
@@ -239,6 +261,9 @@ pub struct TestApp {
     pub exchange: String,
     pub pool: Pool,
     pub client: reqwest::Client,
+    /// The business clock the server reads: a test moves it forward
+    /// (deadlines, retention, cut-offs) instead of sleeping.
+    pub clock: custody::clock::Clock,
     /// The server, on a thread of its own; `None` once stopped.
     server: Option<http::ServerThread>,
     /// The state the server's workers share (its intake writers hold
@@ -298,7 +323,19 @@ pub fn test_exchange() -> String {
     format!("custody.test.{}", uuid::Uuid::now_v7().simple())
 }
 
+/// Like `spawn_app`, with no shipping channel set up (a warehouse before
+/// its admin configured any).
+pub async fn spawn_app_without_channels() -> TestApp {
+    spawn_with(false, |_| {}, false).await
+}
+
 async fn spawn(with_relay: bool, configure: impl FnOnce(&mut Config)) -> TestApp {
+    spawn_with(with_relay, configure, true).await
+}
+
+/// The server, with the demo's three channels (ePacket, EMS, small packet)
+/// when `channels`: parcels are routed as in a configured warehouse.
+async fn spawn_with(with_relay: bool, configure: impl FnOnce(&mut Config), channels: bool) -> TestApp {
     let db = FreshDb::new();
     let mut config = test_config(&db.url);
     configure(&mut config);
@@ -311,6 +348,10 @@ async fn spawn(with_relay: bool, configure: impl FnOnce(&mut Config)) -> TestApp
     {
         let mut conn = pool.get().expect("conn");
         db::migrate::run_pending(&mut conn).expect("migrate");
+        if channels {
+            let now = custody::db::types::Timestamp::now();
+            db::write_tx(&mut conn, |tx| custody::demo::channels(tx, now)).expect("the demo's channels");
+        }
     }
     let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
     let port = listener.local_addr().unwrap().port();
@@ -322,7 +363,8 @@ async fn spawn(with_relay: bool, configure: impl FnOnce(&mut Config)) -> TestApp
     } else {
         (AppState::new(pool.clone(), config), None)
     };
-    let state = web::Data::new(state);
+    let clock = custody::clock::Clock::adjustable();
+    let state = web::Data::new(state.with_clock(clock.clone()));
     let server = http::ServerThread::start(listener, state.clone()).expect("start server");
     let client = reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
@@ -335,6 +377,7 @@ async fn spawn(with_relay: bool, configure: impl FnOnce(&mut Config)) -> TestApp
         exchange,
         pool,
         client,
+        clock,
         server: Some(server),
         state: Some(state),
         db,
@@ -395,6 +438,11 @@ impl TestApp {
 
     pub async fn post(&self, path: &str, key: &str, body: &Value) -> (u16, Value) {
         let r = self.client.post(self.url(path)).bearer_auth(key).json(body).send().await.expect("send");
+        read(r).await
+    }
+
+    pub async fn put(&self, path: &str, key: &str, body: &Value) -> (u16, Value) {
+        let r = self.client.put(self.url(path)).bearer_auth(key).json(body).send().await.expect("send");
         read(r).await
     }
 

@@ -19,8 +19,8 @@ use crate::console::session::{Area, NoFields, Post};
 use crate::db::DbConn;
 use crate::error::AppError;
 use crate::http::AppState;
-use crate::http::pagination::{MAX_LIMIT, PageRequest};
 use crate::ids::{ApiKeyId, SupplierId, UserId};
+use crate::paging::{MAX_LIMIT, PageRequest};
 use crate::suppliers::service::{self as suppliers, Supplier};
 
 pub struct KeyRow {
@@ -50,6 +50,7 @@ struct KeysPage {
     supplier_owners: Vec<Choice>,
     staff_owners: Vec<Choice>,
     platform_selected: bool,
+    carrier_selected: bool,
     form: KeyForm,
     /// The key just created (its row, and its plaintext in `ui.secret`).
     created: Option<KeyRow>,
@@ -86,6 +87,7 @@ async fn render(state: &AppState, ui: Ui) -> Result<HttpResponse, ConsoleError> 
             owner: match (k.supplier_id, k.user_id) {
                 (Some(s), _) => sup_names.get(&s).map_or_else(|| s.to_string(), |s| s.code.clone()),
                 (_, Some(u)) => user_names.get(&u).map_or_else(|| u.to_string(), |u| u.username.clone()),
+                _ if k.kind == crate::auth::domain::ApiKeyKind::Carrier => ui.t("keys.carrier").to_owned(),
                 _ => ui.t("keys.platform").to_owned(),
             },
             label: k.label,
@@ -128,9 +130,19 @@ async fn render(state: &AppState, ui: Ui) -> Result<HttpResponse, ConsoleError> 
         })
         .collect();
     let platform_selected = form.owner == "platform";
+    let carrier_selected = form.owner == "carrier";
     layout::page(
         StatusCode::OK,
-        &KeysPage { ui, keys, supplier_owners, staff_owners, platform_selected, form, created },
+        &KeysPage {
+            ui,
+            keys,
+            supplier_owners,
+            staff_owners,
+            platform_selected,
+            carrier_selected,
+            form,
+            created,
+        },
     )
 }
 
@@ -145,6 +157,7 @@ pub async fn list(
 
 enum Owner {
     Platform,
+    Carrier,
     Supplier(SupplierId),
     Staff(UserId),
 }
@@ -154,6 +167,7 @@ fn parse_owner(s: &str) -> Result<Owner, AppError> {
         || AppError::invalid("owner", "unknown_owner", "choose a supplier, the platform or a staff member");
     match s.split_once(':') {
         None if s == "platform" => Ok(Owner::Platform),
+        None if s == "carrier" => Ok(Owner::Carrier),
         Some(("supplier", id)) => SupplierId::from_str(id).map(Owner::Supplier).map_err(|_| bad()),
         Some(("staff", id)) => UserId::from_str(id).map(Owner::Staff).map_err(|_| bad()),
         _ => Err(bad()),
@@ -167,6 +181,7 @@ pub async fn create(state: web::Data<AppState>, post: Post<KeyForm>) -> Result<H
     let made = crate::db::transact(&state.pool, move |tx| {
         let owner = match parse_owner(&owner_str)? {
             Owner::Platform => KeyOwner::Platform,
+            Owner::Carrier => KeyOwner::Carrier,
             Owner::Supplier(id) => {
                 let s = suppliers::get(tx, id)?;
                 if s.status != crate::values::ActiveStatus::Active {
@@ -234,6 +249,7 @@ mod tests {
     #[test]
     fn key_owners_parse_from_the_forms_values_only() {
         assert!(matches!(parse_owner("platform"), Ok(Owner::Platform)));
+        assert!(matches!(parse_owner("carrier"), Ok(Owner::Carrier)));
         let id = SupplierId::generate();
         assert!(matches!(parse_owner(&format!("supplier:{id}")), Ok(Owner::Supplier(s)) if s == id));
         for bad in ["", "supplier:", "staff:nope", "platform:x", "root"] {

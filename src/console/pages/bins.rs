@@ -17,10 +17,10 @@ use crate::console::session::{Area, ConsoleUser, Post};
 use crate::console::work::{self, Screen};
 use crate::error::{AppError, FieldError};
 use crate::http::AppState;
-use crate::http::pagination::PageParams;
+use crate::paging::PageParams;
 use crate::warehouse::domain::BinType;
+use crate::warehouse::service::BinFilter;
 use crate::warehouse::service::{self as warehouse, Bin, Zone};
-use crate::warehouse::store::BinFilter;
 
 const PAGE_SIZE: i64 = 50;
 /// Bigger layouts go in several files: one insert of thousands of rows

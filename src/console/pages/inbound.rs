@@ -88,7 +88,7 @@ struct DockPage {
 pub async fn dock(state: web::Data<AppState>, user: ConsoleUser) -> Result<HttpResponse, ConsoleError> {
     user.require(Area::Inbound)?;
     let ui = Ui::for_user(&user, Area::Inbound, "dock.title");
-    let page = crate::http::pagination::PageParams { cursor: None, limit: Some(200) }.parse()?;
+    let page = crate::paging::PageParams { cursor: None, limit: Some(200) }.parse()?;
     let (arriving, at_qc, to_put_away) = crate::db::run(&state.pool, move |c| {
         let list = |c: &mut _, s: &[AsnStatus]| asn::list(c, None, s, page).map(|p| p.items);
         Ok((
@@ -126,8 +126,9 @@ pub async fn check_in(
 ) -> Result<HttpResponse, ConsoleError> {
     let Post { user, form } = post;
     user.require(Area::Receiving)?;
-    let (code, actor, lang) = (form.code.clone(), user.actor(), user.lang);
-    let result = crate::db::transact(&state.pool, move |tx| receiving::check_in(tx, &code, &actor)).await;
+    let (code, actor, lang, now) = (form.code.clone(), user.actor(), user.lang, state.clock.now());
+    let result =
+        crate::db::transact(&state.pool, move |tx| receiving::check_in(tx, &code, &actor, now)).await;
     let flash = match result {
         Ok(c) => {
             let mut text = fill(
@@ -340,7 +341,7 @@ pub async fn receive_scan(
     };
     let shown: Option<i32> = form.carton.trim().parse().ok();
     let damaged = !form.damaged.is_empty();
-    let lang = user.lang;
+    let (lang, now) = (user.lang, state.clock.now());
     let scanned = code.clone();
     let result = crate::db::transact(&state.pool, move |tx| {
         let a = asn::by_no(tx, &asn_no)?;
@@ -348,7 +349,7 @@ pub async fn receive_scan(
         let is_label = a.cartons.iter().any(|c| c.label == code);
         let is_number = open.is_none() && code.parse::<i32>().is_ok();
         if is_label || is_number {
-            let v = receiving::open_carton(tx, a.id, &code, &actor)?;
+            let v = receiving::open_carton(tx, a.id, &code, &actor, now)?;
             let mut text = fill(lang, "recv.opened", &[("n", v.carton_no.to_string())]);
             if let Some(p) = v.paused {
                 text = format!("{text} {}", fill(lang, "recv.paused", &[("n", p.to_string())]));

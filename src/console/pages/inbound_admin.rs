@@ -13,11 +13,11 @@ use crate::console::i18n::fill;
 use crate::console::layout::{self, Choice, Ui};
 use crate::console::session::{Area, ConsoleUser, Post};
 use crate::http::AppState;
-use crate::http::pagination::PageParams;
 use crate::ids::ExceptionId;
 use crate::inbound::asn::{self, AsnSummary};
 use crate::inbound::domain::{AsnStatus, ExceptionKind};
 use crate::inbound::receiving::{self, QueuedException};
+use crate::paging::PageParams;
 
 #[derive(Debug, Default, Deserialize)]
 #[serde(default)]

@@ -25,7 +25,6 @@ use crate::console::i18n::{self, Lang, fill};
 use crate::console::layout::{self, Choice, Ui, urlencode};
 use crate::console::session::{Area, ConsoleUser, NoFields, Post};
 use crate::console::work::{self, Screen};
-use crate::db::types::Timestamp;
 use crate::error::AppError;
 use crate::http::AppState;
 use crate::ids::{OutboundExceptionId, ParcelId, PickTaskId};
@@ -141,7 +140,7 @@ struct WavesPage {
 pub async fn waves(state: web::Data<AppState>, user: ConsoleUser) -> Result<HttpResponse, ConsoleError> {
     user.require(Area::Outbound)?;
     let ui = Ui::for_user(&user, Area::Outbound, "waves.title");
-    let now = Timestamp::now();
+    let now = state.clock.now();
     let (_, end) = layout::local_day(now, user.tz);
     let (waiting, waves) = crate::db::run(&state.pool, move |c| {
         Ok((picking::waiting(c, now, end)?, picking::waves(c, false, 30)?))
@@ -243,6 +242,28 @@ fn describe(lang: Lang, e: &OutboundException, parcel: Option<&Parcel>) -> Strin
         ExceptionKind::ShortMissing => fill(lang, "exc.what_short_missing", &[("q", q)]),
         ExceptionKind::ShortDamaged => fill(lang, "exc.what_short_damaged", &[("q", q)]),
         ExceptionKind::PutBack => fill(lang, "exc.what_put_back", &[("q", q)]),
+        ExceptionKind::LostSuspected => fill(
+            lang,
+            "exc.what_lost",
+            &[
+                ("parcel", parcel.and_then(|p| p.tracking_no.clone()).unwrap_or_default()),
+                ("detail", e.detail.clone()),
+            ],
+        ),
+        ExceptionKind::HandoverMissing => {
+            fill(lang, "exc.what_handover_missing", &[("detail", e.detail.clone())])
+        }
+        ExceptionKind::CustomsRejected => {
+            fill(lang, "exc.what_customs_rejected", &[("detail", e.detail.clone())])
+        }
+        ExceptionKind::NoRoute => fill(
+            lang,
+            "exc.what_no_route",
+            &[
+                ("parcel", parcel.map(|p| p.parcel_no.clone()).unwrap_or_default()),
+                ("reason", e.detail.clone()),
+            ],
+        ),
         ExceptionKind::WeightHold => fill(
             lang,
             "exc.what_weight",
@@ -760,7 +781,7 @@ pub async fn parcel(
         }
         Err(e) => Err(e.into()),
         Ok((p, cartons, prints)) => {
-            let print_now = p.status == ParcelStatus::Packed && !q.print.is_empty();
+            let print_now = p.status.labelled() && !q.print.is_empty();
             let mut ui = ui;
             if p.status == ParcelStatus::Held && ui.alert.is_none() {
                 ui.alert = Some(held_flash(user.lang, &p).into());
@@ -771,6 +792,13 @@ pub async fn parcel(
 }
 
 fn held_flash(lang: Lang, p: &Parcel) -> Flash {
+    if let Some(reason) = p.hold_reason.as_deref().and_then(|r| r.strip_prefix("no_route: ")) {
+        return Flash::error(fill(
+            lang,
+            "pack.no_route",
+            &[("parcel", p.parcel_no.clone()), ("reason", reason.to_owned())],
+        ));
+    }
     Flash::error(fill(
         lang,
         "pack.held",

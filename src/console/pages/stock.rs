@@ -11,7 +11,7 @@ use serde::{Deserialize, Serialize};
 
 use super::inbound::reasons;
 use crate::catalog::service::Sku;
-use crate::catalog::store::SkuFilter;
+use crate::catalog::service::SkuFilter;
 use crate::console::error::{self, ConsoleError};
 use crate::console::flash::Flash;
 use crate::console::i18n::{Lang, fill};
@@ -20,8 +20,8 @@ use crate::console::session::{Area, ConsoleUser, NoFields, Post};
 use crate::console::work::{self, Screen};
 use crate::error::AppError;
 use crate::http::AppState;
-use crate::http::pagination::PageRequest;
 use crate::ids::{SkuId, SupplierId};
+use crate::paging::PageRequest;
 use crate::stock::counts::{self, CountStatus, CycleCount};
 use crate::stock::service::{
     self as stock, AdjustInput, AdjustReason, Balance, LedgerEntry, MoveInput, SkuStock,
@@ -59,7 +59,9 @@ fn with_stock(c: &mut crate::db::DbConn, lang: Lang, skus: Vec<Sku>) -> Result<V
     }
     let mut totals: BTreeMap<SkuId, SkuStock> = BTreeMap::new();
     for (owner, list) in by_owner {
-        for t in stock::stock_by_sku(c, owner, &list)? {
+        let ids: Vec<SkuId> = list.iter().map(|(id, _)| *id).collect();
+        let in_transit = crate::inbound::asn::in_transit_by_sku(c, owner, &ids)?;
+        for t in stock::stock_by_sku(c, owner, &list, &in_transit)? {
             totals.insert(t.sku_id, t);
         }
     }

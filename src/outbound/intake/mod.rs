@@ -6,7 +6,7 @@
 //! 1. **Order ids locked, numbers drawn** (one statement): each platform
 //!    order id's lock, so that two requests with the same order queue and
 //!    the second finds the first; then, on PostgreSQL, one order number per
-//!    order ([`write::lock_then_order_nos`]).
+//!    order (`store::intake::lock_then_order_nos`).
 //! 2. **Each order on its own**, before any stock is locked: the orders
 //!    already taken in and the SKUs are read; a repeat is found (and read
 //!    in full), a bad order is refused with its problems (and takes
@@ -28,7 +28,7 @@
 //!    meanwhile still left enough in the same bins), only the stock's part
 //!    is left to write; otherwise the savepoint undoes step 3 and both
 //!    parts are written from this allocation (`custody_intake_reallocated_total`).
-//! 6. **The write** ([`write`]), in two parts. The orders' part: orders,
+//! 6. **The write** (`store::intake`), in two parts. The orders' part: orders,
 //!    lines, allocations, a ledger row per line and bin, the orders' events
 //!    and counters. The stock's part: each balance's units from available
 //!    to reserved (guarded so that no balance goes below zero), the SKUs'
@@ -40,24 +40,23 @@
 //! defence against a writer that did not take the SKU's lock.
 
 pub mod queue;
-mod write;
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 
 use serde::Serialize;
 
 use super::orders::{self, DESTINATIONS, Order, OrderInput, OrderStatus};
 use super::pii::Keys;
 use super::store::{self, AllocationRow, LineRow, OrderRow};
-use crate::catalog::store::SkuRow;
+use crate::catalog::service::SkuRow;
 use crate::db::DbConn;
 use crate::db::types::Timestamp;
 use crate::error::{AppError, FieldError};
-use crate::events::catalog;
-use crate::ids::{AggregateId, BinId, OrderId, SkuId};
+use crate::events::{OutboxRow, catalog};
+use crate::ids::{AggregateId, BinId, OrderId, SkuId, SupplierId};
+use crate::stock::service::MovementRow;
 use crate::stock::{Bucket, Movement, Place, Reason};
 use crate::values::{self, Errors};
-use write::Writes;
 
 /// What became of one order of a request.
 #[derive(Debug)]
@@ -154,14 +153,14 @@ pub fn take_in(tx: &mut DbConn, inputs: &[OrderInput], keys: &Keys) -> Result<Ve
     known.sort();
     known.dedup();
     let order_locks: Vec<String> = known.iter().map(|p| format!("order\n{p}")).collect();
-    let mut numbers = write::lock_then_order_nos(tx, &order_locks, inputs.len())?.into_iter();
+    let mut numbers = store::intake::lock_then_order_nos(tx, &order_locks, inputs.len())?.into_iter();
     let existing: HashMap<String, OrderRow> =
         store::by_platform_ids(tx, &known)?.into_iter().map(|r| (r.platform_order_id.clone(), r)).collect();
     let mut sku_ids: Vec<SkuId> = inputs.iter().flat_map(|o| o.lines.iter().map(|l| l.sku_id)).collect();
     sku_ids.sort();
     sku_ids.dedup();
     let sku_rows: HashMap<SkuId, SkuRow> =
-        crate::catalog::store::by_ids(tx, &sku_ids)?.into_iter().map(|r| (r.id, r)).collect();
+        crate::catalog::service::sku_rows(tx, &sku_ids)?.into_iter().map(|r| (r.id, r)).collect();
 
     // Each order on its own, before any stock is locked: repeats, checks,
     // the buyer sealed.
@@ -230,7 +229,7 @@ pub fn take_in(tx: &mut DbConn, inputs: &[OrderInput], keys: &Keys) -> Result<Ve
     // are created.
     let order_nos: Vec<Option<String>> =
         plans.iter().map(|p| if matches!(p, Plan::Create(..)) { numbers.next() } else { None }).collect();
-    write::plan_generically(tx)?;
+    store::intake::plan_generically(tx)?;
     let now = Timestamp::now();
 
     // Ahead of the locks (PostgreSQL; on SQLite the transaction is the only
@@ -242,17 +241,17 @@ pub fn take_in(tx: &mut DbConn, inputs: &[OrderInput], keys: &Keys) -> Result<Ve
     // stock for both), only the stock's part is left to write. Otherwise
     // the written part is rolled back and written anew from the new
     // allocation.
-    let ahead = matches!(tx, DbConn::Pg(_)) && !to_lock.is_empty();
+    let ahead = store::intake::writes_ahead_of_locks(tx) && !to_lock.is_empty();
     if ahead {
         let committed = Stock::read(tx, &to_lock, &sku_rows, false)?;
         let guess = allocate_all(tx, &plans, &order_nos, committed, now, Part::Orders)?;
-        write::savepoint(tx)?;
-        write::orders(tx, &guess.writes)?;
+        store::intake::savepoint(tx)?;
+        store::intake::write_orders(tx, &guess.writes)?;
         crate::db::lock_keys(tx, &stock_locks)?;
         let held = Stock::read(tx, &to_lock, &sku_rows, true)?;
         let now_held = allocate_all(tx, &plans, &order_nos, held, now, Part::Stock)?;
         if now_held.writes.allocations == guess.writes.allocations {
-            write::stock(tx, &now_held.writes, now)?;
+            write_stock(tx, &now_held.writes, now)?;
             return Ok(guess.outcomes);
         }
         REALLOCATED.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
@@ -260,22 +259,60 @@ pub fn take_in(tx: &mut DbConn, inputs: &[OrderInput], keys: &Keys) -> Result<Ve
             orders = inputs.len(),
             "the stock changed before its locks were taken; allocating again"
         );
-        write::back_to_savepoint(tx)?;
+        store::intake::back_to_savepoint(tx)?;
     }
 
     // Under the locks: read, allocate, write both parts.
     crate::db::lock_keys(tx, &stock_locks)?;
     let held = Stock::read(tx, &to_lock, &sku_rows, true)?;
     let done = allocate_all(tx, &plans, &order_nos, held, now, Part::Both)?;
-    write::orders(tx, &done.writes)?;
-    write::stock(tx, &done.writes, now)?;
+    store::intake::write_orders(tx, &done.writes)?;
+    write_stock(tx, &done.writes, now)?;
     Ok(done.outcomes)
+}
+
+/// Writes the stock's part of `w` (the caller holds the SKUs' stock
+/// locks). Fails (and the caller rolls back) if an available balance holds
+/// fewer units than were reserved from it.
+fn write_stock(tx: &mut DbConn, w: &Writes, now: Timestamp) -> Result<(), AppError> {
+    if store::intake::write_reservation(tx, w, now)? != w.reserved.len() {
+        return Err(AppError::conflict(
+            "insufficient_stock",
+            "Stock changed while the orders were allocated; send them again.",
+        ));
+    }
+    Ok(())
 }
 
 /// Intakes whose allocation ahead of the stock locks no longer held once
 /// the locks were taken, and were written again (since the process started;
 /// `custody_intake_reallocated_total` in `/metrics`).
 pub static REALLOCATED: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+
+/// Everything a request's new orders write, in two parts: what follows
+/// from the allocation alone (`store::intake::write_orders`) and what needs
+/// the stock locks (`store::intake::write_reservation`).
+#[derive(Debug, Default)]
+pub(super) struct Writes {
+    pub orders: Vec<OrderRow>,
+    pub lines: Vec<LineRow>,
+    pub allocations: Vec<AllocationRow>,
+    /// One ledger row per line and bin reserved from.
+    pub movements: Vec<MovementRow>,
+    /// Each new order's own events (received; allocated or backordered).
+    pub order_events: Vec<OutboxRow>,
+    /// The new orders' event counters: (kind, document, last sequence).
+    pub order_counters: Vec<(String, AggregateId, i64)>,
+    /// Units moved from available to reserved, per balance (owner, SKU, bin).
+    pub reserved: BTreeMap<(SupplierId, SkuId, BinId), i32>,
+    /// The SKUs' inventory events (each carries the SKU's available figure
+    /// and its next sequence number: both need the stock locks).
+    pub stock_events: Vec<OutboxRow>,
+    /// The SKUs' event counters' new values.
+    pub stock_counters: Vec<(String, AggregateId, i64)>,
+    /// The part whose events the allocation builds.
+    pub part: Part,
+}
 
 /// A request's allocation: its writes and each order's outcome.
 struct Allocated {
@@ -570,7 +607,7 @@ impl Stock {
             }
         }
         for (sku, mut balances) in first_in {
-            balances.sort_by_key(|&(first_in_at, bin, _)| crate::stock::store::fifo_key(first_in_at, bin));
+            balances.sort_by_key(|&(first_in_at, bin, _)| crate::stock::service::fifo_key(first_in_at, bin));
             if let Some(s) = skus.get_mut(&sku) {
                 s.available = balances.iter().map(|&(_, _, q)| i64::from(q)).sum();
                 s.bins = balances.into_iter().map(|(_, bin, q)| (bin, q)).collect();
@@ -627,7 +664,7 @@ impl Stock {
                     Reason::Reserved,
                     &order_no,
                 );
-                w.stock_events.push(crate::events::store::outbox_row(event, sku.last_sequence, now)?);
+                w.stock_events.push(crate::events::outbox_row(event, sku.last_sequence, now)?);
             }
         }
         let short: Vec<_> = lines
@@ -680,7 +717,7 @@ impl Stock {
             orders::order_event(&order, allocated_type, allocated),
         ];
         for (i, event) in first.into_iter().enumerate() {
-            w.order_events.push(crate::events::store::outbox_row(event, i as i64 + 1, now)?);
+            w.order_events.push(crate::events::outbox_row(event, i as i64 + 1, now)?);
         }
         w.order_counters.push((catalog::ORDER_RECEIVED.aggregate.to_owned(), AggregateId(order.id.0), 2));
         Ok(order)

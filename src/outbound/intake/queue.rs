@@ -87,6 +87,17 @@ pub struct Backlog {
     refused: AtomicU64,
 }
 
+impl Backlog {
+    /// (orders waiting, most that waited at once, requests refused) so far.
+    pub fn read(&self) -> (usize, usize, u64) {
+        (
+            self.waiting.load(Ordering::Relaxed),
+            self.peak.load(Ordering::Relaxed),
+            self.refused.load(Ordering::Relaxed),
+        )
+    }
+}
+
 /// Groups and orders written so far (for `/metrics` and the benchmark).
 #[derive(Debug, Default)]
 pub struct GroupStats {
@@ -107,34 +118,6 @@ impl GroupStats {
             self.orders.load(Ordering::Relaxed),
             self.split.load(Ordering::Relaxed),
         )
-    }
-
-    pub fn render(&self, out: &mut String) {
-        use std::fmt::Write;
-        let (groups, requests, orders, split) = self.read();
-        let reallocated = super::REALLOCATED.load(Ordering::Relaxed);
-        let _ = write!(
-            out,
-            "# HELP custody_intake_transactions_total Order intake transactions (each a group of requests).\n\
-             # TYPE custody_intake_transactions_total counter\ncustody_intake_transactions_total {groups}\n\
-             # HELP custody_intake_requests_total Order intake requests written.\n\
-             # TYPE custody_intake_requests_total counter\ncustody_intake_requests_total {requests}\n\
-             # HELP custody_intake_orders_total Orders in those requests.\n\
-             # TYPE custody_intake_orders_total counter\ncustody_intake_orders_total {orders}\n\
-             # HELP custody_intake_split_groups_total Groups that failed as a whole and were run again request by request.\n\
-             # TYPE custody_intake_split_groups_total counter\ncustody_intake_split_groups_total {split}\n\
-             # HELP custody_intake_reallocated_total Intake transactions whose allocation made ahead of the stock locks no longer held under them, and that allocated again.\n\
-             # TYPE custody_intake_reallocated_total counter\ncustody_intake_reallocated_total {reallocated}\n\
-             # HELP custody_intake_waiting_orders Orders waiting for an intake writer.\n\
-             # TYPE custody_intake_waiting_orders gauge\ncustody_intake_waiting_orders {waiting}\n\
-             # HELP custody_intake_waiting_orders_peak The most orders that waited at once since the start.\n\
-             # TYPE custody_intake_waiting_orders_peak gauge\ncustody_intake_waiting_orders_peak {peak}\n\
-             # HELP custody_intake_overloaded_total Intake requests refused with 503 overloaded.\n\
-             # TYPE custody_intake_overloaded_total counter\ncustody_intake_overloaded_total {refused}\n",
-            waiting = self.backlog.waiting.load(Ordering::Relaxed),
-            peak = self.backlog.peak.load(Ordering::Relaxed),
-            refused = self.backlog.refused.load(Ordering::Relaxed),
-        );
     }
 }
 

@@ -1,6 +1,6 @@
 //! The API's authentication: `Authorization: Bearer <key>` resolved to a
 //! [`Caller`] once per request (from the database, or from the keys
-//! resolved in the last few seconds: [`super::key_cache`]).
+//! resolved in the last few seconds: [`crate::auth::key_cache`]).
 
 use std::future::Future;
 use std::pin::Pin;
@@ -8,7 +8,7 @@ use std::pin::Pin;
 use actix_web::dev::Payload;
 use actix_web::{FromRequest, HttpMessage, HttpRequest, web};
 
-use super::domain::Caller;
+use crate::auth::Caller;
 use crate::error::AppError;
 use crate::http::AppState;
 
@@ -50,13 +50,14 @@ pub async fn authenticate(state: &AppState, header: Option<&str>) -> Result<Call
     else {
         return Err(AppError::Unauthorized { detail: "Send your API key as `Authorization: Bearer <key>`." });
     };
-    let hash = super::domain::hash_token(token.trim());
+    let hash = crate::auth::domain::hash_token(token.trim());
     let caller = match state.api_keys.get(&hash) {
         Some(caller) => Some(caller),
         None => {
             let h = hash.clone();
             let caller =
-                crate::db::run(&state.pool, move |c| super::service::authenticate_hashed(c, &h)).await?;
+                crate::db::run(&state.pool, move |c| crate::auth::service::authenticate_hashed(c, &h))
+                    .await?;
             if let Some(c) = &caller {
                 state.api_keys.put(hash, c.clone());
             }

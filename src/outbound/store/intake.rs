@@ -1,7 +1,8 @@
-//! Intake's statements on PostgreSQL: the first (locks, order numbers)
-//! and the write of every order taken in by a request, in two parts (the
-//! orders', which can go in ahead of the stock locks, and the stock's),
-//! each prepared once per connection; and the same writes on SQLite.
+//! Order intake's statements (`outbound::intake`). On PostgreSQL: the
+//! first (locks, order numbers) and the write of every order taken in by a
+//! request, in two parts (the orders', which can go in ahead of the stock
+//! locks, and the stock's), each prepared once per connection; and the same
+//! writes on SQLite.
 //!
 //! On PostgreSQL each part goes in as **one statement**: each table's rows
 //! are bound as one array per column and inserted with `unnest`, in
@@ -15,8 +16,6 @@
 //! On SQLite (in-process: a statement costs no round trip) the rows go in
 //! one by one through the stores of the modules that own them.
 
-use std::collections::BTreeMap;
-
 use chrono::{DateTime, Utc};
 use diesel::connection::SimpleConnection;
 use diesel::pg::Pg;
@@ -27,12 +26,11 @@ use uuid::Uuid;
 
 use crate::db::DbConn;
 use crate::db::types::Timestamp;
-use crate::error::AppError;
-use crate::events::store::OutboxRow;
+use crate::events::OutboxRow;
 use crate::ids::{AggregateId, BinId, SkuId, SupplierId};
-use crate::outbound::store::{AllocationRow, LineRow, OrderRow};
+use crate::outbound::intake::Writes;
 use crate::stock::Bucket;
-use crate::stock::store::{BalanceRow, MovementRow};
+use crate::stock::service::BalanceRow;
 
 /// Intake's first statement on PostgreSQL: takes the advisory locks of
 /// `keys` (the platform order ids', in the order given, as
@@ -41,7 +39,7 @@ use crate::stock::store::{BalanceRow, MovementRow};
 /// needs locking and no number is drawn here: each order takes one from the
 /// day's counter when it is created, so that the day's numbers have no
 /// gaps.
-pub(super) fn lock_then_order_nos(tx: &mut DbConn, keys: &[String], n: usize) -> QueryResult<Vec<String>> {
+pub fn lock_then_order_nos(tx: &mut DbConn, keys: &[String], n: usize) -> QueryResult<Vec<String>> {
     match tx {
         DbConn::Pg(pg) => {
             let numbers: Vec<i64> = LockThenNumber { keys, n: n as i64 }.load(pg)?;
@@ -92,7 +90,7 @@ impl RunQueryDsl<PgConnection> for LockThenNumber<'_> {}
 /// of the machine's time at full load). The reads before the locks keep
 /// their own plans: a generic plan of "orders with these platform ids",
 /// made while `orders` was small, scanned the table.
-pub(super) fn plan_generically(tx: &mut DbConn) -> QueryResult<()> {
+pub fn plan_generically(tx: &mut DbConn) -> QueryResult<()> {
     match tx {
         DbConn::Pg(pg) => pg.batch_execute("SET LOCAL plan_cache_mode = force_generic_plan"),
         DbConn::Sqlite(_) => Ok(()),
@@ -112,34 +110,17 @@ macro_rules! unnest {
     };
 }
 
-/// Everything a request's new orders write, in two parts: what follows
-/// from the allocation alone ([`orders`]) and what needs the stock locks
-/// ([`stock`]).
-#[derive(Debug, Default)]
-pub(super) struct Writes {
-    pub orders: Vec<OrderRow>,
-    pub lines: Vec<LineRow>,
-    pub allocations: Vec<AllocationRow>,
-    /// One ledger row per line and bin reserved from.
-    pub movements: Vec<MovementRow>,
-    /// Each new order's own events (received; allocated or backordered).
-    pub order_events: Vec<OutboxRow>,
-    /// The new orders' event counters: (kind, document, last sequence).
-    pub order_counters: Vec<(String, AggregateId, i64)>,
-    /// Units moved from available to reserved, per balance (owner, SKU, bin).
-    pub reserved: BTreeMap<(SupplierId, SkuId, BinId), i32>,
-    /// The SKUs' inventory events (each carries the SKU's available figure
-    /// and its next sequence number: both need the stock locks).
-    pub stock_events: Vec<OutboxRow>,
-    /// The SKUs' event counters' new values.
-    pub stock_counters: Vec<(String, AggregateId, i64)>,
-    /// The part whose events the allocation builds.
-    pub part: super::Part,
+/// Whether the orders' part of an intake is written ahead of the stock
+/// locks (and undone to [`savepoint`] if the allocation under the locks
+/// comes out differently): on PostgreSQL. On SQLite the transaction is the
+/// only writer from its first statement, so there is nothing to gain.
+pub fn writes_ahead_of_locks(tx: &DbConn) -> bool {
+    matches!(tx, DbConn::Pg(_))
 }
 
 /// Writes the orders' part of `w` in the caller's transaction: orders,
 /// lines, allocations, ledger rows, the orders' events and counters.
-pub(super) fn orders(tx: &mut DbConn, w: &Writes) -> Result<(), AppError> {
+pub fn write_orders(tx: &mut DbConn, w: &Writes) -> QueryResult<()> {
     if w.orders.is_empty() {
         return Ok(());
     }
@@ -148,11 +129,11 @@ pub(super) fn orders(tx: &mut DbConn, w: &Writes) -> Result<(), AppError> {
             OrderColumns::of(w).execute(pg)?;
         }
         DbConn::Sqlite(_) => {
-            crate::outbound::store::insert_all(tx, &w.orders, &w.lines, &w.allocations)?;
+            super::insert_all(tx, &w.orders, &w.lines, &w.allocations)?;
             for m in &w.movements {
-                crate::stock::store::insert_movement(tx, m)?;
+                crate::stock::service::insert_movement(tx, m)?;
             }
-            crate::events::store::insert_rows(tx, &w.order_events, &w.order_counters)?;
+            crate::events::insert_rows(tx, &w.order_events, &w.order_counters)?;
         }
     }
     Ok(())
@@ -160,20 +141,22 @@ pub(super) fn orders(tx: &mut DbConn, w: &Writes) -> Result<(), AppError> {
 
 /// Writes the stock's part of `w` in the caller's transaction, which holds
 /// the SKUs' stock locks: each balance's units from available to reserved,
-/// the SKUs' events and counters. Fails (and the caller rolls back) if an
-/// available balance holds fewer units than were reserved from it.
-pub(super) fn stock(tx: &mut DbConn, w: &Writes, now: Timestamp) -> Result<(), AppError> {
+/// the SKUs' events and counters. Returns how many available balances were
+/// decremented: fewer than `w.reserved` holds means a balance held fewer
+/// units than were reserved from it (the guard held, and the caller rolls
+/// back).
+pub fn write_reservation(tx: &mut DbConn, w: &Writes, now: Timestamp) -> QueryResult<usize> {
     if w.reserved.is_empty() && w.stock_events.is_empty() {
-        return Ok(());
+        return Ok(0);
     }
-    let decremented = match tx {
+    Ok(match tx {
         DbConn::Pg(pg) => StockColumns::of(w, now).execute(pg)?,
         DbConn::Sqlite(_) => {
             let mut n = 0;
             for (&(owner, sku, bin), &quantity) in &w.reserved {
                 let available = Bucket::Available.as_str();
-                n += crate::stock::store::decrement(tx, owner, sku, bin, available, quantity, now)?;
-                crate::stock::store::increment(
+                n += crate::stock::service::decrement(tx, owner, sku, bin, available, quantity, now)?;
+                crate::stock::service::increment(
                     tx,
                     &BalanceRow {
                         owner_id: owner,
@@ -186,22 +169,15 @@ pub(super) fn stock(tx: &mut DbConn, w: &Writes, now: Timestamp) -> Result<(), A
                     },
                 )?;
             }
-            crate::events::store::insert_rows(tx, &w.stock_events, &w.stock_counters)?;
+            crate::events::insert_rows(tx, &w.stock_events, &w.stock_counters)?;
             n
         }
-    };
-    if decremented != w.reserved.len() {
-        return Err(AppError::conflict(
-            "insufficient_stock",
-            "Stock changed while the orders were allocated; send them again.",
-        ));
-    }
-    Ok(())
+    })
 }
 
 /// A savepoint before the orders' part is written ahead of the stock locks
-/// (PostgreSQL only; see `take_in`).
-pub(super) fn savepoint(tx: &mut DbConn) -> QueryResult<()> {
+/// (PostgreSQL only; see `intake::take_in`).
+pub fn savepoint(tx: &mut DbConn) -> QueryResult<()> {
     match tx {
         DbConn::Pg(pg) => pg.batch_execute("SAVEPOINT intake_ahead"),
         DbConn::Sqlite(_) => Ok(()),
@@ -210,7 +186,7 @@ pub(super) fn savepoint(tx: &mut DbConn) -> QueryResult<()> {
 
 /// Undoes everything since [`savepoint`], the stock locks taken since
 /// included (PostgreSQL releases a rolled-back subtransaction's locks).
-pub(super) fn back_to_savepoint(tx: &mut DbConn) -> QueryResult<()> {
+pub fn back_to_savepoint(tx: &mut DbConn) -> QueryResult<()> {
     match tx {
         DbConn::Pg(pg) => pg.batch_execute("ROLLBACK TO SAVEPOINT intake_ahead"),
         DbConn::Sqlite(_) => Ok(()),

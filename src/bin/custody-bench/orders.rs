@@ -1,4 +1,4 @@
-//! `custody bench orders`: order intake with allocation over HTTP, many
+//! `custody-bench orders`: order intake with allocation over HTTP, many
 //! clients at once, single orders and batches, next to pgbench's TPC-B-like
 //! transactions on the same PostgreSQL in the same run (so the ratio means
 //! something on a noisy machine); and pick and pack scan latency while
@@ -7,46 +7,49 @@
 //!
 //! It loads a warehouse first (suppliers, SKUs, bins, available stock for
 //! every SKU), then starts the real server in this process on a random port
-//! of 127.0.0.1 and drives it with plain HTTP/1.1 keep-alive clients, one
-//! thread each. SKUs and stock are inserted in bulk (multi-row inserts on
-//! PostgreSQL): one ledger row per balance, so `custody stock verify`
-//! holds, but no `sku.registered` or `inventory.available_changed` events;
-//! `--stock-via-service` books the stock through `stock::service::apply`
-//! instead (much slower, with events).
+//! of 127.0.0.1 and drives it from outside with HTTP/1.1 keep-alive
+//! clients (reqwest, one task each). SKUs and stock are loaded in bulk
+//! (`catalog::service::load_rows`, `stock::service::load_opening`:
+//! multi-row inserts on PostgreSQL): one ledger row per balance, so
+//! `custody stock verify` holds, but no `sku.registered` or
+//! `inventory.available_changed` events; `--stock-via-service` books the
+//! stock through `stock::service::apply` instead (much slower, with events).
 
 use std::collections::{HashMap, VecDeque};
-use std::io::{BufRead, BufReader, Read, Write};
-use std::net::{SocketAddr, TcpStream};
-use std::process::Command;
+use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
+use custody::auth::service::{self as auth, KeyOwner, NewUser};
+use custody::catalog::domain::{Measures, MoneyDto, NewSku, SkuInput};
+use custody::config::Config;
+use custody::db::schema::orders;
+use custody::db::types::Timestamp;
+use custody::db::{self, DatabaseUrl, DbConn, Pool};
+use custody::error::AppError;
+use custody::ids::{BinId, SkuId, SupplierId};
+use custody::outbound::api::MAX_BATCH;
+use custody::outbound::intake::REALLOCATED;
+use custody::outbound::intake::queue::GroupStats;
+use custody::outbound::orders::DESTINATIONS;
+use custody::stock::{Bucket, Movement, Place, Reason};
+use custody::suppliers::domain::SupplierInput;
+use custody::warehouse::domain::BinType;
+use custody::warehouse::service::{self as warehouse, BinInput, ZoneInput};
 use diesel::prelude::*;
+use futures_util::future::{join, join_all};
 use rand::rngs::SmallRng;
 use rand::{Rng, SeedableRng};
 use serde_json::{Value, json};
 
-use super::intake::queue::GroupStats;
-use super::orders::DESTINATIONS;
-use crate::auth::service::{self as auth, KeyOwner, NewUser};
-use crate::catalog::domain::{Measures, MoneyDto, NewSku, SkuInput};
-use crate::config::Config;
-use crate::db::schema::{orders, skus, stock_balances, stock_movements};
-use crate::db::types::Timestamp;
-use crate::db::{self, DatabaseUrl, DbConn, Pool};
-use crate::error::AppError;
-use crate::events::relay;
-use crate::http::{self, AppState};
-use crate::ids::{BinId, SkuId, SupplierId};
-use crate::stock::store::{BalanceRow, MovementRow};
-use crate::stock::{Bucket, Movement, Place, Reason};
-use crate::suppliers::domain::SupplierInput;
-use crate::warehouse::domain::BinType;
-use crate::warehouse::service::{self as warehouse, BinInput, ZoneInput};
+use crate::app_error;
+use crate::client::{Caller, Http};
+use crate::pgbench::{Pgbench, PgbenchRun};
+use crate::server::Server;
+use crate::stats::Latencies;
 
 #[derive(Debug, clap::Args)]
-pub struct BenchArgs {
+pub struct Args {
     #[arg(long, default_value_t = 50_000)]
     pub skus: usize,
     #[arg(long, default_value_t = 20_000)]
@@ -94,14 +97,10 @@ const BINS_PER_ZONE: usize = 5 * 50 * 99;
 /// Orders per wave the pickers ask for when they run out of tasks.
 const WAVE_ORDERS: usize = 20;
 
-pub fn run(config: &Config, pool: Pool, args: BenchArgs) -> anyhow::Result<()> {
+pub fn run(config: &Config, pool: Pool, args: Args) -> anyhow::Result<()> {
     anyhow::ensure!(args.skus >= 10 && args.bins >= 1 && args.suppliers >= 1, "too small a warehouse");
     anyhow::ensure!(args.clients >= 1 && args.batch_clients >= 1, "at least one client");
-    anyhow::ensure!(
-        (1..=super::api::MAX_BATCH).contains(&args.batch_size),
-        "--batch-size is 1 to {}",
-        super::api::MAX_BATCH
-    );
+    anyhow::ensure!((1..=MAX_BATCH).contains(&args.batch_size), "--batch-size is 1 to {MAX_BATCH}");
     anyhow::ensure!(args.bins <= 26 * BINS_PER_ZONE, "at most {} bins", 26 * BINS_PER_ZONE);
     let url = DatabaseUrl::parse(&config.database_url).map_err(anyhow::Error::msg)?;
     let existing: i64 = orders::table.count().get_result(&mut *pool.get()?)?;
@@ -143,37 +142,40 @@ pub fn run(config: &Config, pool: Pool, args: BenchArgs) -> anyhow::Result<()> {
     );
 
     let pg = match &url {
-        DatabaseUrl::Postgres(u) => Some(Pgbench::prepare(&pool, u, &args)?),
+        DatabaseUrl::Postgres(u) => Some(Pgbench::prepare(u, args.clients, args.pgbench_scale)?),
         DatabaseUrl::Sqlite(_) => {
             println!("pgbench: skipped (the database is SQLite; the ratio needs PostgreSQL)");
             None
         }
     };
-    let pg_before = pg.as_ref().map(|p| p.run(&args)).transpose()?;
+    let pg_before = pg.as_ref().map(|p| p.run(args.pgbench_seconds)).transpose()?;
 
     let mut cfg = config.clone();
     cfg.max_body_bytes = cfg.max_body_bytes.max(16 << 20);
     let server = Server::start(pool.clone(), cfg)?;
-    let outcome = drive(&server, &pool, &w, &args, &tag);
+    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
+    let outcome = rt.block_on(drive(&server, &pool, &w, &args, &tag));
+    drop(rt);
     server.stop()?;
     let figures = outcome?;
-    let pg_after = pg.as_ref().map(|p| p.run(&args)).transpose()?;
+    let pg_after = pg.as_ref().map(|p| p.run(args.pgbench_seconds)).transpose()?;
 
-    let check = crate::stock::service::verify(&mut *pool.get()?)?;
+    let check = custody::stock::service::verify(&mut *pool.get()?).map_err(app_error)?;
     report(&args, &figures, pg_before, pg_after, &check);
     Ok(())
 }
 
 /// The three HTTP runs: single orders alone, single orders beside picking
 /// and packing, batches.
-fn drive(
+async fn drive(
     server: &Server,
     pool: &Pool,
     w: &Warehouse,
-    args: &BenchArgs,
+    args: &Args,
     tag: &str,
 ) -> anyhow::Result<Figures> {
-    let addr = server.addr;
+    let http = Http::new(server.addr)?;
+    let platform = http.with_key(&w.platform_key)?;
     let ship_by =
         (chrono::Utc::now() + chrono::Duration::days(2)).to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
     let mut rng = SmallRng::seed_from_u64(0xC057_0D1E);
@@ -191,8 +193,7 @@ fn drive(
     };
     let seconds = Duration::from_secs(args.seconds);
     let single = |deadline| Intake {
-        addr,
-        key: &w.platform_key,
+        caller: &platform,
         path: "/api/v1/orders",
         status: 201,
         clients: args.clients,
@@ -203,7 +204,7 @@ fn drive(
     };
     // 1. Single orders alone.
     let bodies = to_bodies(orders(&mut rng, args.orders));
-    let alone = single(Instant::now() + seconds).run(&bodies)?;
+    let alone = single(Instant::now() + seconds).run(&bodies).await?;
     // A running warehouse has statistics of its order history (autovacuum
     // gathers them within its one-minute nap; these runs last seconds):
     // without them every connection would keep plans made when the order
@@ -220,13 +221,13 @@ fn drive(
     // 2. Single orders again, with pickers and packers at work.
     let bodies = to_bodies(orders(&mut rng, args.orders));
     let floor = Floor::new(tag.to_owned());
-    let (mixed, scans) = std::thread::scope(|s| -> anyhow::Result<_> {
-        let workers = floor.spawn(s, addr, w);
-        let mixed = single(Instant::now() + seconds).run(&bodies);
+    let work = async {
+        let mixed = single(Instant::now() + seconds).run(&bodies).await;
         floor.stop.store(true, Ordering::Relaxed);
-        let scans = floor.join(workers);
-        Ok((mixed?, scans?))
-    })?;
+        mixed
+    };
+    let (mixed, scans) = join(work, floor.work(&http, w)).await;
+    let (mixed, scans) = (mixed?, scans?);
     // 3. Batches.
     let batches: Vec<Vec<u8>> = (0..args.batches)
         .map(|_| {
@@ -234,8 +235,7 @@ fn drive(
         })
         .collect();
     let batch = Intake {
-        addr,
-        key: &w.platform_key,
+        caller: &platform,
         path: "/api/v1/orders/batch",
         status: 200,
         clients: args.batch_clients,
@@ -244,7 +244,8 @@ fn drive(
         check: backordered_in_batch,
         groups: &server.intake,
     }
-    .run(&batches)?;
+    .run(&batches)
+    .await?;
     Ok(Figures { alone, mixed, scans, batch })
 }
 
@@ -263,11 +264,7 @@ struct Warehouse {
     t_stock: f64,
 }
 
-fn anyhow_app(e: AppError) -> anyhow::Error {
-    anyhow::anyhow!("{}", e.public_detail())
-}
-
-fn load(pool: &Pool, args: &BenchArgs, tag: &str) -> anyhow::Result<Warehouse> {
+fn load(pool: &Pool, args: &Args, tag: &str) -> anyhow::Result<Warehouse> {
     let mut conn = pool.get()?;
     let conn = &mut *conn;
     let mut rng = SmallRng::seed_from_u64(0x5EED);
@@ -278,7 +275,7 @@ fn load(pool: &Pool, args: &BenchArgs, tag: &str) -> anyhow::Result<Warehouse> {
     let (suppliers, keys) = db::write_tx(conn, |tx| -> Result<_, AppError> {
         let mut suppliers = Vec::new();
         for i in 1..=args.suppliers {
-            let s = crate::suppliers::service::create(
+            let s = custody::suppliers::service::create(
                 tx,
                 &SupplierInput {
                     code: format!("BENCH-{tag}-{i:03}"),
@@ -307,7 +304,7 @@ fn load(pool: &Pool, args: &BenchArgs, tag: &str) -> anyhow::Result<Warehouse> {
         let platform = auth::create_api_key(tx, KeyOwner::Platform, "bench platform")?.1;
         Ok((suppliers, (platform, supervisor, pickers, packers)))
     })
-    .map_err(anyhow_app)?;
+    .map_err(app_error)?;
 
     let now = Timestamp::now();
     let mut rows = Vec::with_capacity(args.skus);
@@ -330,22 +327,10 @@ fn load(pool: &Pool, args: &BenchArgs, tag: &str) -> anyhow::Result<Warehouse> {
             supply_price: MoneyDto { amount_minor: rng.random_range(500..=50_000), currency: "CNY".into() },
             sensitive_flags: Vec::new(),
         };
-        let new = NewSku::parse(&input).map_err(anyhow_app)?;
-        rows.push(crate::catalog::service::new_row(new, suppliers[n % suppliers.len()], now));
+        let new = NewSku::parse(&input).map_err(app_error)?;
+        rows.push(custody::catalog::service::new_row(new, suppliers[n % suppliers.len()], now));
     }
-    db::write_tx(conn, |tx| -> QueryResult<()> {
-        for chunk in rows.chunks(1000) {
-            match tx {
-                DbConn::Pg(c) => diesel::insert_into(skus::table).values(chunk).execute(c).map(drop)?,
-                DbConn::Sqlite(c) => {
-                    for r in chunk {
-                        diesel::insert_into(skus::table).values(r).execute(c)?;
-                    }
-                }
-            }
-        }
-        Ok(())
-    })?;
+    db::write_tx(conn, |tx| custody::catalog::service::load_rows(tx, &rows)).map_err(app_error)?;
     let t_skus = t.elapsed().as_secs_f64();
 
     // Bins through the warehouse service, a few thousand per transaction.
@@ -371,7 +356,7 @@ fn load(pool: &Pool, args: &BenchArgs, tag: &str) -> anyhow::Result<Warehouse> {
             }
             Ok(())
         })
-        .map_err(anyhow_app)?;
+        .map_err(app_error)?;
     }
     let t_bins = t.elapsed().as_secs_f64();
 
@@ -395,52 +380,22 @@ fn load(pool: &Pool, args: &BenchArgs, tag: &str) -> anyhow::Result<Warehouse> {
         to: Some(Place::at(Bucket::Available, bin)),
         reason: Reason::AdjustFound,
         document_no: "BENCH-LOAD".into(),
-        note: "custody bench orders: initial stock".into(),
+        note: "custody-bench orders: initial stock".into(),
         actor: "bench".into(),
     };
     for chunk in placed.chunks(2000) {
-        if args.stock_via_service {
-            db::write_tx(conn, |tx| -> Result<(), AppError> {
-                for p in chunk {
-                    crate::stock::service::apply(tx, &movement(p))?;
+        let movements: Vec<Movement> = chunk.iter().map(movement).collect();
+        db::write_tx(conn, |tx| -> Result<(), AppError> {
+            if args.stock_via_service {
+                for m in &movements {
+                    custody::stock::service::apply(tx, m)?;
                 }
-                Ok(())
-            })
-            .map_err(anyhow_app)?;
-            continue;
-        }
-        let now = Timestamp::now();
-        let balances: Vec<BalanceRow> = chunk
-            .iter()
-            .map(|&(owner_id, sku_id, bin_id, quantity)| BalanceRow {
-                owner_id,
-                sku_id,
-                bin_id,
-                bucket: Bucket::Available.as_str().into(),
-                quantity,
-                updated_at: now,
-                first_in_at: Some(now),
-            })
-            .collect();
-        let ledger: Vec<MovementRow> =
-            chunk.iter().map(|p| crate::stock::service::ledger_row(&movement(p), now)).collect();
-        db::write_tx(conn, |tx| -> QueryResult<()> {
-            match tx {
-                DbConn::Pg(c) => {
-                    diesel::insert_into(stock_balances::table).values(&balances).execute(c)?;
-                    diesel::insert_into(stock_movements::table).values(&ledger).execute(c)?;
-                }
-                DbConn::Sqlite(c) => {
-                    for b in &balances {
-                        diesel::insert_into(stock_balances::table).values(b).execute(c)?;
-                    }
-                    for m in &ledger {
-                        diesel::insert_into(stock_movements::table).values(m).execute(c)?;
-                    }
-                }
+            } else {
+                custody::stock::service::load_opening(tx, &movements)?;
             }
             Ok(())
-        })?;
+        })
+        .map_err(app_error)?;
     }
     // Statistics for what was loaded, and only that: an ANALYZE of the
     // empty order tables would tell the planner they hold nothing, and each
@@ -494,186 +449,7 @@ fn order_json(rng: &mut SmallRng, skus: &[String], platform_id: &str, ship_by: &
 }
 
 // ---------------------------------------------------------------------------
-// The server, in this process.
-
-struct Server {
-    addr: SocketAddr,
-    /// The intake's group counters.
-    intake: Arc<GroupStats>,
-    server: http::ServerThread,
-    relay: Option<relay::RelayHandle>,
-}
-
-impl Server {
-    /// Starts the server as `serve` does (with the in-process relay if the
-    /// configuration asks for it), on 127.0.0.1 and a port of the system's
-    /// choosing, on its own thread.
-    fn start(pool: Pool, config: Config) -> anyhow::Result<Self> {
-        let listener = std::net::TcpListener::bind("127.0.0.1:0")?;
-        let addr = listener.local_addr()?;
-        let (status, relay) = relay::start_in_process(pool.clone(), &config);
-        let state = actix_web::web::Data::new(AppState::with_relay(pool, config, status));
-        let intake = state.intake.stats.clone();
-        let server = http::ServerThread::start(listener, state)?;
-        Ok(Self { addr, intake, server, relay })
-    }
-
-    fn stop(self) -> anyhow::Result<()> {
-        self.server.stop(true)?;
-        if let Some(r) = self.relay {
-            r.stop();
-        }
-        Ok(())
-    }
-}
-
-// ---------------------------------------------------------------------------
-// A small blocking HTTP/1.1 client with keep-alive.
-
-struct Client {
-    addr: SocketAddr,
-    auth: String,
-    conn: Option<BufReader<TcpStream>>,
-    last_used: Instant,
-}
-
-impl Client {
-    fn new(addr: SocketAddr, key: &str) -> Self {
-        Self { addr, auth: format!("Bearer {key}"), conn: None, last_used: Instant::now() }
-    }
-
-    /// POSTs a JSON body; returns the status and the body. A connection
-    /// idle for a second is not reused (the server closes idle keep-alive
-    /// connections after a few seconds), and one the server closed before
-    /// answering is opened again once.
-    fn post(&mut self, path: &str, body: &[u8]) -> anyhow::Result<(u16, Vec<u8>)> {
-        if self.last_used.elapsed() > Duration::from_secs(1) {
-            self.conn = None;
-        }
-        let mut req = Vec::with_capacity(body.len() + 256);
-        write!(
-            req,
-            "POST {path} HTTP/1.1\r\nHost: {}\r\nAuthorization: {}\r\nContent-Type: application/json\r\n\
-             Content-Length: {}\r\n\r\n",
-            self.addr,
-            self.auth,
-            body.len()
-        )?;
-        req.extend_from_slice(body);
-        let mut line = String::new();
-        for attempt in 0.. {
-            let reused = self.conn.is_some();
-            if !reused {
-                let s = TcpStream::connect(self.addr)?;
-                s.set_nodelay(true)?;
-                s.set_read_timeout(Some(Duration::from_secs(300)))?;
-                self.conn = Some(BufReader::with_capacity(64 * 1024, s));
-            }
-            let conn = self.conn.as_mut().expect("connected");
-            line.clear();
-            let sent = conn.get_mut().write_all(&req).and_then(|()| conn.read_line(&mut line));
-            match sent {
-                Ok(n) if n > 0 => break,
-                Ok(_) | Err(_) if reused && attempt == 0 => self.conn = None,
-                Ok(_) => anyhow::bail!("POST {path}: the server closed the connection"),
-                Err(e) => return Err(e.into()),
-            }
-        }
-        self.last_used = Instant::now();
-        let conn = self.conn.as_mut().expect("connected");
-        let status: u16 = line
-            .split_whitespace()
-            .nth(1)
-            .and_then(|s| s.parse().ok())
-            .ok_or_else(|| anyhow::anyhow!("POST {path}: bad status line {line:?}"))?;
-        let (mut length, mut chunked, mut close) = (None, false, false);
-        loop {
-            line.clear();
-            conn.read_line(&mut line)?;
-            let header = line.trim_end();
-            if header.is_empty() {
-                break;
-            }
-            if let Some((k, v)) = header.split_once(':') {
-                let v = v.trim();
-                if k.eq_ignore_ascii_case("content-length") {
-                    length = Some(v.parse::<usize>()?);
-                } else if k.eq_ignore_ascii_case("transfer-encoding") {
-                    chunked = v.eq_ignore_ascii_case("chunked");
-                } else if k.eq_ignore_ascii_case("connection") {
-                    close = v.eq_ignore_ascii_case("close");
-                }
-            }
-        }
-        let mut out = Vec::new();
-        if chunked {
-            loop {
-                line.clear();
-                conn.read_line(&mut line)?;
-                let size = usize::from_str_radix(line.trim().split(';').next().unwrap_or_default(), 16)?;
-                if size == 0 {
-                    loop {
-                        line.clear();
-                        if conn.read_line(&mut line)? == 0 || line.trim().is_empty() {
-                            break;
-                        }
-                    }
-                    break;
-                }
-                let start = out.len();
-                out.resize(start + size, 0);
-                conn.read_exact(&mut out[start..])?;
-                line.clear();
-                conn.read_line(&mut line)?;
-            }
-        } else if let Some(n) = length {
-            out.resize(n, 0);
-            conn.read_exact(&mut out)?;
-        } else if status != 204 && status != 304 {
-            conn.read_to_end(&mut out)?;
-            close = true;
-        }
-        if close {
-            self.conn = None;
-        }
-        Ok((status, out))
-    }
-
-    /// POSTs and refuses any status but `want`; returns the body and the
-    /// latency in milliseconds.
-    fn expect(&mut self, path: &str, body: &[u8], want: &[u16]) -> anyhow::Result<(u16, Vec<u8>, f64)> {
-        let t = Instant::now();
-        let (status, out) = self.post(path, body)?;
-        let ms = t.elapsed().as_secs_f64() * 1000.0;
-        if !want.contains(&status) {
-            let text = String::from_utf8_lossy(&out[..out.len().min(600)]).into_owned();
-            anyhow::bail!("POST {path}: HTTP {status}: {text}");
-        }
-        Ok((status, out, ms))
-    }
-}
-
-// ---------------------------------------------------------------------------
 // The workloads.
-
-#[derive(Default)]
-struct Latencies(Vec<f64>);
-
-impl Latencies {
-    fn sorted(mut self) -> Self {
-        self.0.sort_by(f64::total_cmp);
-        self
-    }
-    fn pct(&self, p: f64) -> f64 {
-        if self.0.is_empty() {
-            return f64::NAN;
-        }
-        self.0[((self.0.len() as f64 - 1.0) * p).round() as usize]
-    }
-    fn max(&self) -> f64 {
-        self.0.last().copied().unwrap_or(f64::NAN)
-    }
-}
 
 struct Rate {
     requests: usize,
@@ -693,12 +469,11 @@ impl Rate {
     }
 }
 
-/// One intake run: `clients` threads, each POSTing the next body until all
-/// are sent or the deadline passes. `check` reads a response and returns
-/// how many of its orders were backordered.
+/// One intake run: `clients` callers at once, each POSTing the next body
+/// until all are sent or the deadline passes. `check` reads a response and
+/// returns how many of its orders were backordered.
 struct Intake<'a> {
-    addr: SocketAddr,
-    key: &'a str,
+    caller: &'a Caller,
     path: &'a str,
     status: u16,
     clients: usize,
@@ -709,14 +484,13 @@ struct Intake<'a> {
 }
 
 impl Intake<'_> {
-    fn run(&self, bodies: &[Vec<u8>]) -> anyhow::Result<Rate> {
+    async fn run(&self, bodies: &[Vec<u8>]) -> anyhow::Result<Rate> {
         let next = AtomicUsize::new(0);
         let failed = AtomicBool::new(false);
         let transactions = self.groups.read().0;
-        let reallocated = super::intake::REALLOCATED.load(Ordering::Relaxed);
+        let reallocated = REALLOCATED.load(Ordering::Relaxed);
         let t = Instant::now();
-        let client = || -> anyhow::Result<(Vec<f64>, usize)> {
-            let mut c = Client::new(self.addr, self.key);
+        let client = || async {
             let (mut lat, mut backordered) = (Vec::new(), 0);
             loop {
                 if failed.load(Ordering::Relaxed) || Instant::now() >= self.deadline {
@@ -724,21 +498,17 @@ impl Intake<'_> {
                 }
                 let i = next.fetch_add(1, Ordering::Relaxed);
                 let Some(body) = bodies.get(i) else { return Ok((lat, backordered)) };
-                let r = c
-                    .expect(self.path, body, &[self.status])
-                    .and_then(|(_, out, ms)| Ok((ms, (self.check)(&out)?)));
+                let r = match self.caller.post(self.path, body, &[self.status]).await {
+                    Ok(a) => (self.check)(&a.body).map(|b| (a.ms, b)),
+                    Err(e) => Err(e),
+                };
                 let (ms, b) = r.inspect_err(|_| failed.store(true, Ordering::Relaxed))?;
                 lat.push(ms);
                 backordered += b;
             }
         };
-        let results: Vec<anyhow::Result<(Vec<f64>, usize)>> = std::thread::scope(|s| {
-            let threads: Vec<_> = (0..self.clients).map(|_| s.spawn(client)).collect();
-            threads
-                .into_iter()
-                .map(|h| h.join().unwrap_or_else(|_| Err(anyhow::anyhow!("client panicked"))))
-                .collect()
-        });
+        let results: Vec<anyhow::Result<(Vec<f64>, usize)>> =
+            join_all((0..self.clients).map(|_| client())).await;
         let seconds = t.elapsed().as_secs_f64();
         let (mut all, mut backordered) = (Vec::new(), 0);
         for r in results {
@@ -750,10 +520,10 @@ impl Intake<'_> {
             requests: all.len(),
             orders: all.len() * self.orders_per_request,
             seconds,
-            latencies: Latencies(all).sorted(),
+            latencies: Latencies::of(all),
             backordered,
             transactions: self.groups.read().0 - transactions,
-            reallocated: super::intake::REALLOCATED.load(Ordering::Relaxed) - reallocated,
+            reallocated: REALLOCATED.load(Ordering::Relaxed) - reallocated,
         })
     }
 }
@@ -798,7 +568,8 @@ struct FloorState {
 struct Floor {
     tag: String,
     state: Mutex<FloorState>,
-    releasing: Mutex<()>,
+    /// A picker is releasing a wave (one at a time).
+    releasing: AtomicBool,
     stop: AtomicBool,
 }
 
@@ -823,69 +594,60 @@ impl Scans {
     }
 }
 
-type Worker<'s> = std::thread::ScopedJoinHandle<'s, anyhow::Result<Scans>>;
-
 impl Floor {
     fn new(tag: String) -> Self {
-        Self { tag, state: Mutex::default(), releasing: Mutex::new(()), stop: AtomicBool::new(false) }
+        Self { tag, state: Mutex::default(), releasing: AtomicBool::new(false), stop: AtomicBool::new(false) }
     }
 
-    fn spawn<'s, 'e: 's>(
-        &'e self,
-        s: &'s std::thread::Scope<'s, 'e>,
-        addr: SocketAddr,
-        w: &'e Warehouse,
-    ) -> Vec<Worker<'s>> {
-        let mut workers: Vec<Worker<'s>> = Vec::new();
-        for key in &w.picker_keys {
-            workers.push(s.spawn(move || self.picker(addr, key, &w.supervisor_key)));
-        }
-        for key in &w.packer_keys {
-            workers.push(s.spawn(move || self.packer(addr, key)));
-        }
-        workers
-    }
-
-    fn join(&self, workers: Vec<Worker<'_>>) -> anyhow::Result<Scans> {
+    /// Every picker and packer at work until `stop`.
+    async fn work(&self, http: &Http, w: &Warehouse) -> anyhow::Result<Scans> {
+        let supervisor = http.with_key(&w.supervisor_key)?;
+        let pickers = w.picker_keys.iter().map(|k| http.with_key(k)).collect::<anyhow::Result<Vec<_>>>()?;
+        let packers = w.packer_keys.iter().map(|k| http.with_key(k)).collect::<anyhow::Result<Vec<_>>>()?;
+        let (picked, packed) = join(
+            join_all(pickers.iter().map(|c| self.failing(self.picker(c, &supervisor)))),
+            join_all(packers.iter().map(|c| self.failing(self.packer(c)))),
+        )
+        .await;
         let mut all = Scans::default();
-        for w in workers {
-            all.add(w.join().unwrap_or_else(|_| Err(anyhow::anyhow!("floor worker panicked")))?);
+        for r in picked.into_iter().chain(packed) {
+            all.add(r?);
         }
         Ok(all)
     }
 
-    fn failing<T>(&self, r: anyhow::Result<T>) -> anyhow::Result<T> {
-        r.inspect_err(|_| self.stop.store(true, Ordering::Relaxed))
+    /// A worker's outcome; an error stops the others.
+    async fn failing(&self, work: impl Future<Output = anyhow::Result<Scans>>) -> anyhow::Result<Scans> {
+        work.await.inspect_err(|_| self.stop.store(true, Ordering::Relaxed))
     }
 
     /// Claims the next task and confirms it into the order's tote; when
     /// there is nothing to pick, releases a wave as the supervisor.
-    fn picker(&self, addr: SocketAddr, key: &str, supervisor_key: &str) -> anyhow::Result<Scans> {
-        let (mut c, mut sup) = (Client::new(addr, key), Client::new(addr, supervisor_key));
+    async fn picker(&self, c: &Caller, supervisor: &Caller) -> anyhow::Result<Scans> {
         let mut out = Scans::default();
         while !self.stop.load(Ordering::Relaxed) {
-            let (status, body, ms) =
-                self.failing(c.expect("/api/v1/pick-tasks/claim", b"", &[200, 204, 409]))?;
-            out.claims.push(ms);
-            match status {
+            let a = c.post("/api/v1/pick-tasks/claim", b"", &[200, 204, 409]).await?;
+            out.claims.push(a.ms);
+            match a.status {
                 200 => {}
                 204 => {
-                    if let Ok(_one) = self.releasing.try_lock() {
-                        let wave = json!({ "max_orders": WAVE_ORDERS }).to_string();
-                        let (status, body, ms) =
-                            self.failing(sup.expect("/api/v1/waves", wave.as_bytes(), &[200, 409]))?;
-                        if status == 200 {
-                            out.waves.push(ms);
-                            self.released(&self.failing(serde_json::from_slice(&body).map_err(Into::into))?);
+                    if !self.releasing.swap(true, Ordering::AcqRel) {
+                        let wave = json!({ "max_orders": WAVE_ORDERS });
+                        let r = supervisor.post_json("/api/v1/waves", &wave, &[200, 409]).await;
+                        self.releasing.store(false, Ordering::Release);
+                        let r = r?;
+                        if r.status == 200 {
+                            out.waves.push(r.ms);
+                            self.released(&r.json()?);
                             continue;
                         }
                     }
-                    std::thread::sleep(Duration::from_millis(20));
+                    tokio::time::sleep(Duration::from_millis(20)).await;
                     continue;
                 }
                 _ => continue, // task_taken: ask again
             }
-            let task: Value = self.failing(serde_json::from_slice(&body).map_err(Into::into))?;
+            let task = a.json()?;
             let field = |k: &str| task[k].as_str().unwrap_or_default().to_owned();
             let (id, order) = (field("id"), field("order_id"));
             // The order's tote if an earlier pick set it, else a new one.
@@ -902,11 +664,9 @@ impl Floor {
                 st.totes.insert(order.clone(), tote.clone());
                 tote
             };
-            let pick =
-                json!({"bin": field("bin_code"), "barcode": field("barcode"), "tote": tote}).to_string();
-            let path = format!("/api/v1/pick-tasks/{id}/confirm");
-            let (_, _, ms) = self.failing(c.expect(&path, pick.as_bytes(), &[200]))?;
-            out.confirms.push(ms);
+            let pick = json!({"bin": field("bin_code"), "barcode": field("barcode"), "tote": tote});
+            let a = c.post_json(&format!("/api/v1/pick-tasks/{id}/confirm"), &pick, &[200]).await?;
+            out.confirms.push(a.ms);
             self.counted(&order, -1);
         }
         Ok(out)
@@ -939,153 +699,28 @@ impl Floor {
     }
 
     /// Scans a picked order's tote at the pack station, then every unit.
-    fn packer(&self, addr: SocketAddr, key: &str) -> anyhow::Result<Scans> {
-        let mut c = Client::new(addr, key);
+    async fn packer(&self, c: &Caller) -> anyhow::Result<Scans> {
         let mut out = Scans::default();
         while !self.stop.load(Ordering::Relaxed) {
-            let Some(tote) = self.state.lock().expect("floor lock").to_pack.pop_front() else {
-                std::thread::sleep(Duration::from_millis(10));
+            let next = self.state.lock().expect("floor lock").to_pack.pop_front();
+            let Some(tote) = next else {
+                tokio::time::sleep(Duration::from_millis(10)).await;
                 continue;
             };
-            let start = json!({ "tote": tote }).to_string();
-            let (_, body, ms) = self.failing(c.expect("/api/v1/pack/start", start.as_bytes(), &[200]))?;
-            out.pack_starts.push(ms);
-            let parcel: Value = self.failing(serde_json::from_slice(&body).map_err(Into::into))?;
+            let a = c.post_json("/api/v1/pack/start", &json!({ "tote": tote }), &[200]).await?;
+            out.pack_starts.push(a.ms);
+            let parcel = a.json()?;
             let path = format!("/api/v1/parcels/{}/scans", parcel["id"].as_str().unwrap_or_default());
             for line in parcel["lines"].as_array().into_iter().flatten() {
-                let scan = json!({ "barcode": line["barcode"] }).to_string();
+                let scan = serde_json::to_vec(&json!({ "barcode": line["barcode"] }))?;
                 for _ in 0..line["remaining"].as_i64().unwrap_or(0) {
-                    let (_, _, ms) = self.failing(c.expect(&path, scan.as_bytes(), &[200]))?;
-                    out.scans.push(ms);
+                    out.scans.push(c.post(&path, &scan, &[200]).await?.ms);
                 }
             }
             out.parcels += 1;
         }
         Ok(out)
     }
-}
-
-// ---------------------------------------------------------------------------
-// pgbench on the same server.
-
-struct Pgbench {
-    bin: String,
-    url: String,
-    clients: usize,
-    scale: u32,
-}
-
-struct PgbenchRun {
-    tps: f64,
-    latency_ms: f64,
-}
-
-impl Pgbench {
-    /// Finds pgbench, creates `<database>_pgbench` beside the benchmark's
-    /// database if it is missing and initialises it (TPC-B-like tables).
-    fn prepare(pool: &Pool, url: &str, args: &BenchArgs) -> anyhow::Result<Self> {
-        let bin = find_pgbench();
-        let (pg_url, name) = sibling_database(url, "_pgbench")?;
-        let mut conn = pool.get()?;
-        let DbConn::Pg(c) = &mut *conn else { anyhow::bail!("not PostgreSQL") };
-        #[derive(QueryableByName)]
-        struct Found {
-            #[diesel(sql_type = diesel::sql_types::Integer)]
-            #[allow(dead_code)]
-            one: i32,
-        }
-        let found: Option<Found> = diesel::sql_query("SELECT 1 AS one FROM pg_database WHERE datname = $1")
-            .bind::<diesel::sql_types::Text, _>(&name)
-            .get_result(c)
-            .optional()?;
-        if found.is_none() {
-            diesel::sql_query(format!("CREATE DATABASE \"{}\"", name.replace('"', "\"\""))).execute(c)?;
-        }
-        let t = Instant::now();
-        let init = Command::new(&bin)
-            .args(["-i", "-q", "-s", &args.pgbench_scale.to_string(), &pg_url])
-            .output()
-            .map_err(|e| anyhow::anyhow!("cannot run {bin}: {e}"))?;
-        anyhow::ensure!(
-            init.status.success(),
-            "pgbench -i failed: {}",
-            String::from_utf8_lossy(&init.stderr).trim()
-        );
-        println!(
-            "pgbench: database {name} initialised at scale {} in {:.1} s ({bin})",
-            args.pgbench_scale,
-            t.elapsed().as_secs_f64()
-        );
-        Ok(Self { bin, url: pg_url, clients: args.clients, scale: args.pgbench_scale })
-    }
-
-    /// Runs the TPC-B-like script for `--pgbench-seconds`.
-    fn run(&self, args: &BenchArgs) -> anyhow::Result<PgbenchRun> {
-        let out = Command::new(&self.bin)
-            .args([
-                "-c",
-                &self.clients.to_string(),
-                "-j",
-                "2",
-                "-T",
-                &args.pgbench_seconds.to_string(),
-                &self.url,
-            ])
-            .output()
-            .map_err(|e| anyhow::anyhow!("cannot run {}: {e}", self.bin))?;
-        let text = String::from_utf8_lossy(&out.stdout);
-        anyhow::ensure!(
-            out.status.success(),
-            "pgbench failed: {}",
-            String::from_utf8_lossy(&out.stderr).trim()
-        );
-        let number = |prefix: &str| {
-            text.lines()
-                .find_map(|l| l.trim().strip_prefix(prefix))
-                .and_then(|rest| rest.split_whitespace().next())
-                .and_then(|n| n.parse::<f64>().ok())
-        };
-        let tps = number("tps = ").ok_or_else(|| anyhow::anyhow!("no tps in pgbench's output:\n{text}"))?;
-        let run = PgbenchRun { tps, latency_ms: number("latency average = ").unwrap_or(f64::NAN) };
-        println!(
-            "pgbench: {:.0} tps, latency average {:.1} ms ({} clients, scale {}, {} s)",
-            run.tps, run.latency_ms, self.clients, self.scale, args.pgbench_seconds
-        );
-        Ok(run)
-    }
-}
-
-/// The newest `/usr/lib/postgresql/<version>/bin/pgbench`, else `pgbench`
-/// from the PATH.
-fn find_pgbench() -> String {
-    let mut found: Vec<(u32, String)> = std::fs::read_dir("/usr/lib/postgresql")
-        .into_iter()
-        .flatten()
-        .flatten()
-        .filter_map(|e| {
-            let version = e.file_name().to_str()?.parse::<u32>().ok()?;
-            let path = e.path().join("bin/pgbench");
-            path.is_file().then(|| (version, path.to_string_lossy().into_owned()))
-        })
-        .collect();
-    found.sort();
-    found.pop().map(|(_, p)| p).unwrap_or_else(|| "pgbench".into())
-}
-
-/// The URL of the database named `<name><suffix>` on the same server, and
-/// that name.
-fn sibling_database(url: &str, suffix: &str) -> anyhow::Result<(String, String)> {
-    let (scheme, rest) = url.split_once("://").ok_or_else(|| anyhow::anyhow!("not a URL"))?;
-    let (authority, path) = rest.split_once('/').unwrap_or((rest, ""));
-    let (db, query) = path.split_once('?').map_or((path, None), |(d, q)| (d, Some(q)));
-    anyhow::ensure!(!db.is_empty(), "the database URL names no database");
-    let name = format!("{db}{suffix}");
-    let mut out = format!("{scheme}://{authority}/{name}");
-    if let Some(q) = query {
-        out.push('?');
-        out.push_str(q);
-    }
-    Ok((out, name))
 }
 
 // ---------------------------------------------------------------------------
@@ -1099,11 +734,11 @@ struct Figures {
 }
 
 fn report(
-    args: &BenchArgs,
+    args: &Args,
     f: &Figures,
     before: Option<PgbenchRun>,
     after: Option<PgbenchRun>,
-    check: &crate::stock::service::LedgerCheck,
+    check: &custody::stock::service::LedgerCheck,
 ) {
     println!();
     println!(
@@ -1140,7 +775,7 @@ fn report(
     println!("scans while single orders came in ({} pickers, {} packers):", args.pickers, args.packers);
     println!("{:<44} {:>8} {:>8} {:>8} {:>8}", "", "calls", "p50 ms", "p99 ms", "max ms");
     let scan = |name: &str, v: &[f64]| {
-        let l = Latencies(v.to_vec()).sorted();
+        let l = Latencies::of(v.to_vec());
         println!("{name:<44} {:>8} {:>8.1} {:>8.1} {:>8.1}", v.len(), l.pct(0.5), l.pct(0.99), l.max());
     };
     scan("pick: claim a task", &f.scans.claims);
@@ -1173,18 +808,4 @@ fn report(
         check.movements,
         check.mismatches.len()
     );
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn the_pgbench_database_sits_beside_the_benchmarks() {
-        let (url, name) =
-            sibling_database("postgres://postgres@127.0.0.1:5432/bench?sslmode=disable", "_pgbench").unwrap();
-        assert_eq!(url, "postgres://postgres@127.0.0.1:5432/bench_pgbench?sslmode=disable");
-        assert_eq!(name, "bench_pgbench");
-        assert!(sibling_database("postgres://h", "_x").is_err());
-    }
 }
