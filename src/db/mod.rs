@@ -90,7 +90,7 @@ impl ConnectionManager {
                      SET idle_in_transaction_session_timeout = {}",
                     IDLE_IN_TRANSACTION.as_millis()
                 ))
-                    .map_err(ConnectionError::CouldntSetupConfiguration)?;
+                .map_err(ConnectionError::CouldntSetupConfiguration)?;
                 Ok(DbConn::Pg(conn))
             }
             DatabaseUrl::Sqlite(path) => {
