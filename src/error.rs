@@ -34,8 +34,10 @@ pub enum AppError {
     BadRequest { code: &'static str, detail: String },
     #[error("payload too large")]
     PayloadTooLarge,
+    /// The body is of a type this endpoint does not take; `expected` names
+    /// the ones it does (`application/json` nearly everywhere).
     #[error("unsupported media type")]
-    UnsupportedMediaType,
+    UnsupportedMediaType { expected: &'static str },
     /// The path exists, not with this method: 405 with `Allow`.
     #[error("method not allowed")]
     MethodNotAllowed { allow: String },
@@ -56,6 +58,9 @@ pub enum AppError {
 }
 
 impl AppError {
+    /// `415`: the body must be JSON.
+    pub const NOT_JSON: Self = Self::UnsupportedMediaType { expected: "application/json" };
+
     pub fn not_found(what: &'static str) -> Self {
         Self::NotFound { what }
     }
@@ -92,7 +97,7 @@ impl AppError {
             Self::Validation { code, .. } => code,
             Self::BadRequest { code, .. } => code,
             Self::PayloadTooLarge => "payload_too_large",
-            Self::UnsupportedMediaType => "unsupported_media_type",
+            Self::UnsupportedMediaType { .. } => "unsupported_media_type",
             Self::MethodNotAllowed { .. } => "method_not_allowed",
             Self::Unauthorized { .. } => "unauthorized",
             Self::Forbidden { .. } => "forbidden",
@@ -110,7 +115,7 @@ impl AppError {
             Self::Validation { .. } => "Invalid input",
             Self::BadRequest { .. } => "Bad request",
             Self::PayloadTooLarge => "Payload too large",
-            Self::UnsupportedMediaType => "Unsupported media type",
+            Self::UnsupportedMediaType { .. } => "Unsupported media type",
             Self::MethodNotAllowed { .. } => "Method not allowed",
             Self::Unauthorized { .. } => "Authentication required",
             Self::Forbidden { .. } => "Forbidden",
@@ -129,7 +134,7 @@ impl AppError {
             | Self::Validation { detail, .. }
             | Self::BadRequest { detail, .. } => detail.clone(),
             Self::PayloadTooLarge => "The request body is larger than this endpoint accepts.".into(),
-            Self::UnsupportedMediaType => "Send the body as application/json.".into(),
+            Self::UnsupportedMediaType { expected } => format!("Send the body as {expected}."),
             Self::Unauthorized { detail } | Self::Forbidden { detail } => (*detail).into(),
             Self::MethodNotAllowed { allow } => format!("This path answers {allow} only."),
             Self::TooManyRequests { retry_after_secs } => {
@@ -207,7 +212,7 @@ impl ResponseError for AppError {
             Self::Validation { .. } => StatusCode::UNPROCESSABLE_ENTITY,
             Self::BadRequest { .. } => StatusCode::BAD_REQUEST,
             Self::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
-            Self::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            Self::UnsupportedMediaType { .. } => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             Self::MethodNotAllowed { .. } => StatusCode::METHOD_NOT_ALLOWED,
             Self::Unauthorized { .. } => StatusCode::UNAUTHORIZED,
             Self::Forbidden { .. } => StatusCode::FORBIDDEN,

@@ -141,3 +141,7 @@ crate::typed_id!(
     /// A return parcel that arrived with nothing to identify it.
     UnidentifiedReturnId
 );
+crate::typed_id!(
+    /// A photo taken at the returns desk.
+    ReturnPhotoId
+);

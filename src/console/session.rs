@@ -330,6 +330,116 @@ impl<T: DeserializeOwned + 'static> FromRequest for Post<T> {
     }
 }
 
+/// A file sent with a console form (`multipart/form-data`), read into
+/// memory up to the limit its form was given.
+#[derive(Debug, Clone)]
+pub struct UploadedFile {
+    pub bytes: Vec<u8>,
+    /// The `Content-Type` the browser gave the part.
+    pub declared: Option<String>,
+}
+
+/// What an upload form brought: its text fields and its file, or why the
+/// file could not be taken.
+#[derive(Debug, Clone)]
+pub enum Upload {
+    File(UploadedFile),
+    /// No file chosen (an empty part).
+    Missing,
+    /// Larger than the form's limit: nothing of it was kept.
+    TooLarge,
+}
+
+/// A console upload form (`multipart/form-data`: text fields, the CSRF
+/// token among them, and one file field named `file_field`), checked like
+/// every console form: a missing or wrong token is the 403 page before the
+/// handler runs. At most 8 parts; text fields up to 4 KiB each; the file
+/// up to `LIMIT` bytes (beyond it the form still arrives, as
+/// [`Upload::TooLarge`], so that the page can say so).
+pub struct MultipartPost<const LIMIT: usize> {
+    pub user: ConsoleUser,
+    pub fields: std::collections::HashMap<String, String>,
+    pub upload: Upload,
+}
+
+impl<const LIMIT: usize> FromRequest for MultipartPost<LIMIT> {
+    type Error = ConsoleError;
+    type Future = LocalBoxFuture<'static, Result<Self, ConsoleError>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let user = ConsoleUser::from_request(req, payload);
+        let multipart = actix_multipart::Multipart::new(req.headers(), payload.take());
+        Box::pin(async move {
+            let user = user.await?;
+            let read = read_multipart(multipart, LIMIT).await;
+            let Ok((fields, upload)) = read else {
+                tracing::warn!(user_id = %user.user_id, "console upload refused: not a readable multipart form");
+                return Err(super::error::csrf_refused(&user));
+            };
+            let token = fields.get("csrf_token").map(String::as_str).unwrap_or_default();
+            if !csrf_ok(&user.csrf_token, token) {
+                tracing::warn!(user_id = %user.user_id, "console upload refused: CSRF token missing or wrong");
+                return Err(super::error::csrf_refused(&user));
+            }
+            Ok(MultipartPost { user, fields, upload })
+        })
+    }
+}
+
+/// The parts of a multipart form: text fields by name, and the one file.
+async fn read_multipart(
+    mut form: actix_multipart::Multipart,
+    limit: usize,
+) -> Result<(std::collections::HashMap<String, String>, Upload), ()> {
+    use futures_util::StreamExt;
+    const TEXT_LIMIT: usize = 4096;
+    let mut fields = std::collections::HashMap::new();
+    let mut upload = Upload::Missing;
+    let (mut parts, mut total) = (0, 0usize);
+    while let Some(field) = form.next().await {
+        let mut field = field.map_err(drop)?;
+        parts += 1;
+        if parts > 8 {
+            return Err(());
+        }
+        let name = field.name().unwrap_or_default().to_owned();
+        let is_file = field.content_disposition().and_then(|d| d.get_filename()).is_some();
+        let declared = field.content_type().map(|m| m.essence_str().to_owned());
+        let cap = if is_file { limit } else { TEXT_LIMIT };
+        let mut bytes = Vec::new();
+        let mut over = false;
+        while let Some(chunk) = field.next().await {
+            let chunk = chunk.map_err(drop)?;
+            total += chunk.len();
+            if total > 4 * limit.max(TEXT_LIMIT) {
+                return Err(());
+            }
+            // Past the limit the rest is read and dropped (up to four times
+            // the limit), so that the form's other fields still arrive and
+            // the page can say the photo was too large.
+            if !over && bytes.len() + chunk.len() > cap {
+                over = true;
+                bytes = Vec::new();
+            }
+            if !over {
+                bytes.extend_from_slice(&chunk);
+            }
+        }
+        if is_file {
+            upload = match (over, bytes.is_empty()) {
+                (true, _) => Upload::TooLarge,
+                (false, true) => Upload::Missing,
+                (false, false) => Upload::File(UploadedFile { bytes, declared }),
+            };
+        } else if over {
+            return Err(());
+        } else {
+            fields.insert(name, String::from_utf8(bytes).map_err(drop)?);
+        }
+    }
+    Ok((fields, upload))
+}
+
 /// A form with no fields but the CSRF token (logout, buttons).
 #[derive(Debug, Deserialize)]
 pub struct NoFields {}

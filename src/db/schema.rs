@@ -251,7 +251,8 @@ macro_rules! all_tables {
             return_lines,
             return_liabilities,
             return_units,
-            unidentified_returns
+            unidentified_returns,
+            return_photos
         }
     };
 }
@@ -1152,5 +1153,24 @@ diesel::table! {
         created_at -> UtcInstant,
         resolved_by -> Nullable<Text>,
         resolved_at -> Nullable<UtcInstant>,
+    }
+}
+
+diesel::table! {
+    use diesel::sql_types::*;
+    use crate::db::types::*;
+
+    return_photos (id) {
+        id -> PortableUuid,
+        return_id -> Nullable<PortableUuid>,
+        unidentified_id -> Nullable<PortableUuid>,
+        line_no -> Nullable<Integer>,
+        unit_no -> Nullable<Integer>,
+        media_type -> Text,
+        byte_size -> Integer,
+        sha256 -> Text,
+        content -> Binary,
+        taken_by -> Text,
+        taken_at -> UtcInstant,
     }
 }

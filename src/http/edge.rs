@@ -4,10 +4,12 @@
 //!    request ends with `401`, before anything else of it is read (a bad
 //!    query or body of an unknown caller is that caller's business, not an
 //!    answer that tells it about our routes).
-//! 2. **Form**: a body is JSON (`text/csv` for the bins import) or `415`;
-//!    it is read up to `CUSTODY_MAX_BODY_BYTES`, beyond which `413`
-//!    (problem+json like every error); JSON must parse (`400
-//!    malformed_json`) even where the endpoint takes no body.
+//! 2. **Form**: a body is JSON (`text/csv` for the bins import; a JPEG,
+//!    PNG or WebP image for `POST .../photos`, read and checked by its
+//!    handler up to the photo limit) or `415`; it is read up to
+//!    `CUSTODY_MAX_BODY_BYTES`, beyond which `413` (problem+json like every
+//!    error); JSON must parse (`400 malformed_json`) even where the
+//!    endpoint takes no body.
 //! 3. **Characters**: control characters are refused with `422` wherever text
 //!    comes in: in the path and the query (percent-decoded), and in a body
 //!    (a NUL byte anywhere; in JSON, escaped controls `\u0000`-`\u001f`,
@@ -52,8 +54,19 @@ pub async fn middleware(
     if super::optional_json::has_body(req.request()) {
         let content_type = req.content_type().to_ascii_lowercase();
         let json = content_type == "application/json" || content_type.ends_with("+json");
+        // A photo is bytes, not text: its own limit, no text checks; the
+        // handler checks it is the image it says it is.
+        if is_photo_upload(req.method(), req.path()) {
+            if !crate::returns::photos::MediaType::ACCEPTED.contains(&content_type.as_str()) {
+                return refuse(
+                    req,
+                    AppError::UnsupportedMediaType { expected: crate::returns::photos::EXPECTED },
+                );
+            }
+            return Ok(next.call(req).await?.map_into_boxed_body());
+        }
         if !json && content_type != "text/csv" {
-            return refuse(req, AppError::UnsupportedMediaType);
+            return refuse(req, AppError::NOT_JSON);
         }
         let limit = state.config.max_body_bytes;
         let mut payload = req.take_payload();
@@ -82,6 +95,11 @@ pub async fn middleware(
         req.set_payload(actix_web::dev::Payload::from(body.freeze()));
     }
     Ok(next.call(req).await?.map_into_boxed_body())
+}
+
+/// `POST .../photos`: the only requests whose body is an image.
+fn is_photo_upload(method: &actix_web::http::Method, path: &str) -> bool {
+    method == actix_web::http::Method::POST && path.trim_end_matches('/').ends_with("/photos")
 }
 
 fn control(field: &str) -> AppError {

@@ -126,7 +126,7 @@ pub fn json_error(err: actix_web::error::JsonPayloadError) -> AppError {
     use actix_web::error::JsonPayloadError as J;
     match err {
         J::OverflowKnownLength { .. } | J::Overflow { .. } => AppError::PayloadTooLarge,
-        J::ContentType => AppError::UnsupportedMediaType,
+        J::ContentType => AppError::NOT_JSON,
         J::Deserialize(e) if e.is_data() => {
             AppError::Validation { code: "invalid_body", detail: scrub_serde(&e.to_string()), errors: vec![] }
         }

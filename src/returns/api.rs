@@ -9,12 +9,13 @@ use serde::Deserialize;
 
 use super::desk::{self, Arrival, ArrivalInput, DispositionsInput, GradesInput, ResolveInput, Unidentified};
 use super::domain::ReturnStatus;
+use super::photos::{self, Content, Image, Photo, Subject};
 use super::service::{self, NewPolicyInput, PolicyVersion, Return, ReturnRequest};
 use crate::auth::{Caller, Role};
 use crate::db;
 use crate::error::{AppError, Problem};
 use crate::http::{ApiCaller, AppState};
-use crate::ids::{SupplierId, UnidentifiedReturnId};
+use crate::ids::{ReturnPhotoId, SupplierId, UnidentifiedReturnId};
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     // The desk's fixed paths before `/returns/{return_no}`.
@@ -23,6 +24,11 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(resolve_unidentified)
         .service(grade)
         .service(dispose)
+        .service(add_return_photo)
+        .service(add_unidentified_photo)
+        .service(return_photo)
+        .service(unidentified_photo)
+        .service(show_unidentified)
         .service(open_return)
         .service(cancel_return)
         .service(list_returns)
@@ -287,4 +293,203 @@ pub async fn cancel_return(
     }
     let (no, now) = (no.into_inner(), state.clock.now());
     Ok(web::Json(db::transact(&state.pool, move |tx| service::cancel(tx, &no, now)).await?))
+}
+
+/// One parcel of the unidentified queue, with its photos.
+#[utoipa::path(get, path = "/api/v1/returns/unidentified/{id}", tag = "returns", params(("id" = String, Path)),
+    responses((status = 200, body = Unidentified), (status = 403, body = Problem), (status = 404, body = Problem)),
+    security(("bearer" = [])))]
+#[get("/returns/unidentified/{id}")]
+pub async fn show_unidentified(
+    state: web::Data<AppState>,
+    caller: ApiCaller,
+    id: web::Path<UnidentifiedReturnId>,
+) -> Result<web::Json<Unidentified>, AppError> {
+    caller.0.require_staff(Role::Returns)?;
+    let id = id.into_inner();
+    Ok(web::Json(db::run(&state.pool, move |c| desk::unidentified_one(c, id)).await?))
+}
+
+/// An upload's bytes, read up to the photo limit (`413` beyond it) and
+/// checked to be the image they are declared as.
+async fn photo_body(req: &actix_web::HttpRequest, mut payload: web::Payload) -> Result<Image, AppError> {
+    use futures_util::StreamExt;
+    let declared = req
+        .headers()
+        .get(actix_web::http::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .map(|v| v.split(';').next().unwrap_or_default().trim().to_owned());
+    let (mut body, mut total) = (web::BytesMut::new(), 0usize);
+    while let Some(chunk) = payload.next().await {
+        let chunk = chunk.map_err(|e| AppError::bad_request("unreadable_body", e.to_string()))?;
+        total += chunk.len();
+        // Past the limit the rest is read and dropped (up to four times the
+        // limit), so that the sender reads the 413 instead of a reset.
+        if total > 4 * photos::MAX_BYTES {
+            break;
+        }
+        if total <= photos::MAX_BYTES {
+            body.extend_from_slice(&chunk);
+        }
+    }
+    if total > photos::MAX_BYTES {
+        return Err(AppError::PayloadTooLarge);
+    }
+    Image::new(body.to_vec(), declared.as_deref())
+}
+
+/// `201` with the photo and its `Location`; `200` with the photo kept
+/// before when the same bytes were sent again for the same subject (a
+/// retried upload keeps one photo).
+fn photo_created((photo, created): (Photo, bool)) -> HttpResponse {
+    if created {
+        HttpResponse::Created()
+            .insert_header((actix_web::http::header::LOCATION, photo.href.clone()))
+            .json(photo)
+    } else {
+        HttpResponse::Ok().json(photo)
+    }
+}
+
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
+pub struct PhotoQuery {
+    /// The unit the photo shows: its line number (with `unit_no`).
+    pub line_no: Option<i32>,
+    /// The unit the photo shows: 1 to the line's quantity (with `line_no`).
+    pub unit_no: Option<i32>,
+}
+
+/// A photo taken at the returns desk (the returns role): of the parcel, or
+/// with `line_no` and `unit_no` of one unit that came back (the evidence
+/// behind its grade; its supplier sees it). The body is the image itself,
+/// `image/jpeg`, `image/png` or `image/webp`, up to 8 MiB; it must be what
+/// its first bytes say. At most 30 photos a return.
+#[utoipa::path(post, path = "/api/v1/returns/{return_no}/photos", tag = "returns",
+    params(("return_no" = String, Path), PhotoQuery),
+    request_body(content = Vec<u8>, content_type = "image/jpeg", description = "the photo: image/jpeg, image/png or image/webp"),
+    responses((status = 201, body = Photo), (status = 200, body = Photo, description = "the same bytes again"),
+        (status = 404, body = Problem), (status = 409, body = Problem, description = "return_not_at_desk, too_many_photos"),
+        (status = 413, body = Problem), (status = 415, body = Problem),
+        (status = 422, body = Problem, description = "not_an_image, photo_type_mismatch, empty_photo, unknown_unit")),
+    security(("bearer" = [])))]
+#[post("/returns/{return_no}/photos")]
+pub async fn add_return_photo(
+    state: web::Data<AppState>,
+    req: actix_web::HttpRequest,
+    caller: ApiCaller,
+    no: web::Path<String>,
+    q: web::Query<PhotoQuery>,
+    payload: web::Payload,
+) -> Result<HttpResponse, AppError> {
+    caller.0.require_staff(Role::Returns)?;
+    let unit = match (q.line_no, q.unit_no) {
+        (Some(l), Some(u)) => Some((l, u)),
+        (None, None) => None,
+        _ => {
+            return Err(AppError::invalid(
+                "unit_no",
+                "unit_incomplete",
+                "a unit is named by line_no and unit_no",
+            ));
+        }
+    };
+    let image = photo_body(&req, payload).await?;
+    let subject = Subject::Return { return_no: no.into_inner(), unit };
+    let (actor, now) = (caller.0.actor(), state.clock.now());
+    let added = db::transact(&state.pool, move |tx| photos::add(tx, &subject, &image, &actor, now)).await?;
+    Ok(photo_created(added))
+}
+
+/// A photo of a parcel in the unidentified queue (the returns role): what
+/// is on it and in it, so that it can be matched later. It follows the
+/// parcel to its return. Body as for a return's photos.
+#[utoipa::path(post, path = "/api/v1/returns/unidentified/{id}/photos", tag = "returns",
+    params(("id" = String, Path)),
+    request_body(content = Vec<u8>, content_type = "image/jpeg", description = "the photo: image/jpeg, image/png or image/webp"),
+    responses((status = 201, body = Photo), (status = 200, body = Photo, description = "the same bytes again"),
+        (status = 404, body = Problem), (status = 409, body = Problem, description = "already_resolved, too_many_photos"),
+        (status = 413, body = Problem), (status = 415, body = Problem),
+        (status = 422, body = Problem, description = "not_an_image, photo_type_mismatch, empty_photo")),
+    security(("bearer" = [])))]
+#[post("/returns/unidentified/{id}/photos")]
+pub async fn add_unidentified_photo(
+    state: web::Data<AppState>,
+    req: actix_web::HttpRequest,
+    caller: ApiCaller,
+    id: web::Path<UnidentifiedReturnId>,
+    payload: web::Payload,
+) -> Result<HttpResponse, AppError> {
+    caller.0.require_staff(Role::Returns)?;
+    let image = photo_body(&req, payload).await?;
+    let subject = Subject::Unidentified(id.into_inner());
+    let (actor, now) = (caller.0.actor(), state.clock.now());
+    let added = db::transact(&state.pool, move |tx| photos::add(tx, &subject, &image, &actor, now)).await?;
+    Ok(photo_created(added))
+}
+
+/// A photo's bytes: never changed once taken, so cached for good by its
+/// `ETag` (the SHA-256 of the bytes); `If-None-Match` answers `304`.
+pub fn photo_response(req: &actix_web::HttpRequest, c: Content, name: ReturnPhotoId) -> HttpResponse {
+    use actix_web::http::header;
+    let etag = format!("\"{}\"", c.sha256);
+    let cached = req
+        .headers()
+        .get(header::IF_NONE_MATCH)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.split(',').any(|t| t.trim() == etag || t.trim() == "*"));
+    let mut resp = if cached { HttpResponse::NotModified() } else { HttpResponse::Ok() };
+    resp.insert_header((header::ETAG, etag))
+        .insert_header((header::CACHE_CONTROL, "private, max-age=31536000, immutable"))
+        .insert_header((header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
+        .insert_header((header::CONTENT_SECURITY_POLICY, "default-src 'none'"));
+    if cached {
+        return resp.finish();
+    }
+    resp.insert_header((header::CONTENT_TYPE, c.media_type.as_str()))
+        .insert_header((
+            header::CONTENT_DISPOSITION,
+            format!("inline; filename=\"{name}.{}\"", c.media_type.extension()),
+        ))
+        .body(c.bytes)
+}
+
+/// A return's photo, the image itself. A supplier reads those of its own
+/// units (a parcel's photos show the buyer's label: not a supplier's).
+#[utoipa::path(get, path = "/api/v1/returns/{return_no}/photos/{photo_id}", tag = "returns",
+    params(("return_no" = String, Path), ("photo_id" = String, Path)),
+    responses((status = 200, content_type = "image/jpeg", body = Vec<u8>, description = "image/jpeg, image/png or image/webp"),
+        (status = 304, description = "If-None-Match named its ETag"), (status = 404, body = Problem)),
+    security(("bearer" = [])))]
+#[get("/returns/{return_no}/photos/{photo_id}")]
+pub async fn return_photo(
+    state: web::Data<AppState>,
+    req: actix_web::HttpRequest,
+    caller: ApiCaller,
+    path: web::Path<(String, ReturnPhotoId)>,
+) -> Result<HttpResponse, AppError> {
+    let supplier = reader(&caller.0)?;
+    let (no, id) = path.into_inner();
+    let c = db::run(&state.pool, move |c| photos::read_of_return(c, &no, id, supplier)).await?;
+    Ok(photo_response(&req, c, id))
+}
+
+/// An unidentified parcel's photo, the image itself (the returns role).
+#[utoipa::path(get, path = "/api/v1/returns/unidentified/{id}/photos/{photo_id}", tag = "returns",
+    params(("id" = String, Path), ("photo_id" = String, Path)),
+    responses((status = 200, content_type = "image/jpeg", body = Vec<u8>, description = "image/jpeg, image/png or image/webp"),
+        (status = 304, description = "If-None-Match named its ETag"), (status = 404, body = Problem)),
+    security(("bearer" = [])))]
+#[get("/returns/unidentified/{id}/photos/{photo_id}")]
+pub async fn unidentified_photo(
+    state: web::Data<AppState>,
+    req: actix_web::HttpRequest,
+    caller: ApiCaller,
+    path: web::Path<(UnidentifiedReturnId, ReturnPhotoId)>,
+) -> Result<HttpResponse, AppError> {
+    caller.0.require_staff(Role::Returns)?;
+    let (parcel, id) = path.into_inner();
+    let c = db::run(&state.pool, move |c| photos::read_of_unidentified(c, parcel, id)).await?;
+    Ok(photo_response(&req, c, id))
 }

@@ -42,6 +42,8 @@ pub struct Unidentified {
     pub resolved_return_no: Option<String>,
     pub created_by: String,
     pub created_at: Timestamp,
+    /// Photos of the parcel (and of what was in it).
+    pub photos: Vec<super::photos::Photo>,
 }
 
 /// What the desk's scan found.
@@ -60,6 +62,7 @@ fn unidentified_view(conn: &mut DbConn, r: UnidentifiedRow) -> Result<Unidentifi
         None => None,
     };
     Ok(Unidentified {
+        photos: super::photos::of_unidentified(conn, r.id)?,
         id: r.id,
         code: r.code,
         weight_g: r.weight_g,
@@ -228,6 +231,12 @@ fn record(
     Ok(())
 }
 
+/// One parcel of the unidentified queue (open or matched).
+pub fn unidentified_one(conn: &mut DbConn, id: UnidentifiedReturnId) -> Result<Unidentified, AppError> {
+    let row = store::unidentified(conn, id)?.ok_or(AppError::not_found("unidentified parcel"))?;
+    unidentified_view(conn, row)
+}
+
 /// The unidentified queue (open ones, oldest first).
 pub fn unidentified(conn: &mut DbConn) -> Result<Vec<Unidentified>, AppError> {
     store::open_unidentified(conn)?.into_iter().map(|r| unidentified_view(conn, r)).collect()
@@ -258,6 +267,8 @@ pub fn resolve(
             format!("This parcel was matched already: {}", u.code),
         ));
     }
+    // Its photos are the return's parcel's now.
+    store::attach_unidentified_photos(tx, id, r.id)?;
     arrived(tx, r, u.weight_g, actor, now)
 }
 

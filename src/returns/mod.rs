@@ -8,6 +8,7 @@
 pub mod api;
 pub mod desk;
 pub mod domain;
+pub mod photos;
 pub mod policy;
 pub mod service;
 mod store;

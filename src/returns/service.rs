@@ -210,6 +210,8 @@ pub struct Return {
     pub arrival: Option<ArrivalInfo>,
     /// The units that came back, with their grades and dispositions.
     pub units: Vec<ReturnUnit>,
+    /// Photos taken at the desk (a supplier sees those of its own units).
+    pub photos: Vec<super::photos::Photo>,
 }
 
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
@@ -542,9 +544,12 @@ fn view(conn: &mut DbConn, r: ReturnRow, supplier: Option<SupplierId>) -> Result
         }),
         _ => None,
     };
+    let shown_lines: Option<Vec<i32>> = supplier.map(|_| shown.iter().copied().collect());
+    let photos = super::photos::of_return(conn, r.id, &r.return_no, shown_lines.as_deref())?;
     Ok(Return {
         arrival,
         units,
+        photos,
         id: r.id,
         return_type: ReturnType::stored(&r.return_type, what)?,
         reason: ReasonCode::stored(&r.reason_code, what)?,

@@ -4,12 +4,13 @@ use diesel::prelude::*;
 
 use crate::db::DbConn;
 use crate::db::schema::{
-    return_liabilities, return_lines, return_policies, return_units, returns, unidentified_returns,
+    return_liabilities, return_lines, return_photos, return_policies, return_units, returns,
+    unidentified_returns,
 };
 use crate::db::types::Timestamp;
 use crate::ids::{
-    BinId, OrderId, ReturnId, ReturnLiabilityId, ReturnPolicyId, ReturnUnitId, SkuId, SupplierId,
-    UnidentifiedReturnId,
+    BinId, OrderId, ReturnId, ReturnLiabilityId, ReturnPhotoId, ReturnPolicyId, ReturnUnitId, SkuId,
+    SupplierId, UnidentifiedReturnId,
 };
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
@@ -406,5 +407,78 @@ pub fn resolve_unidentified(
             unidentified_returns::resolved_by.eq(Some(by)),
             unidentified_returns::resolved_at.eq(Some(now)),
         ))
+        .execute(tx)
+}
+
+#[derive(Debug, Clone, Insertable)]
+#[diesel(table_name = return_photos)]
+pub struct NewPhotoRow<'a> {
+    pub id: ReturnPhotoId,
+    pub return_id: Option<ReturnId>,
+    pub unidentified_id: Option<UnidentifiedReturnId>,
+    pub line_no: Option<i32>,
+    pub unit_no: Option<i32>,
+    pub media_type: &'a str,
+    pub byte_size: i32,
+    pub sha256: &'a str,
+    pub content: &'a [u8],
+    pub taken_by: &'a str,
+    pub taken_at: Timestamp,
+}
+
+/// A photo without its bytes.
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = return_photos)]
+pub struct PhotoMeta {
+    pub id: ReturnPhotoId,
+    pub return_id: Option<ReturnId>,
+    pub unidentified_id: Option<UnidentifiedReturnId>,
+    pub line_no: Option<i32>,
+    pub unit_no: Option<i32>,
+    pub media_type: String,
+    pub byte_size: i32,
+    pub sha256: String,
+    pub taken_by: String,
+    pub taken_at: Timestamp,
+}
+
+pub fn insert_photo(tx: &mut DbConn, row: &NewPhotoRow<'_>) -> QueryResult<()> {
+    diesel::insert_into(return_photos::table).values(row).execute(tx).map(drop)
+}
+
+/// A return's photos (its own and those of the parcel it was before it
+/// was identified), oldest first.
+pub fn photos_of_return(conn: &mut DbConn, id: ReturnId) -> QueryResult<Vec<PhotoMeta>> {
+    return_photos::table
+        .filter(return_photos::return_id.eq(id))
+        .order((return_photos::taken_at, return_photos::id))
+        .select(PhotoMeta::as_select())
+        .load(conn)
+}
+
+pub fn photos_of_unidentified(conn: &mut DbConn, id: UnidentifiedReturnId) -> QueryResult<Vec<PhotoMeta>> {
+    return_photos::table
+        .filter(return_photos::unidentified_id.eq(id))
+        .order((return_photos::taken_at, return_photos::id))
+        .select(PhotoMeta::as_select())
+        .load(conn)
+}
+
+pub fn photo(conn: &mut DbConn, id: ReturnPhotoId) -> QueryResult<Option<(PhotoMeta, Vec<u8>)>> {
+    return_photos::table
+        .find(id)
+        .select((PhotoMeta::as_select(), return_photos::content))
+        .first(conn)
+        .optional()
+}
+
+/// The photos of a parcel that turned out to be `to`: now the return's too.
+pub fn attach_unidentified_photos(
+    tx: &mut DbConn,
+    from: UnidentifiedReturnId,
+    to: ReturnId,
+) -> QueryResult<usize> {
+    diesel::update(return_photos::table.filter(return_photos::unidentified_id.eq(from)))
+        .set(return_photos::return_id.eq(Some(to)))
         .execute(tx)
 }

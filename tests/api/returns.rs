@@ -407,3 +407,158 @@ async fn retries_with_one_idempotency_key_queue_one_parcel_and_add_one_version()
     assert_eq!(first["id"], again["id"]);
     assert_eq!(app.count("return_policies"), 2);
 }
+
+/// The smallest bytes that pass for a PNG, and for a JPEG.
+fn png(seed: u8) -> Vec<u8> {
+    let mut b = b"\x89PNG\r\n\x1a\n\0\0\0\x0dIHDR".to_vec();
+    b.extend_from_slice(&[seed; 17]);
+    b
+}
+
+fn jpeg(seed: u8) -> Vec<u8> {
+    let mut b = vec![0xFF, 0xD8, 0xFF, 0xE0, 0, 16];
+    b.extend_from_slice(b"JFIF\0");
+    b.extend_from_slice(&[seed; 32]);
+    b.extend_from_slice(&[0xFF, 0xD9]);
+    b
+}
+
+async fn upload(app: &TestApp, path: &str, key: &str, content_type: &str, body: Vec<u8>) -> (u16, Value) {
+    let r = app
+        .client
+        .post(app.url(path))
+        .bearer_auth(key)
+        .header("content-type", content_type)
+        .body(body)
+        .send()
+        .await
+        .unwrap();
+    crate::common::read(r).await
+}
+
+async fn download(app: &TestApp, path: &str, key: &str) -> (u16, String, Vec<u8>) {
+    let r = app.client.get(app.url(path)).bearer_auth(key).send().await.unwrap();
+    let ct = r.headers().get("content-type").and_then(|v| v.to_str().ok()).unwrap_or("").to_owned();
+    (r.status().as_u16(), ct, r.bytes().await.unwrap().to_vec())
+}
+
+#[actix_web::test]
+async fn desk_photos_are_checked_by_their_bytes_kept_for_every_instance_and_shown_to_whom_they_concern() {
+    let app = crate::common::spawn_app().await;
+    let w = world(&app).await;
+    let first = delivered(&app, &w, "RET-PHOTO", "TOTE-1", 4500).await;
+    let second = delivered(&app, &w, "RET-PHOTO-2", "TOTE-2", 4500).await;
+    let clerk = app.staff("remi", "returns");
+    let (_, r) = app.post("/api/v1/returns", &w.platform, &request("PR-PH", &first, "defective", 1)).await;
+    let no = r["return_no"].as_str().unwrap().to_owned();
+    let photos = format!("/api/v1/returns/{no}/photos");
+
+    // Not before the parcel is at the desk.
+    let (s, e) = upload(&app, &photos, &clerk, "image/png", png(1)).await;
+    assert_eq!((s, e["code"].as_str()), (409, Some("return_not_at_desk")), "{e}");
+    let (s, _) = app.post("/api/v1/returns/arrivals", &clerk, &json!({"code": no, "weight_g": 300})).await;
+    assert_eq!(s, 200);
+
+    // The parcel, then unit 1 of line 1; the same bytes again keep one photo.
+    let (s, parcel) = upload(&app, &photos, &clerk, "image/png", png(1)).await;
+    assert_eq!(
+        (s, parcel["media_type"].as_str(), parcel["line_no"].as_i64()),
+        (201, Some("image/png"), None)
+    );
+    let (s, again) = upload(&app, &photos, &clerk, "image/png", png(1)).await;
+    assert_eq!((s, &again["id"]), (200, &parcel["id"]), "a retried upload keeps one photo");
+    let (s, unit) =
+        upload(&app, &format!("{photos}?line_no=1&unit_no=1"), &clerk, "image/jpeg", jpeg(2)).await;
+    assert_eq!((s, unit["line_no"].as_i64(), unit["unit_no"].as_i64()), (201, Some(1), Some(1)), "{unit}");
+
+    // Refused, and nothing kept: not an image, not what it says, not JSON,
+    // too large, no such unit, half a unit, not the desk's key.
+    let refused = [
+        (
+            upload(&app, &photos, &clerk, "image/jpeg", b"<svg onload=alert(1)>".to_vec()).await,
+            422,
+            "not_an_image",
+        ),
+        (upload(&app, &photos, &clerk, "image/jpeg", png(3)).await, 422, "photo_type_mismatch"),
+        (upload(&app, &photos, &clerk, "image/jpeg", Vec::new()).await, 422, "empty_photo"),
+        (
+            upload(&app, &photos, &clerk, "application/json", b"{}".to_vec()).await,
+            415,
+            "unsupported_media_type",
+        ),
+        (upload(&app, &photos, &clerk, "image/gif", b"GIF89a".to_vec()).await, 415, "unsupported_media_type"),
+        (
+            upload(&app, &photos, &clerk, "image/jpeg", [jpeg(4), vec![0; 8 << 20]].concat()).await,
+            413,
+            "payload_too_large",
+        ),
+        (
+            upload(&app, &format!("{photos}?line_no=1&unit_no=9"), &clerk, "image/jpeg", jpeg(5)).await,
+            422,
+            "unknown_unit",
+        ),
+        (
+            upload(&app, &format!("{photos}?line_no=1"), &clerk, "image/jpeg", jpeg(6)).await,
+            422,
+            "unit_incomplete",
+        ),
+        (upload(&app, &photos, &w.supplier, "image/jpeg", jpeg(7)).await, 403, "forbidden"),
+    ];
+    for ((s, e), status, code) in refused {
+        let got = e["errors"][0]["code"].as_str().or(e["code"].as_str()).map(str::to_owned);
+        assert_eq!((s, got.as_deref()), (status, Some(code)), "{e}");
+    }
+    assert_eq!(app.count("return_photos"), 2, "a refused photo is not kept");
+    assert_eq!(upload(&app, &photos, "wrong-key", "image/jpeg", jpeg(8)).await.0, 401);
+
+    // The bytes as sent, cached by their hash.
+    let (s, ct, bytes) = download(&app, parcel["href"].as_str().unwrap(), &clerk).await;
+    assert_eq!((s, ct.as_str(), bytes), (200, "image/png", png(1)));
+    let r = app
+        .client
+        .get(app.url(parcel["href"].as_str().unwrap()))
+        .bearer_auth(&clerk)
+        .header("if-none-match", format!("\"{}\"", parcel["sha256"].as_str().unwrap()))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 304);
+
+    // The platform sees both; the supplier its unit's photo, never the
+    // parcel's (its label carries the buyer's address); another supplier nothing.
+    let (_, all) = app.get(&format!("/api/v1/returns/{no}"), &w.platform).await;
+    assert_eq!(all["photos"].as_array().map(Vec::len), Some(2), "{all}");
+    let (_, mine) = app.get(&format!("/api/v1/returns/{no}"), &w.supplier).await;
+    assert_eq!(mine["photos"].as_array().map(Vec::len), Some(1), "{mine}");
+    assert_eq!(mine["photos"][0]["id"], unit["id"]);
+    assert_eq!(download(&app, unit["href"].as_str().unwrap(), &w.supplier).await.0, 200);
+    assert_eq!(download(&app, parcel["href"].as_str().unwrap(), &w.supplier).await.0, 404);
+    let (_, other) = app.supplier("OTHER");
+    assert_eq!(download(&app, unit["href"].as_str().unwrap(), &other).await.0, 404);
+    // A photo is read through its own return only.
+    let (_, r2) = app.post("/api/v1/returns", &w.platform, &request("PR-PH2", &second, "defective", 1)).await;
+    let no2 = r2["return_no"].as_str().unwrap();
+    let elsewhere = format!("/api/v1/returns/{no2}/photos/{}", parcel["id"].as_str().unwrap());
+    assert_eq!(download(&app, &elsewhere, &clerk).await.0, 404);
+
+    // An unidentified parcel is photographed; matched, its photos are the return's.
+    let (_, u) = app
+        .post("/api/v1/returns/arrivals", &clerk, &json!({"code": "SMUDGED-PHOTO", "weight_g": 280}))
+        .await;
+    let id = u["unidentified"]["id"].as_str().unwrap();
+    let parcel_photos = format!("/api/v1/returns/unidentified/{id}/photos");
+    let (s, p) =
+        upload(&app, &parcel_photos, &clerk, "image/webp", b"RIFF\x10\0\0\0WEBPVP8 \0\0\0\0".to_vec()).await;
+    assert_eq!((s, p["media_type"].as_str()), (201, Some("image/webp")), "{p}");
+    let (_, seen) = app.get(&format!("/api/v1/returns/unidentified/{id}"), &clerk).await;
+    assert_eq!(seen["photos"][0]["id"], p["id"], "{seen}");
+    assert_eq!(download(&app, p["href"].as_str().unwrap(), &clerk).await.0, 200);
+    assert_eq!(download(&app, p["href"].as_str().unwrap(), &w.supplier).await.0, 403);
+    let (s, matched) = app
+        .post(&format!("/api/v1/returns/unidentified/{id}/resolve"), &clerk, &json!({"return_no": no2}))
+        .await;
+    assert_eq!(s, 200, "{matched}");
+    assert_eq!(matched["photos"][0]["id"], p["id"], "{matched}");
+    let (s, e) = upload(&app, &parcel_photos, &clerk, "image/jpeg", jpeg(9)).await;
+    assert_eq!((s, e["code"].as_str()), (409, Some("already_resolved")), "{e}");
+}

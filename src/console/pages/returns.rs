@@ -14,12 +14,15 @@ use crate::console::error::ConsoleError;
 use crate::console::flash::Flash;
 use crate::console::i18n::{fill, t};
 use crate::console::layout::{self, Ui, urlencode};
-use crate::console::session::{Area, ConsoleUser, Post};
+use crate::console::session::{Area, ConsoleUser, MultipartPost, Post, Upload};
 use crate::http::AppState;
+use crate::ids::{ReturnPhotoId, UnidentifiedReturnId};
 use crate::returns::desk::{
-    self, Arrival, ArrivalInput, DispositionsInput, GradesInput, Unidentified, UnitDisposition, UnitGrade,
+    self, Arrival, ArrivalInput, DispositionsInput, GradesInput, ResolveInput, Unidentified, UnitDisposition,
+    UnitGrade,
 };
 use crate::returns::domain::{Disposition, Grade, ReturnStatus, WeightFlag};
+use crate::returns::photos::{self, Image, Photo, Subject};
 use crate::returns::service::{self, Return};
 
 #[derive(Template)]
@@ -83,9 +86,11 @@ pub async fn arrive(
             Ok(layout::back(&user, &to, flash))
         }
         Ok(Arrival::Unidentified { unidentified }) => {
+            // To the parcel's page: photograph it while it is on the desk.
+            let to = format!("/console/returns/unidentified/{}", unidentified.id);
             let flash =
                 Flash::warn(fill(lang, "returns.unidentified_queued", &[("code", unidentified.code)]));
-            Ok(layout::back(&user, "/console/returns", flash))
+            Ok(layout::back(&user, &to, flash))
         }
         Err(e) => {
             let flash = layout::refusal(&user, e)?.scanned(&code).expected(t(lang, "returns.expect_label"));
@@ -104,11 +109,31 @@ struct UnitRow {
     default_disposition: Option<Disposition>,
 }
 
+/// A photo as a page shows it: the console's own address for its bytes.
+struct PhotoTile {
+    url: String,
+    /// `1-2` for line 1 unit 2; empty: the parcel.
+    unit: String,
+    taken_at: crate::db::types::Timestamp,
+}
+
+fn tiles(base: &str, photos: &[Photo]) -> Vec<PhotoTile> {
+    photos
+        .iter()
+        .map(|p| PhotoTile {
+            url: format!("{base}/photos/{}", p.id),
+            unit: p.line_no.zip(p.unit_no).map(|(l, u)| format!("{l}-{u}")).unwrap_or_default(),
+            taken_at: p.taken_at,
+        })
+        .collect()
+}
+
 #[derive(Template)]
 #[template(path = "console/return.html")]
 struct DetailPage {
     ui: Ui,
     r: Return,
+    photos: Vec<PhotoTile>,
     units: Vec<UnitRow>,
     grades: Vec<&'static str>,
     dispositions: Vec<&'static str>,
@@ -143,9 +168,10 @@ pub async fn detail(
     let disposable = r.status == ReturnStatus::Graded;
     let grades = Grade::ALL.iter().map(|g| g.as_str()).collect();
     let dispositions = Disposition::ALL.iter().map(|d| d.as_str()).collect();
+    let photos = tiles(&format!("/console/returns/{}", urlencode(&r.return_no)), &r.photos);
     layout::page(
         StatusCode::OK,
-        &DetailPage { ui, r, units, grades, dispositions, flag, gradable, disposable },
+        &DetailPage { ui, r, photos, units, grades, dispositions, flag, gradable, disposable },
     )
 }
 
@@ -240,4 +266,159 @@ pub async fn dispose(
                 ))
             });
     layout::outcome(&user, &to, result)
+}
+
+/// A photo form of the desk: the file, and for a return which unit it shows.
+type PhotoForm = MultipartPost<{ photos::MAX_BYTES }>;
+
+/// Keeps a photo sent from a page; back to `to` with what happened.
+async fn keep_photo(
+    state: &AppState,
+    form: PhotoForm,
+    to: &str,
+    subject: impl FnOnce(&std::collections::HashMap<String, String>) -> Subject,
+) -> Result<HttpResponse, ConsoleError> {
+    let MultipartPost { user, fields, upload } = form;
+    user.require(Area::Returns)?;
+    let lang = user.lang;
+    let file = match upload {
+        Upload::File(f) => f,
+        Upload::Missing => {
+            return Ok(layout::back(&user, to, Flash::error(t(lang, "returns.photo_missing"))));
+        }
+        Upload::TooLarge => {
+            return Ok(layout::back(&user, to, Flash::error(t(lang, "returns.photo_too_large"))));
+        }
+    };
+    let subject = subject(&fields);
+    let (actor, now) = (user.actor(), state.clock.now());
+    let result = match Image::new(file.bytes, file.declared.as_deref()) {
+        Ok(image) => {
+            crate::db::transact(&state.pool, move |tx| {
+                photos::add(tx, &subject, &image, &actor, now)?;
+                Ok(match &subject {
+                    Subject::Return { return_no, .. } => service::get(tx, return_no, None)?.photos.len(),
+                    Subject::Unidentified(id) => desk::unidentified_one(tx, *id)?.photos.len(),
+                })
+            })
+            .await
+        }
+        Err(e) => Err(e),
+    }
+    .map(|n| Flash::ok(fill(lang, "returns.photo_saved", &[("n", n.to_string())])));
+    layout::outcome(&user, to, result)
+}
+
+/// A photo of a return's parcel, or (field `unit`, `<line>_<unit>`) of
+/// one of its units.
+pub async fn add_photo(
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+    form: PhotoForm,
+) -> Result<HttpResponse, ConsoleError> {
+    let no = path.into_inner();
+    let to = format!("/console/returns/{}", urlencode(&no));
+    keep_photo(&state, form, &to, move |fields| {
+        let unit = fields.get("unit").and_then(|u| {
+            let (l, n) = u.trim().split_once('_')?;
+            Some((l.parse().ok()?, n.parse().ok()?))
+        });
+        Subject::Return { return_no: no, unit }
+    })
+    .await
+}
+
+/// A photo's bytes, for a page of the desk.
+pub async fn photo(
+    state: web::Data<AppState>,
+    req: actix_web::HttpRequest,
+    user: ConsoleUser,
+    path: web::Path<(String, ReturnPhotoId)>,
+) -> Result<HttpResponse, ConsoleError> {
+    user.require(Area::Returns)?;
+    let (no, id) = path.into_inner();
+    let c = crate::db::run(&state.pool, move |c| photos::read_of_return(c, &no, id, None)).await?;
+    Ok(crate::returns::api::photo_response(&req, c, id))
+}
+
+#[derive(Template)]
+#[template(path = "console/unidentified.html")]
+struct UnidentifiedPage {
+    ui: Ui,
+    u: Unidentified,
+    photos: Vec<PhotoTile>,
+    open: bool,
+}
+
+/// One unidentified parcel: its photos, more photos, and matching it to
+/// its return.
+pub async fn unidentified(
+    state: web::Data<AppState>,
+    user: ConsoleUser,
+    path: web::Path<UnidentifiedReturnId>,
+) -> Result<HttpResponse, ConsoleError> {
+    user.require(Area::Returns)?;
+    let ui = Ui::for_user(&user, Area::Returns, "returns.unidentified_one");
+    let id = path.into_inner();
+    let u = crate::db::run(&state.pool, move |c| desk::unidentified_one(c, id)).await?;
+    let photos = tiles(&format!("/console/returns/unidentified/{}", u.id), &u.photos);
+    let open = u.status == "open";
+    layout::page(StatusCode::OK, &UnidentifiedPage { ui, u, photos, open })
+}
+
+pub async fn add_unidentified_photo(
+    state: web::Data<AppState>,
+    path: web::Path<UnidentifiedReturnId>,
+    form: PhotoForm,
+) -> Result<HttpResponse, ConsoleError> {
+    let id = path.into_inner();
+    let to = format!("/console/returns/unidentified/{id}");
+    keep_photo(&state, form, &to, move |_| Subject::Unidentified(id)).await
+}
+
+pub async fn unidentified_photo(
+    state: web::Data<AppState>,
+    req: actix_web::HttpRequest,
+    user: ConsoleUser,
+    path: web::Path<(UnidentifiedReturnId, ReturnPhotoId)>,
+) -> Result<HttpResponse, ConsoleError> {
+    user.require(Area::Returns)?;
+    let (parcel, id) = path.into_inner();
+    let c = crate::db::run(&state.pool, move |c| photos::read_of_unidentified(c, parcel, id)).await?;
+    Ok(crate::returns::api::photo_response(&req, c, id))
+}
+
+#[derive(Default, serde::Deserialize)]
+#[serde(default)]
+pub struct ResolveForm {
+    return_no: String,
+}
+
+/// An unidentified parcel matched to its return (a decision: its button,
+/// never a scanner's Enter): the return arrives, with the parcel's weight
+/// and photos.
+pub async fn resolve(
+    state: web::Data<AppState>,
+    path: web::Path<UnidentifiedReturnId>,
+    post: Post<ResolveForm>,
+) -> Result<HttpResponse, ConsoleError> {
+    let Post { user, form } = post;
+    user.require(Area::Returns)?;
+    let id = path.into_inner();
+    let lang = user.lang;
+    let here = format!("/console/returns/unidentified/{id}");
+    let scanned = form.return_no.trim().to_owned();
+    let input = ResolveInput { return_no: scanned.clone() };
+    let (actor, now) = (user.actor(), state.clock.now());
+    match crate::db::transact(&state.pool, move |tx| desk::resolve(tx, id, &input, &actor, now)).await {
+        Ok(r) => {
+            let to = format!("/console/returns/{}", urlencode(&r.return_no));
+            Ok(layout::back(&user, &to, Flash::ok(fill(lang, "returns.arrived", &[("no", r.return_no)]))))
+        }
+        Err(e) => {
+            let flash =
+                layout::refusal(&user, e)?.scanned(&scanned).expected(t(lang, "returns.expect_return_no"));
+            Ok(layout::back(&user, &here, flash))
+        }
+    }
 }
