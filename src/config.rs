@@ -29,6 +29,9 @@ pub struct Config {
     pub cookie_secure: bool,
     pub session_ttl_hours: i64,
     pub login_max_failures: u32,
+    pub login_max_failures_per_address: u32,
+    /// `CUSTODY_TRUSTED_PROXIES`: whose `X-Forwarded-For` is believed.
+    pub trusted_proxies: Vec<Network>,
     pub login_lockout_secs: u64,
     pub warehouse_code: String,
     pub amqp_exchange: String,
@@ -92,7 +95,36 @@ pub const SETTINGS: &[(&str, &str, &str)] = &[
         "Mark console cookies Secure (set false only for plain-HTTP testing off localhost).",
     ),
     ("CUSTODY_SESSION_TTL_HOURS", "12", "Console session lifetime."),
-    ("CUSTODY_LOGIN_MAX_FAILURES", "5", "Failed logins per username and address before a lockout."),
+    (
+        "CUSTODY_LOGIN_MAX_FAILURES",
+        "5",
+        "Failed logins of one username (from any address) before it is locked out.",
+    ),
+    (
+        "CUSTODY_PACK_WEIGHT_TOLERANCE_PCT",
+        "5",
+        "How far (percent of the expected weight, never less than 10 g) a parcel may weigh from its \
+         expected weight (units' measured weights + carton tare) before it is held for a supervisor. \
+         1 to 50.",
+    ),
+    (
+        "CUSTODY_RETURN_GRADING_HOURS",
+        "48",
+        "Hours after a return parcel arrives within which its units are graded; later it is on the \
+         overdue list (`GET /api/v1/returns?overdue=true`).",
+    ),
+    (
+        "CUSTODY_TRUSTED_PROXIES",
+        "(none)",
+        "Comma-separated addresses or networks (10.0.0.0/8) of the load balancers in front: for a \
+         connection from one of them, the client's address (login throttling) is the last \
+         X-Forwarded-For entry not theirs.",
+    ),
+    (
+        "CUSTODY_LOGIN_MAX_FAILURES_PER_ADDRESS",
+        "20",
+        "Failed logins from one address (across usernames) before it is locked out.",
+    ),
     (
         "CUSTODY_LOGIN_LOCKOUT_SECS",
         "900",
@@ -199,6 +231,76 @@ impl fmt::Display for ConfigError {
 }
 impl std::error::Error for ConfigError {}
 
+/// Whether `key` is one of the variables Kubernetes puts into every pod for
+/// each Service in its namespace (a Service `custody` gives
+/// `CUSTODY_SERVICE_HOST`, `CUSTODY_SERVICE_PORT[_<NAME>]`,
+/// `CUSTODY_PORT=tcp://…`, `CUSTODY_PORT_8080_TCP[_PROTO|_PORT|_ADDR]`).
+/// They are not settings, and refusing them would keep the service from
+/// starting in a namespace that has such a Service; no setting of ours has
+/// these shapes.
+pub fn is_kubernetes_service_link(key: &str, value: &str) -> bool {
+    if key.ends_with("_SERVICE_HOST") || key.ends_with("_SERVICE_PORT") || key.contains("_SERVICE_PORT_") {
+        return true;
+    }
+    let url = ["tcp://", "udp://", "sctp://"].iter().any(|p| value.starts_with(p));
+    if key.ends_with("_PORT") && url {
+        return true;
+    }
+    // `<PREFIX>_PORT_<number>_<PROTOCOL>` and its `_PROTO`, `_PORT`, `_ADDR`.
+    let parts: Vec<&str> = key.split('_').collect();
+    parts.windows(3).enumerate().any(|(i, w)| {
+        w[0] == "PORT"
+            && !w[1].is_empty()
+            && w[1].bytes().all(|b| b.is_ascii_digit())
+            && matches!(w[2], "TCP" | "UDP" | "SCTP")
+            && match &parts[i + 3..] {
+                [] => true,
+                [last] => matches!(*last, "PROTO" | "PORT" | "ADDR"),
+                _ => false,
+            }
+    })
+}
+
+/// An IP address or a network (`10.0.0.0/8`, `fd00::/8`): the load
+/// balancers of `CUSTODY_TRUSTED_PROXIES`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Network {
+    addr: std::net::IpAddr,
+    prefix: u8,
+}
+
+impl Network {
+    pub fn contains(&self, ip: std::net::IpAddr) -> bool {
+        use std::net::IpAddr;
+        let (net, ip, bits) = match (self.addr, ip) {
+            (IpAddr::V4(n), IpAddr::V4(i)) => (u128::from(n.to_bits()), u128::from(i.to_bits()), 32),
+            (IpAddr::V6(n), IpAddr::V6(i)) => (n.to_bits(), i.to_bits(), 128),
+            _ => return false,
+        };
+        let shift = bits - u32::from(self.prefix);
+        shift >= 128 || (net >> shift) == (ip >> shift)
+    }
+}
+
+impl std::str::FromStr for Network {
+    type Err = ();
+
+    fn from_str(s: &str) -> Result<Self, ()> {
+        let (addr, prefix) = match s.split_once('/') {
+            Some((a, p)) => {
+                (a.parse::<std::net::IpAddr>().map_err(drop)?, Some(p.parse::<u8>().map_err(drop)?))
+            }
+            None => (s.parse().map_err(drop)?, None),
+        };
+        let max = if addr.is_ipv4() { 32 } else { 128 };
+        let prefix = prefix.unwrap_or(max);
+        if prefix > max {
+            return Err(());
+        }
+        Ok(Self { addr, prefix })
+    }
+}
+
 impl Config {
     /// Reads the process environment (and the file it may name).
     pub fn from_env(file: Option<&Path>) -> Result<Self, ConfigError> {
@@ -218,7 +320,10 @@ impl Config {
     pub fn from_map(values: &HashMap<String, String>) -> Result<Self, ConfigError> {
         // A misspelt setting would silently fall back to its default: refuse
         // it. CUSTODY_TEST_* belong to the test suite.
-        for key in values.keys().filter(|k| !k.starts_with("CUSTODY_TEST_")) {
+        for (key, value) in values.iter().filter(|(k, _)| !k.starts_with("CUSTODY_TEST_")) {
+            if is_kubernetes_service_link(key, value) {
+                continue;
+            }
             if !SETTINGS.iter().any(|(name, _, _)| name == key) {
                 return Err(ConfigError(format!("unknown setting {key}")));
             }
@@ -256,6 +361,24 @@ impl Config {
             cookie_secure: parsed("CUSTODY_COOKIE_SECURE", get("CUSTODY_COOKIE_SECURE"), true)?,
             session_ttl_hours: parsed("CUSTODY_SESSION_TTL_HOURS", get("CUSTODY_SESSION_TTL_HOURS"), 12)?,
             login_max_failures: parsed("CUSTODY_LOGIN_MAX_FAILURES", get("CUSTODY_LOGIN_MAX_FAILURES"), 5)?,
+            trusted_proxies: get("CUSTODY_TRUSTED_PROXIES")
+                .unwrap_or_default()
+                .split(',')
+                .map(str::trim)
+                .filter(|a| !a.is_empty())
+                .map(|a| {
+                    a.parse().map_err(|_| {
+                        ConfigError(format!(
+                            "CUSTODY_TRUSTED_PROXIES: `{a}` is neither an IP address nor a network (10.0.0.0/8)"
+                        ))
+                    })
+                })
+                .collect::<Result<_, _>>()?,
+            login_max_failures_per_address: parsed(
+                "CUSTODY_LOGIN_MAX_FAILURES_PER_ADDRESS",
+                get("CUSTODY_LOGIN_MAX_FAILURES_PER_ADDRESS"),
+                20,
+            )?,
             login_lockout_secs: parsed("CUSTODY_LOGIN_LOCKOUT_SECS", get("CUSTODY_LOGIN_LOCKOUT_SECS"), 900)?,
             warehouse_code: get("CUSTODY_WAREHOUSE_CODE").unwrap_or("CAN1").to_owned(),
             amqp_exchange: get("CUSTODY_AMQP_EXCHANGE").unwrap_or("custody.events").to_owned(),
@@ -426,6 +549,23 @@ mod tests {
     }
 
     #[test]
+    fn every_setting_read_is_a_known_one() {
+        // A setting read but missing from SETTINGS would stop the start-up
+        // of whoever sets it ("unknown setting").
+        let source = include_str!("config.rs");
+        let read: Vec<&str> = source
+            .split("get(\"")
+            .skip(1)
+            .filter_map(|rest| rest.split('"').next())
+            .filter(|name| name.starts_with("CUSTODY_"))
+            .collect();
+        assert!(read.len() > 20, "the settings read were found: {read:?}");
+        for name in read {
+            assert!(SETTINGS.iter().any(|(n, _, _)| *n == name), "{name} is read but not a known setting");
+        }
+    }
+
+    #[test]
     fn the_readme_lists_every_setting() {
         let readme = include_str!("../README.md");
         for (name, default, _) in SETTINGS {
@@ -439,5 +579,57 @@ mod tests {
             Config::from_map(&map(&[("CUSTODY_DATABASE_URL", "postgres://app:hunter2@db/custody")])).unwrap();
         let s = format!("{c:?}");
         assert!(!s.contains("hunter2"), "{s}");
+    }
+
+    #[test]
+    fn kubernetes_service_links_are_not_settings_and_do_not_stop_the_start() {
+        let links = [
+            ("CUSTODY_SERVICE_HOST", "10.96.0.12"),
+            ("CUSTODY_SERVICE_PORT", "80"),
+            ("CUSTODY_SERVICE_PORT_HTTP", "80"),
+            ("CUSTODY_PORT", "tcp://10.96.0.12:80"),
+            ("CUSTODY_PORT_80_TCP", "tcp://10.96.0.12:80"),
+            ("CUSTODY_PORT_80_TCP_PROTO", "tcp"),
+            ("CUSTODY_PORT_80_TCP_PORT", "80"),
+            ("CUSTODY_PORT_80_TCP_ADDR", "10.96.0.12"),
+            ("CUSTODY_RELAY_PORT", "tcp://10.96.0.13:9000"),
+        ];
+        for (k, v) in links {
+            assert!(is_kubernetes_service_link(k, v), "{k}");
+        }
+        let mut m: HashMap<String, String> =
+            links.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+        m.insert("CUSTODY_RELAY".into(), "false".into());
+        let c = Config::from_map(&m).expect("service links are ignored");
+        assert!(!c.relay_in_process);
+        // Our own settings are never taken for links, and a misspelt one is still refused.
+        for (k, v) in [
+            ("CUSTODY_CUSTOMS_PORT_CODE", "5141"),
+            ("CUSTODY_BIND", "0.0.0.0:8080"),
+            ("CUSTODY_RELAY", "true"),
+        ] {
+            assert!(!is_kubernetes_service_link(k, v), "{k}");
+        }
+        let typo: HashMap<String, String> = [("CUSTODY_PORT_80_TPC".to_string(), "1".to_string())].into();
+        assert!(Config::from_map(&typo).is_err());
+    }
+
+    #[test]
+    fn trusted_proxies_are_addresses_or_networks() {
+        let net: Network = "10.0.0.0/8".parse().unwrap();
+        assert!(net.contains("10.42.7.1".parse().unwrap()));
+        assert!(!net.contains("11.0.0.1".parse().unwrap()));
+        assert!(!net.contains("::1".parse().unwrap()));
+        let one: Network = "192.0.2.7".parse().unwrap();
+        assert!(one.contains("192.0.2.7".parse().unwrap()) && !one.contains("192.0.2.8".parse().unwrap()));
+        let v6: Network = "fd00::/8".parse().unwrap();
+        assert!(v6.contains("fd12::1".parse().unwrap()));
+        let all: Network = "0.0.0.0/0".parse().unwrap();
+        assert!(all.contains("203.0.113.1".parse().unwrap()));
+        for bad in ["10.0.0.0/33", "ten", "10.0.0.0/x", ""] {
+            assert!(bad.parse::<Network>().is_err(), "{bad}");
+        }
+        assert!(Config::from_map(&map(&[("CUSTODY_TRUSTED_PROXIES", "10.0.0.0/8, 192.0.2.7")])).is_ok());
+        assert!(Config::from_map(&map(&[("CUSTODY_TRUSTED_PROXIES", "lb.internal")])).is_err());
     }
 }
