@@ -145,3 +145,7 @@ crate::typed_id!(
     /// A photo taken at the returns desk.
     ReturnPhotoId
 );
+crate::typed_id!(
+    /// A failed console login (kept for the lockout window).
+    LoginFailureId
+);

@@ -1,66 +1,88 @@
-//! Login throttling: after too many failures for one username from one
-//! address, further attempts are refused for a while. Kept in memory: a
-//! restart forgives, which is acceptable for a single console instance.
+//! Login throttling, shared by every instance through the database: a
+//! username is locked after too many failures from any address (a password
+//! guessed from many machines), and an address after too many failures
+//! across usernames (one machine trying many accounts). A lockout lasts
+//! until the failures that caused it are older than the window; a success
+//! forgives the username's failures, not the address's.
 
-use std::collections::HashMap;
-use std::sync::Mutex;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
+use diesel::prelude::*;
+
+use crate::db::DbConn;
+use crate::db::schema::login_failures as f;
+use crate::db::types::Timestamp;
+use crate::ids::LoginFailureId;
+
+#[derive(Debug, Clone, Copy)]
 pub struct LoginThrottle {
-    max_failures: u32,
+    max_per_username: u32,
+    max_per_address: u32,
     window: Duration,
-    state: Mutex<HashMap<(String, String), Entry>>,
-}
-
-struct Entry {
-    failures: u32,
-    first_failure: Instant,
 }
 
 impl LoginThrottle {
-    pub fn new(max_failures: u32, window: Duration) -> Self {
-        Self { max_failures, window, state: Mutex::new(HashMap::new()) }
+    pub fn new(max_per_username: u32, max_per_address: u32, window: Duration) -> Self {
+        Self { max_per_username, max_per_address, window }
     }
 
-    /// Seconds until another attempt is allowed, if locked out now.
-    pub fn locked_for(&self, username: &str, addr: &str) -> Option<u64> {
-        let state = self.state.lock().expect("throttle lock");
-        let e = state.get(&(username.to_lowercase(), addr.to_owned()))?;
-        let elapsed = e.first_failure.elapsed();
-        (e.failures >= self.max_failures && elapsed < self.window)
-            .then(|| (self.window - elapsed).as_secs().max(1))
+    fn since(&self, now: Timestamp) -> Timestamp {
+        Timestamp(now.0 - chrono::Duration::from_std(self.window).unwrap_or(chrono::Duration::MAX))
     }
 
-    pub fn failed(&self, username: &str, addr: &str) {
-        let mut state = self.state.lock().expect("throttle lock");
-        let now = Instant::now();
-        state.retain(|_, e| now.duration_since(e.first_failure) < self.window);
-        let e = state
-            .entry((username.to_lowercase(), addr.to_owned()))
-            .or_insert(Entry { failures: 0, first_failure: now });
-        e.failures += 1;
+    /// Seconds until another attempt is allowed, if `username` or `addr` is
+    /// locked out now.
+    pub fn locked_for(
+        &self,
+        conn: &mut DbConn,
+        username: &str,
+        addr: &str,
+        now: Timestamp,
+    ) -> QueryResult<Option<u64>> {
+        let since = self.since(now);
+        let username = username.to_lowercase();
+        // The `max` latest failures in the window: locked until the oldest
+        // of them leaves it.
+        let by_user: Vec<Timestamp> = f::table
+            .filter(f::username.eq(&username).and(f::failed_at.gt(since)))
+            .order(f::failed_at.desc())
+            .limit(i64::from(self.max_per_username))
+            .select(f::failed_at)
+            .load(conn)?;
+        let by_addr: Vec<Timestamp> = f::table
+            .filter(f::address.eq(addr).and(f::failed_at.gt(since)))
+            .order(f::failed_at.desc())
+            .limit(i64::from(self.max_per_address))
+            .select(f::failed_at)
+            .load(conn)?;
+        let until = |latest: &[Timestamp], max: u32| {
+            (latest.len() as u64 >= u64::from(max)).then(|| latest.last().map(|t| t.0)).flatten()
+        };
+        let window = chrono::Duration::from_std(self.window).unwrap_or(chrono::Duration::MAX);
+        let free_at = [until(&by_user, self.max_per_username), until(&by_addr, self.max_per_address)]
+            .into_iter()
+            .flatten()
+            .map(|oldest| oldest + window)
+            .max();
+        Ok(free_at.map(|at| (at - now.0).num_seconds().max(1) as u64))
     }
 
-    pub fn succeeded(&self, username: &str, addr: &str) {
-        self.state.lock().expect("throttle lock").remove(&(username.to_lowercase(), addr.to_owned()));
+    /// Records a failure (and drops those older than the window).
+    pub fn failed(&self, tx: &mut DbConn, username: &str, addr: &str, now: Timestamp) -> QueryResult<()> {
+        diesel::delete(f::table.filter(f::failed_at.le(self.since(now)))).execute(tx)?;
+        diesel::insert_into(f::table)
+            .values((
+                f::id.eq(LoginFailureId::generate()),
+                f::username.eq(username.to_lowercase()),
+                f::address.eq(addr),
+                f::failed_at.eq(now),
+            ))
+            .execute(tx)
+            .map(drop)
     }
-}
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn locks_after_the_allowed_failures_and_success_forgives() {
-        let t = LoginThrottle::new(3, Duration::from_secs(60));
-        for _ in 0..2 {
-            t.failed("Ann", "1.2.3.4");
-        }
-        assert!(t.locked_for("ann", "1.2.3.4").is_none());
-        t.failed("ann", "1.2.3.4");
-        assert!(t.locked_for("ann", "1.2.3.4").is_some());
-        assert!(t.locked_for("ann", "5.6.7.8").is_none(), "other addresses are not locked");
-        t.succeeded("ann", "1.2.3.4");
-        assert!(t.locked_for("ann", "1.2.3.4").is_none());
+    /// A success forgives the username's failures.
+    pub fn succeeded(&self, tx: &mut DbConn, username: &str) -> QueryResult<()> {
+        diesel::delete(f::table.filter(f::username.eq(username.to_lowercase()))).execute(tx).map(drop)
     }
 }

@@ -252,7 +252,8 @@ macro_rules! all_tables {
             return_liabilities,
             return_units,
             unidentified_returns,
-            return_photos
+            return_photos,
+            login_failures
         }
     };
 }
@@ -1172,5 +1173,17 @@ diesel::table! {
         content -> Binary,
         taken_by -> Text,
         taken_at -> UtcInstant,
+    }
+}
+
+diesel::table! {
+    use diesel::sql_types::*;
+    use crate::db::types::*;
+
+    login_failures (id) {
+        id -> PortableUuid,
+        username -> Text,
+        address -> Text,
+        failed_at -> UtcInstant,
     }
 }

@@ -96,6 +96,7 @@ impl AppState {
         Self {
             login_throttle: LoginThrottle::new(
                 config.login_max_failures,
+                config.login_max_failures_per_address,
                 Duration::from_secs(config.login_lockout_secs),
             ),
             pool,

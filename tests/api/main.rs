@@ -11,6 +11,7 @@ mod events;
 mod http;
 mod inbound;
 mod inbound_rules;
+mod instances;
 mod manifests;
 mod orders;
 mod outbound;

@@ -384,7 +384,57 @@ async fn spawn_with(with_relay: bool, configure: impl FnOnce(&mut Config), chann
     }
 }
 
+/// A second instance of the server on the test's database: its own pool,
+/// state, key cache and workers, the same settings and clock, as a load
+/// balancer's second backend would be.
+pub struct Peer {
+    pub base: String,
+    pub client: reqwest::Client,
+    server: Option<http::ServerThread>,
+    state: Option<web::Data<AppState>>,
+}
+
+impl Peer {
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base)
+    }
+
+    pub async fn get(&self, path: &str, key: &str) -> (u16, Value) {
+        let r = self.client.get(self.url(path)).bearer_auth(key).send().await.expect("send");
+        read(r).await
+    }
+}
+
+impl Drop for Peer {
+    fn drop(&mut self) {
+        if let Some(server) = self.server.take()
+            && let Err(e) = server.stop(false)
+        {
+            eprintln!("the peer server did not stop cleanly: {e}");
+        }
+        if let Some(state) = self.state.take() {
+            http::let_go(state, Duration::from_secs(10));
+        }
+    }
+}
+
 impl TestApp {
+    /// Another instance on the same database (see [`Peer`]).
+    pub fn peer(&self) -> Peer {
+        let config = self.state.as_ref().expect("running").config.clone();
+        let pool = db::connect(&config.database_url, config.db_pool_size).expect("connect");
+        let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
+        let port = listener.local_addr().unwrap().port();
+        let state = web::Data::new(AppState::new(pool, config).with_clock(self.clock.clone()));
+        let server = http::ServerThread::start(listener, state.clone()).expect("start the peer");
+        let client = reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .cookie_store(true)
+            .build()
+            .unwrap();
+        Peer { base: format!("http://127.0.0.1:{port}"), client, server: Some(server), state: Some(state) }
+    }
+
     /// Runs `f` in a write transaction (for arranging test data).
     pub fn tx<T>(&self, f: impl FnOnce(&mut DbConn) -> Result<T, custody::error::AppError>) -> T {
         let mut conn = self.pool.get().expect("conn");

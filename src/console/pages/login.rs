@@ -8,9 +8,11 @@
 //! make the browser send it (SameSite=Strict), so it cannot sign a victim
 //! in to the attacker's account.
 //!
-//! Throttling: [`crate::auth::throttle::LoginThrottle`] keyed by username
+//! Throttling: [`crate::auth::throttle::LoginThrottle`] (in the database,
+//! shared by every instance) by username
 //! and the peer address of the TCP connection (not `X-Forwarded-For`, which
-//! the client controls). Only wrong credentials count as failures; a
+//! the client controls, unless the connection comes from one of
+//! `CUSTODY_TRUSTED_PROXIES`: then the last address that proxy added). Only wrong credentials count as failures; a
 //! refused CSRF token or a locked-out attempt does not.
 //!
 //! Post/Redirect/Get here too: a refused sign-in redirects back to the form
@@ -154,8 +156,11 @@ pub async fn submit(
         return retry("missing", "");
     }
 
-    let addr = req.peer_addr().map(|a| a.ip().to_string()).unwrap_or_default();
-    if let Some(secs) = state.login_throttle.locked_for(&username, &addr) {
+    let addr = client_address(&req, &state.config.trusted_proxies);
+    let (throttle, now) = (state.login_throttle, state.clock.now());
+    let (who, from) = (username.clone(), addr.clone());
+    let locked = crate::db::run(&state.pool, move |c| Ok(throttle.locked_for(c, &who, &from, now)?)).await?;
+    if let Some(secs) = locked {
         tracing::warn!("console login refused: too many failures");
         return retry("locked", &format!("&m={}", secs.div_ceil(60)));
     }
@@ -170,11 +175,13 @@ pub async fn submit(
         .await
         .map_err(|e| crate::error::AppError::internal(anyhow::anyhow!("password check failed: {e}")))?;
     let Some(user) = user else {
-        state.login_throttle.failed(&username, &addr);
+        let (who, from) = (username.clone(), addr.clone());
+        crate::db::transact(&state.pool, move |tx| Ok(throttle.failed(tx, &who, &from, now)?)).await?;
         tracing::info!("console login failed: wrong credentials");
         return retry("wrong", "");
     };
-    state.login_throttle.succeeded(&username, &addr);
+    let who = username.clone();
+    crate::db::transact(&state.pool, move |tx| Ok(throttle.succeeded(tx, &who)?)).await?;
 
     let ttl = chrono::Duration::hours(state.config.session_ttl_hours);
     let logged_in =
@@ -231,4 +238,57 @@ pub async fn switch_language(
     let mut resp = layout::see_other(session::safe_next(q.next.as_deref()));
     resp.add_cookie(&cookie).map_err(|e| crate::error::AppError::internal(anyhow::anyhow!("cookie: {e}")))?;
     Ok(resp)
+}
+
+/// The address a login attempt counts against: the TCP peer, or behind a
+/// trusted load balancer the last `X-Forwarded-For` entry that is not one
+/// of the trusted proxies (entries further left were written by the client
+/// and prove nothing).
+pub fn client_address(req: &HttpRequest, trusted: &[crate::config::Network]) -> String {
+    let Some(peer) = req.peer_addr().map(|a| a.ip()) else { return String::new() };
+    let is_trusted = |ip: std::net::IpAddr| trusted.iter().any(|n| n.contains(ip));
+    if !is_trusted(peer) {
+        return peer.to_string();
+    }
+    let forwarded: Vec<&str> = req
+        .headers()
+        .get_all("x-forwarded-for")
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .map(str::trim)
+        .collect();
+    forwarded
+        .iter()
+        .rev()
+        .filter_map(|a| a.parse::<std::net::IpAddr>().ok())
+        .find(|a| !is_trusted(*a))
+        .unwrap_or(peer)
+        .to_string()
+}
+
+#[cfg(test)]
+mod address_tests {
+    use super::client_address;
+
+    #[test]
+    fn only_a_trusted_proxy_is_believed_about_the_client() {
+        let proxy: crate::config::Network = "10.0.0.0/24".parse().unwrap();
+        let req = |peer: &str, xff: Option<&str>| {
+            let mut r =
+                actix_web::test::TestRequest::default().peer_addr(format!("{peer}:4000").parse().unwrap());
+            if let Some(x) = xff {
+                r = r.insert_header(("x-forwarded-for", x));
+            }
+            r.to_http_request()
+        };
+        assert_eq!(
+            client_address(&req("203.0.113.9", Some("1.1.1.1")), &[proxy]),
+            "203.0.113.9",
+            "not a proxy"
+        );
+        assert_eq!(client_address(&req("10.0.0.5", Some("6.6.6.6, 198.51.100.7")), &[proxy]), "198.51.100.7");
+        assert_eq!(client_address(&req("10.0.0.5", None), &[proxy]), "10.0.0.5");
+        assert_eq!(client_address(&req("10.0.0.5", Some("junk")), &[proxy]), "10.0.0.5");
+        assert_eq!(client_address(&req("10.0.0.5", Some("198.51.100.7")), &[]), "10.0.0.5", "nobody trusted");
+    }
 }
