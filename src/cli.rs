@@ -322,6 +322,7 @@ fn admin(cmd: Admin, config: &Config) -> anyhow::Result<()> {
 
 /// Runs the relay in the foreground until SIGINT or SIGTERM.
 fn relay_alone(config: Config) -> anyhow::Result<()> {
+    let _one_relay = db::sqlite_relay_lock(&config.database_url)?;
     let pool = open(&config)?;
     let handle = relay::start(pool, &config);
     let rt = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
@@ -422,6 +423,10 @@ fn serve(mut config: Config, demo: bool) -> anyhow::Result<()> {
         config.customs = Some(crate::manifests::customs::CustomsCodes::demo());
     }
     tracing::info!(config = ?config, "starting");
+    // SQLite is one instance: a second `serve` (or a `relay`) with the
+    // relay on the same file is refused before it touches anything.
+    let _one_relay =
+        if config.relay_in_process { db::sqlite_relay_lock(&config.database_url)? } else { None };
     let pool = open(&config)?;
     if demo {
         let mut conn = pool.get()?;

@@ -134,6 +134,59 @@ impl r2d2::ManageConnection for ConnectionManager {
     }
 }
 
+/// The right to run the event relay on a SQLite file, held for as long as
+/// the process lives (the operating system lets go of it when the process
+/// ends, however it ends).
+#[derive(Debug)]
+pub struct RelayLock {
+    _file: std::fs::File,
+}
+
+/// On SQLite, takes the file's relay lock (`<file>.relay.lock`) or says
+/// which process holds it: SQLite is one instance, and a second relay on one
+/// file must not start (on PostgreSQL several relays share a lease in the
+/// database instead: `None`).
+pub fn sqlite_relay_lock(url: &str) -> anyhow::Result<Option<RelayLock>> {
+    use std::io::{Read, Seek, Write};
+    let DatabaseUrl::Sqlite(path) = DatabaseUrl::parse(url).map_err(anyhow::Error::msg)? else {
+        return Ok(None);
+    };
+    let mut name = path.clone().into_os_string();
+    name.push(".relay.lock");
+    let lock_path = PathBuf::from(name);
+    let mut file = std::fs::OpenOptions::new()
+        .read(true)
+        .write(true)
+        .create(true)
+        .truncate(false)
+        .open(&lock_path)
+        .map_err(|e| anyhow::anyhow!("cannot open the relay lock {}: {e}", lock_path.display()))?;
+    match file.try_lock() {
+        Ok(()) => {}
+        Err(std::fs::TryLockError::WouldBlock) => {
+            let mut holder = String::new();
+            let _ = file.read_to_string(&mut holder);
+            let holder = if holder.trim().is_empty() { "pid unknown" } else { holder.trim() };
+            anyhow::bail!(
+                "another process ({}) runs the event relay on {}: SQLite is one instance. \
+                 Run one `custody serve` (or one `custody relay`) per SQLite file, or several \
+                 instances on PostgreSQL",
+                holder,
+                path.display()
+            );
+        }
+        Err(std::fs::TryLockError::Error(e)) => {
+            anyhow::bail!("cannot lock {}: {e}", lock_path.display())
+        }
+    }
+    // Who holds it, for the next one's message.
+    file.set_len(0)?;
+    file.rewind()?;
+    write!(file, "pid {}", std::process::id())?;
+    file.flush()?;
+    Ok(Some(RelayLock { _file: file }))
+}
+
 /// Builds the pool, creating the SQLite file (and its folder) on first start.
 /// Fails with the real reason when the database cannot be reached.
 pub fn connect(url: &str, max_size: u32) -> anyhow::Result<Pool> {

@@ -332,43 +332,6 @@ fn a_silent_transaction_on_postgres_is_ended_and_its_locks_freed() {
     assert_eq!(lease(&pool).0, "standby", "the frozen transaction's write was rolled back");
 }
 
-/// Stops `leader` (SIGSTOP) where it is not writing to a SQLite file. A
-/// process stopped inside a SQLite write transaction holds the file's only
-/// write lock, and no lease can help: every writer of the file, the standby
-/// included, waits until it runs again (one more reason several instances
-/// run on PostgreSQL, whose server ends a transaction that went silent). So
-/// on SQLite a stop that caught it mid-write is undone and tried again; on
-/// PostgreSQL it is stopped once, wherever it is.
-fn freeze_outside_a_write(leader: &Child, db: &FreshDb) {
-    for attempt in 0..30 {
-        signal(leader, "-STOP");
-        if db.is_postgres() || !sqlite_write_locked(&db.url) {
-            return;
-        }
-        eprintln!("stopped inside a write (try {attempt}): let go and stopped again");
-        signal(leader, "-CONT");
-        std::thread::sleep(Duration::from_millis(50 + 23 * attempt));
-    }
-    panic!("the leader was inside a write each of 30 times it was stopped");
-}
-
-/// Whether another process holds the SQLite file's write lock for longer
-/// than any of our transactions lasts.
-fn sqlite_write_locked(url: &str) -> bool {
-    use diesel::Connection;
-    use diesel::connection::SimpleConnection;
-    let path = url.strip_prefix("sqlite://").expect("a SQLite URL");
-    let mut conn = diesel::SqliteConnection::establish(path).unwrap();
-    conn.batch_execute("PRAGMA busy_timeout = 1500").unwrap();
-    match conn.batch_execute("BEGIN IMMEDIATE") {
-        Ok(()) => {
-            conn.batch_execute("ROLLBACK").unwrap();
-            false
-        }
-        Err(_) => true,
-    }
-}
-
 fn signal(child: &Child, sig: &str) {
     let ok = Command::new("kill").args([sig, &child.id().to_string()]).status().unwrap().success();
     assert!(ok, "kill {sig}");
@@ -582,7 +545,9 @@ async fn a_full_queue_that_refuses_events_is_waited_for_not_flooded() {
 #[actix_web::test]
 async fn a_frozen_leader_is_replaced_and_sends_nothing_when_it_wakes() {
     let _serial = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
-    let db = FreshDb::new();
+    // Several relays are a PostgreSQL deployment; on SQLite a second one is
+    // refused (see below).
+    let db = FreshDb::postgres(&pg_admin_url());
     let pool = migrated_pool(&db);
     let aggregates: Vec<AggregateId> = (0..40).map(|_| AggregateId::generate()).collect();
     record_events(&pool, &aggregates, 100, 1000); // 4,000 events
@@ -607,7 +572,7 @@ async fn a_frozen_leader_is_replaced_and_sends_nothing_when_it_wakes() {
         other => panic!("exactly one relay must lead, got {other:?}"),
     };
     let (_, epoch_before) = lease(&pool);
-    freeze_outside_a_write(leader, &db);
+    signal(leader, "-STOP");
     let frozen = Instant::now();
     let mut takeover = None;
     while takeover.is_none() && frozen.elapsed() < Duration::from_secs(30) {
@@ -641,8 +606,7 @@ async fn a_frozen_leader_is_replaced_and_sends_nothing_when_it_wakes() {
     // Within a few seconds of the lease running out; on PostgreSQL a leader
     // frozen inside its renewal holds the lease's row until the server ends
     // its silent transaction.
-    let bound =
-        Duration::from_secs(5) + if db.is_postgres() { db::IDLE_IN_TRANSACTION } else { Duration::ZERO };
+    let bound = Duration::from_secs(5) + db::IDLE_IN_TRANSACTION;
     assert!(takeover < bound, "takeover within {bound:?}: {takeover:?}");
     assert!(
         woke.iter().any(|l| l.contains("publishing stops") || l.contains("not sent")),
@@ -654,4 +618,71 @@ async fn a_frozen_leader_is_replaced_and_sends_nothing_when_it_wakes() {
     assert!(seen.duplicates() <= batch, "{} duplicates", seen.duplicates());
     seen.assert_order(100);
     queue.delete().await;
+}
+
+/// SQLite is one instance: a second relay on one file is refused at start,
+/// saying why, and so is a `serve` that would run one; once the first is
+/// gone (killed, even), the next one starts.
+#[actix_web::test]
+async fn a_second_relay_on_one_sqlite_file_is_refused_clearly() {
+    let _serial = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
+    let db = FreshDb::sqlite();
+    let exchange = test_exchange();
+    let leads =
+        |log: &Arc<Mutex<Vec<String>>>| log.lock().unwrap().iter().any(|l| l.contains("now the active one"));
+    let (mut first, first_log) = spawn_relay(&db.url, &exchange, 100);
+    let started = Instant::now();
+    while !leads(&first_log) {
+        assert!(started.elapsed() < Duration::from_secs(30), "the first relay leads");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let (second, second_log) = spawn_relay(&db.url, &exchange, 100);
+    let (status, said) = exit_of(second, &second_log).await;
+    assert!(!status.success(), "a second relay on one SQLite file must not run: {said}");
+    assert!(said.contains("SQLite is one instance") && said.contains("pid"), "{said}");
+    assert!(!leads(&second_log));
+    // Nor a `serve`, which would run one inside.
+    let serve = Command::new(env!("CARGO_BIN_EXE_custody"))
+        .arg("serve")
+        .env("CUSTODY_DATABASE_URL", &db.url)
+        .env("CUSTODY_BIND", "127.0.0.1:0")
+        .env("CUSTODY_PII_KEYS", format!("k1:{}", "ab".repeat(32)))
+        .output()
+        .unwrap();
+    let said = String::from_utf8_lossy(&serve.stderr);
+    assert!(!serve.status.success() && said.contains("SQLite is one instance"), "{said}");
+
+    first.kill().unwrap(); // SIGKILL: the lock goes with the process
+    first.wait().unwrap();
+    let (mut next, next_log) = spawn_relay(&db.url, &exchange, 100);
+    let started = Instant::now();
+    while !leads(&next_log) {
+        assert!(
+            started.elapsed() < Duration::from_secs(30),
+            "the next relay starts: {:?}",
+            next_log.lock().unwrap()
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    next.kill().unwrap();
+    next.wait().unwrap();
+    // The relays declared the test's exchanges.
+    TestQueue::bind(&exchange, "#").await.delete().await;
+}
+
+/// Waits for a process that should stop by itself; its exit and what it said.
+async fn exit_of(mut child: Child, log: &Arc<Mutex<Vec<String>>>) -> (std::process::ExitStatus, String) {
+    let until = Instant::now() + Duration::from_secs(30);
+    let status = loop {
+        if let Some(s) = child.try_wait().unwrap() {
+            break s;
+        }
+        if Instant::now() > until {
+            child.kill().ok();
+            panic!("still running after 30 s: {:?}", log.lock().unwrap());
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    };
+    tokio::time::sleep(Duration::from_millis(300)).await; // its last lines
+    (status, log.lock().unwrap().join("\n"))
 }
