@@ -447,38 +447,16 @@ impl TestApp {
 
     /// A supplier and a key for it.
     pub fn supplier(&self, code: &str) -> (SupplierId, String) {
-        self.tx(|tx| {
-            let s = custody::suppliers::service::create(
-                tx,
-                &custody::suppliers::domain::SupplierInput {
-                    code: code.into(),
-                    name_zh: format!("{code} 供应商"),
-                    name_en: format!("{code} supplier"),
-                    contact_name: String::new(),
-                    contact_email: String::new(),
-                    contact_phone: String::new(),
-                    return_address: "广州市白云区".into(),
-                },
-            )?;
-            let (_, key) = auth::create_api_key(tx, KeyOwner::Supplier(s.id), "test")?;
-            Ok((s.id, key))
-        })
+        arrange::supplier(&self.pool, code)
     }
 
     pub fn platform_key(&self) -> String {
-        self.tx(|tx| auth::create_api_key(tx, KeyOwner::Platform, "test")).1
+        arrange::platform_key(&self.pool)
     }
 
     /// A staff account of `role` (username = role + suffix) and a personal API token.
     pub fn staff(&self, username: &str, role: &str) -> String {
-        self.tx(|tx| {
-            let u = auth::create_user(
-                tx,
-                NewUser { username, display_name: username, role, password: PASSWORD },
-            )?;
-            let (_, key) = auth::create_api_key(tx, KeyOwner::Staff(u.id), "test")?;
-            Ok(key)
-        })
+        arrange::staff(&self.pool, username, role)
     }
 
     pub async fn get(&self, path: &str, key: &str) -> (u16, Value) {
@@ -566,6 +544,17 @@ pub struct TestQueue {
 
 impl TestQueue {
     pub async fn bind(exchange: &str, pattern: &str) -> Self {
+        Self::bind_with(exchange, pattern, lapin::types::FieldTable::default()).await
+    }
+
+    /// A quorum queue (replicated, as consumers in production declare them).
+    pub async fn bind_quorum(exchange: &str, pattern: &str) -> Self {
+        let mut args = lapin::types::FieldTable::default();
+        args.insert("x-queue-type".into(), lapin::types::AMQPValue::LongString("quorum".into()));
+        Self::bind_with(exchange, pattern, args).await
+    }
+
+    async fn bind_with(exchange: &str, pattern: &str, queue_args: lapin::types::FieldTable) -> Self {
         use lapin::options::{BasicConsumeOptions, QueueBindOptions, QueueDeclareOptions};
         use lapin::types::FieldTable;
         let connection = lapin::Connection::connect(&amqp_url(), lapin::ConnectionProperties::default())
@@ -578,7 +567,7 @@ impl TestQueue {
             .queue_declare(
                 name.as_str().into(),
                 QueueDeclareOptions { durable: true, ..Default::default() },
-                FieldTable::default(),
+                queue_args,
             )
             .await
             .unwrap();
@@ -634,4 +623,62 @@ pub fn header(d: &lapin::message::Delivery, key: &str) -> Option<String> {
         AMQPValue::LongLongInt(n) => n.to_string(),
         other => format!("{other:?}"),
     })
+}
+
+/// Test data written straight into a database (for tests that run the
+/// server as separate processes, and for [`TestApp`]).
+pub mod arrange {
+    use super::*;
+
+    pub fn tx<T>(pool: &Pool, f: impl FnOnce(&mut DbConn) -> Result<T, custody::error::AppError>) -> T {
+        let mut conn = pool.get().expect("conn");
+        db::write_tx(&mut conn, f).expect("arrange")
+    }
+
+    /// A supplier and a key for it.
+    pub fn supplier(pool: &Pool, code: &str) -> (SupplierId, String) {
+        tx(pool, |tx| {
+            let s = custody::suppliers::service::create(
+                tx,
+                &custody::suppliers::domain::SupplierInput {
+                    code: code.into(),
+                    name_zh: format!("{code} 供应商"),
+                    name_en: format!("{code} supplier"),
+                    contact_name: String::new(),
+                    contact_email: String::new(),
+                    contact_phone: String::new(),
+                    return_address: "广州市白云区".into(),
+                },
+            )?;
+            let (_, key) = auth::create_api_key(tx, KeyOwner::Supplier(s.id), "test")?;
+            Ok((s.id, key))
+        })
+    }
+
+    pub fn platform_key(pool: &Pool) -> String {
+        tx(pool, |tx| auth::create_api_key(tx, KeyOwner::Platform, "test")).1
+    }
+
+    /// A staff account of `role` and a personal API token.
+    pub fn staff(pool: &Pool, username: &str, role: &str) -> String {
+        tx(pool, |tx| {
+            let u = auth::create_user(
+                tx,
+                NewUser { username, display_name: username, role, password: PASSWORD },
+            )?;
+            let (_, key) = auth::create_api_key(tx, KeyOwner::Staff(u.id), "test")?;
+            Ok(key)
+        })
+    }
+
+    /// Storage bins `codes`.
+    pub fn bins(pool: &Pool, codes: &[&str]) {
+        use custody::warehouse::domain::BinType;
+        use custody::warehouse::service::{BinInput, create_bins};
+        let bins: Vec<BinInput> = codes
+            .iter()
+            .map(|c| BinInput { code: (*c).into(), bin_type: BinType::Storage, capacity_units: None })
+            .collect();
+        tx(pool, |tx| create_bins(tx, &bins, true));
+    }
 }

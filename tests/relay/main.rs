@@ -82,7 +82,13 @@ impl Seen {
             Some(id.clone()),
             "message_id = event id"
         );
-        let agg = header(d, "cloudEvents_aggregateid").unwrap();
+        // A document's sequence is per aggregate kind and id (a SKU's own
+        // events and its stock's are two streams).
+        let agg = format!(
+            "{}/{}",
+            header(d, "cloudEvents_aggregatekind").unwrap(),
+            header(d, "cloudEvents_aggregateid").unwrap()
+        );
         let seq: i64 = header(d, "cloudEvents_sequence").unwrap().parse().unwrap();
         self.deliveries.push((id, agg, seq));
     }
@@ -685,4 +691,358 @@ async fn exit_of(mut child: Child, log: &Arc<Mutex<Vec<String>>>) -> (std::proce
     };
     tokio::time::sleep(Duration::from_millis(300)).await; // its last lines
     (status, log.lock().unwrap().join("\n"))
+}
+
+/// Child processes that die with the test, however it ends.
+struct Procs(Vec<Child>);
+
+impl Drop for Procs {
+    fn drop(&mut self) {
+        for c in &mut self.0 {
+            let _ = c.kill();
+            let _ = c.wait();
+        }
+    }
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+}
+
+/// `custody serve` without the relay inside, as a balancer's backend.
+fn spawn_serve(db_url: &str, port: u16) -> Child {
+    Command::new(env!("CARGO_BIN_EXE_custody"))
+        .arg("serve")
+        .env("CUSTODY_DATABASE_URL", db_url)
+        .env("CUSTODY_BIND", format!("127.0.0.1:{port}"))
+        .env("CUSTODY_RELAY", "false")
+        .env("CUSTODY_PII_KEYS", format!("k1:{}", "5a".repeat(32)))
+        .env("CUSTODY_COOKIE_SECURE", "false")
+        .env("CUSTODY_WORKERS", "2")
+        .env("CUSTODY_DB_POOL_SIZE", "6")
+        .env("CUSTODY_LOG", "warn")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap()
+}
+
+async fn wait_ready(client: &reqwest::Client, base: &str) {
+    let until = Instant::now() + Duration::from_secs(60);
+    loop {
+        if let Ok(r) = client.get(format!("{base}/readyz")).send().await
+            && r.status().is_success()
+        {
+            return;
+        }
+        assert!(Instant::now() < until, "{base} never became ready");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+/// What the clients got, with when.
+#[derive(Default)]
+struct Answers {
+    by_status: BTreeMap<u16, u64>,
+    /// 5xx answers and failed connections: (when, what).
+    failures: Vec<(Instant, String)>,
+    orders: u64,
+}
+
+/// Three `custody serve` and two `custody relay` processes on one
+/// PostgreSQL and RabbitMQ, behind HAProxy (health checks on /readyz), with
+/// a mixed workload through the balancer; one instance and the active
+/// relay are killed (SIGKILL) mid-run and started again. Nothing is lost,
+/// each document's events stay in order, the ledger equals the balances,
+/// one Idempotency-Key sent to all three instances at once makes one order,
+/// and the only errors are the requests in flight on the killed instance.
+#[actix_web::test]
+async fn three_instances_and_two_relays_behind_haproxy_lose_nothing_when_killed() {
+    let _serial = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
+    let db = FreshDb::postgres(&pg_admin_url());
+    let pool = migrated_pool(&db);
+    let (_, supplier) = common::arrange::supplier(&pool, "ACME");
+    let platform = common::arrange::platform_key(&pool);
+    let supervisor = common::arrange::staff(&pool, "sam", "supervisor");
+    common::arrange::bins(&pool, &["A-01-01-01", "A-01-01-02"]);
+    let exchange = test_exchange();
+    let mut queue = TestQueue::bind_quorum(&exchange, "#").await;
+    let client = reqwest::Client::builder().timeout(Duration::from_secs(30)).build().unwrap();
+
+    let ports: Vec<u16> = (0..3).map(|_| free_port()).collect();
+    let mut procs = Procs(ports.iter().map(|p| spawn_serve(&db.url, *p)).collect());
+    for p in &ports {
+        wait_ready(&client, &format!("http://127.0.0.1:{p}")).await;
+    }
+    let lb_port = free_port();
+    let cfg = std::env::temp_dir().join(format!("custody-haproxy-{lb_port}.cfg"));
+    let servers: String = ports
+        .iter()
+        .enumerate()
+        .map(|(i, p)| format!("  server s{i} 127.0.0.1:{p} check inter 300ms fall 2 rise 2\n"))
+        .collect();
+    std::fs::write(
+        &cfg,
+        format!(
+            "defaults\n  mode http\n  timeout connect 1s\n  timeout client 30s\n  timeout server 30s\n\
+             frontend fe\n  bind 127.0.0.1:{lb_port}\n  default_backend custody\n\
+             backend custody\n  balance roundrobin\n  option redispatch\n  retries 2\n  option httpchk GET /readyz\n  http-check expect status 200\n{servers}"
+        ),
+    )
+    .unwrap();
+    let haproxy = Command::new("haproxy")
+        .args(["-db", "-f"])
+        .arg(&cfg)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("haproxy runs (apt-get install -y haproxy)");
+    procs.0.push(haproxy);
+    let lb = format!("http://127.0.0.1:{lb_port}");
+    wait_ready(&client, &lb).await;
+    let batch = 200;
+    let (r1, log1) = spawn_relay(&db.url, &exchange, batch);
+    let (r2, log2) = spawn_relay(&db.url, &exchange, batch);
+    procs.0.push(r1);
+    procs.0.push(r2);
+
+    // The catalogue and opening stock, through the balancer.
+    let mut skus = Vec::new();
+    for n in 1..=2 {
+        let r = client.post(format!("{lb}/api/v1/skus")).bearer_auth(&supplier).json(&common::sku_body(n));
+        let b: serde_json::Value = r.send().await.unwrap().json().await.unwrap();
+        skus.push(b["id"].as_str().expect("a SKU").to_owned());
+    }
+    for (sku, bin) in skus.iter().zip(["A-01-01-01", "A-01-01-02"]) {
+        let body = serde_json::json!({"sku_id": sku, "bin": bin, "quantity": 100000, "reason": "found", "note": "opening"});
+        let r = client.post(format!("{lb}/api/v1/stock/adjustments")).bearer_auth(&supervisor).json(&body);
+        assert_eq!(r.send().await.unwrap().status().as_u16(), 200);
+    }
+    let order = |id: String, sku: &str| {
+        serde_json::json!({
+            "platform_order_id": id, "shop": "ACME Official", "market": "US", "destination_country": "US",
+            "service_level": "standard", "ship_by": (chrono::Utc::now() + chrono::Duration::days(2)).to_rfc3339(),
+            "lines": [{"sku_id": sku, "quantity": 1, "unit_price": {"amount_minor": 1999, "currency": "USD"}}],
+            "buyer": {"name": "Jane Doe", "phone": "+1 555 010 2034",
+                      "address": {"line1": "1 Main St", "city": "Springfield", "region": "IL", "postal_code": "62701", "country": "US"}}
+        })
+    };
+
+    // One Idempotency-Key sent to the three instances at once: one order.
+    // Those that find it being processed elsewhere answer `409
+    // idempotency_conflict` ("retry"); their retry answers the same order.
+    let same = order("TOPO-IDEM".into(), &skus[0]);
+    let send_until_done = |port: u16| {
+        let (client, platform, same) = (client.clone(), platform.clone(), same.clone());
+        async move {
+            let mut conflicts = 0;
+            loop {
+                let r = client
+                    .post(format!("http://127.0.0.1:{port}/api/v1/orders"))
+                    .bearer_auth(&platform)
+                    .header("idempotency-key", "topology-1")
+                    .json(&same)
+                    .send()
+                    .await
+                    .unwrap();
+                let status = r.status().as_u16();
+                let b: serde_json::Value = r.json().await.unwrap();
+                if status == 409 && b["code"] == "idempotency_conflict" && conflicts < 50 {
+                    conflicts += 1;
+                    tokio::time::sleep(Duration::from_millis(100)).await;
+                    continue;
+                }
+                assert!(status < 300, "{status} {b}");
+                return (b["id"].as_str().unwrap().to_owned(), conflicts);
+            }
+        }
+    };
+    let answers = futures_util::future::join_all(ports.iter().map(|p| send_until_done(*p))).await;
+    let ids: HashSet<&String> = answers.iter().map(|(id, _)| id).collect();
+    assert_eq!(ids.len(), 1, "one order for one key: {answers:?}");
+    assert_eq!(pool_count(&pool, "orders WHERE platform_order_id = 'TOPO-IDEM'"), 1);
+    let idem_conflicts: u32 = answers.iter().map(|(_, c)| c).sum();
+
+    // The mixed workload: six clients for 16 s.
+    let answers = Arc::new(Mutex::new(Answers::default()));
+    let started = Instant::now();
+    let run_for = Duration::from_secs(16);
+    let client_loop = |c: usize| {
+        let (client, lb, platform, supervisor, supplier, skus, answers) = (
+            client.clone(),
+            lb.clone(),
+            platform.clone(),
+            supervisor.clone(),
+            supplier.clone(),
+            skus.clone(),
+            answers.clone(),
+        );
+        async move {
+            let mut i = 0u64;
+            while started.elapsed() < run_for {
+                i += 1;
+                let sku = &skus[(i % 2) as usize];
+                let (req, orders) = match i % 10 {
+                    0..=5 => (
+                        client
+                            .post(format!("{lb}/api/v1/orders"))
+                            .bearer_auth(&platform)
+                            .json(&order(format!("TOPO-{c}-{i}"), sku)),
+                        1,
+                    ),
+                    6 => {
+                        let batch: Vec<_> = (0..5).map(|k| order(format!("TOPO-{c}-{i}-{k}"), sku)).collect();
+                        let body = serde_json::json!({"orders": batch});
+                        (
+                            client
+                                .post(format!("{lb}/api/v1/orders/batch"))
+                                .bearer_auth(&platform)
+                                .json(&body),
+                            5,
+                        )
+                    }
+                    7 => (
+                        client
+                            .post(format!("{lb}/api/v1/waves"))
+                            .bearer_auth(&supervisor)
+                            .json(&serde_json::json!({})),
+                        0,
+                    ),
+                    8 => {
+                        let body = serde_json::json!({"sku_id": sku, "bin": "A-01-01-01", "quantity": 5, "reason": "found", "note": "receipt"});
+                        (
+                            client
+                                .post(format!("{lb}/api/v1/stock/adjustments"))
+                                .bearer_auth(&supervisor)
+                                .json(&body),
+                            0,
+                        )
+                    }
+                    _ => (client.get(format!("{lb}/api/v1/skus")).bearer_auth(&supplier), 0),
+                };
+                let answer = req.send().await;
+                let mut a = answers.lock().unwrap();
+                match answer {
+                    Ok(r) => {
+                        let s = r.status().as_u16();
+                        *a.by_status.entry(s).or_default() += 1;
+                        if s >= 500 {
+                            a.failures.push((Instant::now(), format!("{s}")));
+                        } else if s < 300 {
+                            a.orders += orders;
+                        }
+                    }
+                    Err(e) => a.failures.push((Instant::now(), e.to_string())),
+                }
+            }
+        }
+    };
+    // The faults, on their own schedule.
+    let faults = async {
+        tokio::time::sleep(Duration::from_secs(4)).await;
+        let killed_at = Instant::now();
+        signal(&procs.0[1], "-KILL");
+        tokio::time::sleep(Duration::from_secs(2)).await;
+        let leads = |log: &Arc<Mutex<Vec<String>>>| {
+            log.lock().unwrap().iter().any(|l| l.contains("now the active one"))
+        };
+        let leader = if leads(&log1) { 4 } else { 5 };
+        assert!(leads(&log1) != leads(&log2), "exactly one relay leads");
+        let (_, epoch) = lease(&pool);
+        let relay_killed = Instant::now();
+        signal(&procs.0[leader], "-KILL");
+        let mut takeover = None;
+        while takeover.is_none() && relay_killed.elapsed() < Duration::from_secs(15) {
+            if lease(&pool).1 > epoch {
+                takeover = Some(relay_killed.elapsed());
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        tokio::time::sleep(Duration::from_secs(3)).await;
+        (killed_at, leader, takeover.expect("the standby took over the lease"))
+    };
+    let clients = futures_util::future::join_all((0..6).map(client_loop));
+    let ((killed_at, leader, takeover), _) = tokio::join!(faults, clients);
+    // Both come back.
+    let _ = procs.0[1].wait();
+    procs.0[1] = spawn_serve(&db.url, ports[1]);
+    let _ = procs.0[leader].wait();
+    procs.0[leader] = spawn_relay(&db.url, &exchange, batch).0;
+    wait_ready(&client, &format!("http://127.0.0.1:{}", ports[1])).await;
+
+    // Every event of the outbox arrives, each document's in order.
+    let want = written_ids(&pool);
+    let mut seen = Seen::default();
+    drain(&mut queue, &mut seen, &want, Duration::from_secs(90)).await;
+    while let Some(d) = queue.next(Duration::from_millis(1500)).await {
+        seen.push(&d);
+    }
+    let lost = want.difference(&seen.distinct()).count();
+    let mut firsts: HashMap<&str, Vec<i64>> = HashMap::new();
+    let mut once = HashSet::new();
+    for (id, agg, seq) in &seen.deliveries {
+        if once.insert(id) {
+            firsts.entry(agg).or_default().push(*seq);
+        }
+    }
+    let out_of_order = firsts.values().filter(|s| **s != (1..=s.len() as i64).collect::<Vec<_>>()).count();
+    let verify = Command::new(env!("CARGO_BIN_EXE_custody"))
+        .args(["stock", "verify"])
+        .env("CUSTODY_DATABASE_URL", &db.url)
+        .output()
+        .unwrap();
+    let a = answers.lock().unwrap();
+    let window = Duration::from_secs(3);
+    let outside: Vec<_> =
+        a.failures.iter().filter(|(at, _)| *at < killed_at || *at > killed_at + window).collect();
+    eprintln!(
+        "topology: 3 instances, 2 relays, HAProxy; {} s of 6 clients: {} answers {:?}, {} orders taken; \
+         {} events written, {} lost, {} duplicates, {} documents, {} out of order; \
+         {} failed requests within {} s of the kill, {} outside; relay takeover {} ms; stock verify: {}; \
+         one Idempotency-Key on 3 instances at once: 1 order ({} answers were 409 retry first)",
+        run_for.as_secs(),
+        a.by_status.values().sum::<u64>(),
+        a.by_status,
+        a.orders,
+        want.len(),
+        lost,
+        seen.duplicates(),
+        firsts.len(),
+        out_of_order,
+        a.failures.len() - outside.len(),
+        window.as_secs(),
+        outside.len(),
+        takeover.as_millis(),
+        String::from_utf8_lossy(&verify.stdout).trim().lines().last().unwrap_or_default(),
+        idem_conflicts,
+    );
+    assert_eq!(lost, 0, "no event lost");
+    assert_eq!(out_of_order, 0, "each document's events in order");
+    assert!(seen.duplicates() <= batch, "{} duplicates: at most the killed relay's part", seen.duplicates());
+    assert!(
+        verify.status.success(),
+        "the ledger equals the balances: {}",
+        String::from_utf8_lossy(&verify.stdout)
+    );
+    assert_eq!(pool_count(&pool, "stock_balances WHERE quantity < 0"), 0, "no unit allocated twice");
+    assert!(outside.is_empty(), "errors only from requests in flight on the killed instance: {outside:?}");
+    assert!(a.orders > 100, "the workload ran: {} orders", a.orders);
+    assert!(takeover < Duration::from_secs(5), "relay takeover under 5 s: {takeover:?}");
+    drop(a);
+    drop(procs);
+    let _ = std::fs::remove_file(&cfg);
+    queue.delete().await;
+}
+
+fn pool_count(pool: &Pool, what: &str) -> i64 {
+    use diesel::RunQueryDsl;
+    #[derive(diesel::QueryableByName)]
+    struct N {
+        #[diesel(sql_type = diesel::sql_types::BigInt)]
+        n: i64,
+    }
+    diesel::sql_query(format!("SELECT COUNT(*) AS n FROM {what}"))
+        .get_result::<N>(&mut *pool.get().unwrap())
+        .unwrap()
+        .n
 }
