@@ -216,9 +216,51 @@ where
     F: Fn(&mut DbConn) -> Result<(T, StatusCode), AppError> + Send + 'static,
     T: Serialize + Send + 'static,
 {
+    write_stored(state, req, caller, request, work).await.map(Stored::into_response)
+}
+
+/// [`write_with_status`] for a create whose `201` names what it made in
+/// `Location`: the `href` of the response body, so that a replayed `201`
+/// carries the same header as the first.
+pub async fn write_located<T, F>(
+    state: &AppState,
+    req: &HttpRequest,
+    caller: &Caller,
+    request: &impl Serialize,
+    work: F,
+) -> Result<HttpResponse, AppError>
+where
+    F: Fn(&mut DbConn) -> Result<(T, StatusCode), AppError> + Send + 'static,
+    T: Serialize + Send + 'static,
+{
+    let stored = write_stored(state, req, caller, request, work).await?;
+    let href = (stored.status == StatusCode::CREATED.as_u16())
+        .then(|| serde_json::from_str::<serde_json::Value>(&stored.body).ok())
+        .flatten()
+        .and_then(|v| v.get("href").and_then(|h| h.as_str()).map(str::to_owned));
+    let mut resp = stored.into_response();
+    if let Some(href) = href {
+        let value = actix_web::http::header::HeaderValue::from_str(&href).map_err(AppError::internal)?;
+        resp.headers_mut().insert(actix_web::http::header::LOCATION, value);
+    }
+    Ok(resp)
+}
+
+async fn write_stored<T, F>(
+    state: &AppState,
+    req: &HttpRequest,
+    caller: &Caller,
+    request: &impl Serialize,
+    work: F,
+) -> Result<Stored, AppError>
+where
+    F: Fn(&mut DbConn) -> Result<(T, StatusCode), AppError> + Send + 'static,
+    T: Serialize + Send + 'static,
+{
     let Some(key) = key_of(req)? else {
         let (value, status) = db::transact(&state.pool, work).await?;
-        return Ok(HttpResponse::build(status).json(value));
+        let body = serde_json::to_string(&value).map_err(AppError::internal)?;
+        return Ok(Stored { status: status.as_u16(), body, replayed: false });
     };
     let scope = caller.scope();
     let request_hash = request_hash(req, request)?;
@@ -260,11 +302,11 @@ where
     })
     .await?;
     match outcome {
-        Outcome::Done(stored) => Ok(stored.into_response()),
+        Outcome::Done(stored) => Ok(stored),
         Outcome::LostRace => {
             let found = db::run(&state.pool, move |c| Ok(lookup(c, &scope, &key)?)).await?;
             match found {
-                Some(r) => replay(r, &request_hash).map(Stored::into_response),
+                Some(r) => replay(r, &request_hash),
                 None => Err(AppError::conflict(
                     "idempotency_conflict",
                     "A request with this Idempotency-Key is being processed; retry.",

@@ -338,17 +338,25 @@ async fn photo_body(req: &actix_web::HttpRequest, mut payload: web::Payload) -> 
     Image::new(body.to_vec(), declared.as_deref())
 }
 
-/// `201` with the photo and its `Location`; `200` with the photo kept
-/// before when the same bytes were sent again for the same subject (a
-/// retried upload keeps one photo).
-fn photo_created((photo, created): (Photo, bool)) -> HttpResponse {
-    if created {
-        HttpResponse::Created()
-            .insert_header((actix_web::http::header::LOCATION, photo.href.clone()))
-            .json(photo)
-    } else {
-        HttpResponse::Ok().json(photo)
-    }
+/// Keeps the photo: `201` with it and its `Location`; `200` with the photo
+/// kept before when the same bytes were sent again for the same subject (a
+/// retried upload keeps one photo). An `Idempotency-Key` is honoured as on
+/// every create: the request it stands for is the path, the unit and the
+/// bytes' SHA-256, so one key with other bytes is `idempotency_key_reused`.
+async fn store_photo(
+    state: &AppState,
+    req: &actix_web::HttpRequest,
+    caller: &ApiCaller,
+    subject: Subject,
+    image: Image,
+) -> Result<HttpResponse, AppError> {
+    let request = (req.query_string().to_owned(), image.sha256_hex(), image.media_type());
+    let (actor, now) = (caller.0.actor(), state.clock.now());
+    crate::http::idempotency::write_located(state, req, &caller.0, &request, move |tx| {
+        let (photo, created) = photos::add(tx, &subject, &image, &actor, now)?;
+        Ok((photo, if created { StatusCode::CREATED } else { StatusCode::OK }))
+    })
+    .await
 }
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
@@ -397,9 +405,7 @@ pub async fn add_return_photo(
     };
     let image = photo_body(&req, payload).await?;
     let subject = Subject::Return { return_no: no.into_inner(), unit };
-    let (actor, now) = (caller.0.actor(), state.clock.now());
-    let added = db::transact(&state.pool, move |tx| photos::add(tx, &subject, &image, &actor, now)).await?;
-    Ok(photo_created(added))
+    store_photo(&state, &req, &caller, subject, image).await
 }
 
 /// A photo of a parcel in the unidentified queue (the returns role): what
@@ -424,9 +430,7 @@ pub async fn add_unidentified_photo(
     caller.0.require_staff(Role::Returns)?;
     let image = photo_body(&req, payload).await?;
     let subject = Subject::Unidentified(id.into_inner());
-    let (actor, now) = (caller.0.actor(), state.clock.now());
-    let added = db::transact(&state.pool, move |tx| photos::add(tx, &subject, &image, &actor, now)).await?;
-    Ok(photo_created(added))
+    store_photo(&state, &req, &caller, subject, image).await
 }
 
 /// A photo's bytes: never changed once taken, so cached for good by its

@@ -123,6 +123,12 @@ impl Image {
     pub fn media_type(&self) -> MediaType {
         self.media_type
     }
+
+    /// SHA-256 of the bytes, hex: the photo's `ETag`, and what a retry is
+    /// recognised by.
+    pub fn sha256_hex(&self) -> String {
+        hex::encode(Sha256::digest(&self.bytes))
+    }
 }
 
 /// A photo as a return or a parcel shows it (the bytes are at `href`).

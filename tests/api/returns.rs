@@ -471,6 +471,35 @@ async fn desk_photos_are_checked_by_their_bytes_kept_for_every_instance_and_show
         upload(&app, &format!("{photos}?line_no=1&unit_no=1"), &clerk, "image/jpeg", jpeg(2)).await;
     assert_eq!((s, unit["line_no"].as_i64(), unit["unit_no"].as_i64()), (201, Some(1), Some(1)), "{unit}");
 
+    // An Idempotency-Key is honoured: the retry replays the 201 and its
+    // Location; the same key with other bytes is refused.
+    let keyed = |body: Vec<u8>| {
+        app.client
+            .post(app.url(&photos))
+            .bearer_auth(&clerk)
+            .header("content-type", "image/png")
+            .header("idempotency-key", "photo-retry-1")
+            .body(body)
+            .send()
+    };
+    let sent = keyed(png(10)).await.unwrap();
+    let (sent_status, sent_location) = (sent.status().as_u16(), sent.headers().get("location").cloned());
+    let sent: Value = sent.json().await.unwrap();
+    assert_eq!(sent_status, 201, "{sent}");
+    let retry = keyed(png(10)).await.unwrap();
+    assert_eq!(retry.status().as_u16(), 201);
+    assert_eq!(retry.headers().get("idempotent-replayed").map(|v| v.as_bytes()), Some(&b"true"[..]));
+    assert_eq!(retry.headers().get("location"), sent_location.as_ref());
+    assert_eq!(
+        sent_location.as_ref().and_then(|v| v.to_str().ok()),
+        sent["href"].as_str(),
+        "Location names the photo"
+    );
+    let retry: Value = retry.json().await.unwrap();
+    assert_eq!(retry["id"], sent["id"]);
+    let (s, e) = crate::common::read(keyed(png(11)).await.unwrap()).await;
+    assert_eq!((s, e["code"].as_str()), (422, Some("idempotency_key_reused")), "{e}");
+
     // Refused, and nothing kept: not an image, not what it says, not JSON,
     // too large, no such unit, half a unit, not the desk's key.
     let refused = [
@@ -508,7 +537,7 @@ async fn desk_photos_are_checked_by_their_bytes_kept_for_every_instance_and_show
         let got = e["errors"][0]["code"].as_str().or(e["code"].as_str()).map(str::to_owned);
         assert_eq!((s, got.as_deref()), (status, Some(code)), "{e}");
     }
-    assert_eq!(app.count("return_photos"), 2, "a refused photo is not kept");
+    assert_eq!(app.count("return_photos"), 3, "a refused photo is not kept");
     assert_eq!(upload(&app, &photos, "wrong-key", "image/jpeg", jpeg(8)).await.0, 401);
 
     // The bytes as sent, cached by their hash.
@@ -527,7 +556,7 @@ async fn desk_photos_are_checked_by_their_bytes_kept_for_every_instance_and_show
     // The platform sees both; the supplier its unit's photo, never the
     // parcel's (its label carries the buyer's address); another supplier nothing.
     let (_, all) = app.get(&format!("/api/v1/returns/{no}"), &w.platform).await;
-    assert_eq!(all["photos"].as_array().map(Vec::len), Some(2), "{all}");
+    assert_eq!(all["photos"].as_array().map(Vec::len), Some(3), "{all}");
     let (_, mine) = app.get(&format!("/api/v1/returns/{no}"), &w.supplier).await;
     assert_eq!(mine["photos"].as_array().map(Vec::len), Some(1), "{mine}");
     assert_eq!(mine["photos"][0]["id"], unit["id"]);
