@@ -320,19 +320,37 @@ fn admin(cmd: Admin, config: &Config) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Runs the relay in the foreground until SIGINT or SIGTERM.
+/// Runs the relay in the foreground until SIGINT or SIGTERM, with its
+/// health and metrics port if `CUSTODY_RELAY_BIND` names one.
 fn relay_alone(config: Config) -> anyhow::Result<()> {
     let _one_relay = db::sqlite_relay_lock(&config.database_url)?;
     let pool = open(&config)?;
-    let handle = relay::start(pool, &config);
-    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
-    rt.block_on(async {
-        let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?;
-        tokio::select! {
-            _ = tokio::signal::ctrl_c() => {}
-            _ = term.recv() => {}
+    let listener = config
+        .relay_bind
+        .map(|addr| {
+            TcpListener::bind(addr)
+                .map_err(|e| anyhow::anyhow!("cannot listen on {addr} (CUSTODY_RELAY_BIND): {e}"))
+        })
+        .transpose()?;
+    let handle = relay::start(pool.clone(), &config);
+    let backend = db::DatabaseUrl::parse(&config.database_url).map(|u| u.backend_name()).unwrap_or("unknown");
+    let status = handle.status.clone();
+    actix_web::rt::System::new().block_on(async move {
+        match listener {
+            // The port's server stops on SIGINT and SIGTERM itself.
+            Some(l) => {
+                eprintln!("the relay serves /healthz, /readyz and /metrics on http://{}/", l.local_addr()?);
+                http::relay_port::start(l, pool, status, backend)?.await
+            }
+            None => {
+                let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?;
+                tokio::select! {
+                    _ = tokio::signal::ctrl_c() => {}
+                    _ = term.recv() => {}
+                }
+                Ok::<_, std::io::Error>(())
+            }
         }
-        Ok::<_, std::io::Error>(())
     })?;
     eprintln!("stopping the relay after its current batch");
     handle.stop();

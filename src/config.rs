@@ -36,6 +36,9 @@ pub struct Config {
     pub warehouse_code: String,
     pub amqp_exchange: String,
     pub relay_in_process: bool,
+    /// `CUSTODY_RELAY_BIND`: where `custody relay` serves its `/healthz`,
+    /// `/readyz` and `/metrics` (none: no port).
+    pub relay_bind: Option<SocketAddr>,
     pub relay_batch_size: i64,
     pub events_retention_hours: i64,
     pub event_max_bytes: usize,
@@ -144,6 +147,12 @@ pub const SETTINGS: &[(&str, &str, &str)] = &[
         "CUSTODY_RELAY",
         "true",
         "Run the event relay inside `custody serve` (false when a separate `custody relay` runs).",
+    ),
+    (
+        "CUSTODY_RELAY_BIND",
+        "(none)",
+        "Address where `custody relay` serves /healthz, /readyz and /metrics (e.g. 0.0.0.0:9465); \
+         none: the relay alone opens no port. `serve` ignores it.",
     ),
     (
         "CUSTODY_RELAY_BATCH",
@@ -383,6 +392,12 @@ impl Config {
             warehouse_code: get("CUSTODY_WAREHOUSE_CODE").unwrap_or("CAN1").to_owned(),
             amqp_exchange: get("CUSTODY_AMQP_EXCHANGE").unwrap_or("custody.events").to_owned(),
             relay_in_process: parsed("CUSTODY_RELAY", get("CUSTODY_RELAY"), true)?,
+            relay_bind: get("CUSTODY_RELAY_BIND")
+                .map(|v| {
+                    v.parse()
+                        .map_err(|_| ConfigError(format!("CUSTODY_RELAY_BIND: cannot parse `{v}` (host:port)")))
+                })
+                .transpose()?,
             relay_batch_size: parsed("CUSTODY_RELAY_BATCH", get("CUSTODY_RELAY_BATCH"), 1500)?,
             events_retention_hours: parsed(
                 "CUSTODY_EVENTS_RETENTION_HOURS",
@@ -486,6 +501,7 @@ impl fmt::Debug for Config {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Config")
             .field("bind", &self.bind)
+            .field("relay_bind", &self.relay_bind)
             .field("database_url", &redact_url(&self.database_url))
             .field("amqp_url", &self.amqp_url.as_deref().map(redact_url))
             .field("log_format", &self.log_format)
@@ -511,6 +527,15 @@ mod tests {
         assert_eq!(c.database_url, "sqlite://data/custody.db");
         assert!(c.amqp_url.is_none());
         assert_eq!(c.log_format, LogFormat::Pretty);
+        assert_eq!(c.relay_bind, None, "the relay alone opens no port unless asked");
+    }
+
+    #[test]
+    fn the_relays_port_is_an_address_or_refused() {
+        let c = Config::from_map(&map(&[("CUSTODY_RELAY_BIND", "0.0.0.0:9465")])).unwrap();
+        assert_eq!(c.relay_bind.map(|a| a.port()), Some(9465));
+        let e = Config::from_map(&map(&[("CUSTODY_RELAY_BIND", "9465")])).unwrap_err();
+        assert!(e.0.contains("CUSTODY_RELAY_BIND") && e.0.contains("host:port"), "{e}");
     }
 
     #[test]

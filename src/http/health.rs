@@ -57,11 +57,8 @@ pub async fn readyz(state: web::Data<AppState>) -> HttpResponse {
 pub async fn metrics(state: web::Data<AppState>) -> Result<HttpResponse, AppError> {
     let mut readings = Readings::read(&state.pool, &state.intake.stats);
     // Left out of this scrape when the database does not answer.
-    if let Ok((count, oldest)) = crate::db::run(&state.pool, |c| Ok(crate::events::backlog(c)?)).await {
-        let age = oldest
-            .map(|t| (chrono::Utc::now() - t.0).num_milliseconds().max(0) as f64 / 1000.0)
-            .unwrap_or(0.0);
-        readings.backlog = Some((count, age));
+    if let Ok(backlog) = crate::db::run(&state.pool, |c| Ok(crate::events::backlog(c)?)).await {
+        readings.set_backlog(backlog);
     }
     let body = state.metrics.encode(&readings).map_err(AppError::internal)?;
     Ok(HttpResponse::Ok().content_type(prometheus::TEXT_FORMAT).body(body))

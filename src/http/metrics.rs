@@ -56,17 +56,25 @@ pub struct IntakeReadings {
 }
 
 impl Readings {
-    /// Everything but the outbox backlog (which needs a database round trip).
-    pub fn read(pool: &crate::db::Pool, intake: &crate::outbound::intake::queue::GroupStats) -> Self {
-        use std::sync::atomic::Ordering::Relaxed;
+    /// The pool and the retries: what every process has.
+    pub fn read_pool(pool: &crate::db::Pool) -> Self {
         let st = pool.state();
-        let (transactions, requests, orders, split_groups) = intake.read();
-        let (waiting, peak, overloaded) = intake.backlog.read();
         Self {
             pool_connections: st.connections,
             pool_idle: st.idle_connections,
             pool_max: pool.max_size(),
-            db_retries: crate::db::RETRIES.load(Relaxed),
+            db_retries: crate::db::RETRIES.load(std::sync::atomic::Ordering::Relaxed),
+            intake: IntakeReadings::default(),
+            backlog: None,
+        }
+    }
+
+    /// Everything but the outbox backlog (which needs a database round trip).
+    pub fn read(pool: &crate::db::Pool, intake: &crate::outbound::intake::queue::GroupStats) -> Self {
+        use std::sync::atomic::Ordering::Relaxed;
+        let (transactions, requests, orders, split_groups) = intake.read();
+        let (waiting, peak, overloaded) = intake.backlog.read();
+        Self {
             intake: IntakeReadings {
                 transactions,
                 requests,
@@ -77,8 +85,15 @@ impl Readings {
                 peak: peak as u64,
                 overloaded,
             },
-            backlog: None,
+            ..Self::read_pool(pool)
         }
+    }
+
+    /// The outbox as [`crate::events::backlog`] read it: events not yet
+    /// published, and when the oldest was recorded.
+    pub fn set_backlog(&mut self, (count, oldest): (i64, Option<crate::db::types::Timestamp>)) {
+        let age = oldest.map(|t| (chrono::Utc::now() - t.0).num_milliseconds().max(0) as f64 / 1000.0);
+        self.backlog = Some((count, age.unwrap_or(0.0)));
     }
 }
 
@@ -117,6 +132,9 @@ pub struct Metrics {
     /// two scrapes at once would otherwise interleave their updates.
     scrape: Mutex<()>,
     relay: std::sync::Arc<RelayStatus>,
+    /// `custody relay`'s own port: no HTTP or intake series (that process
+    /// serves neither), the pool, retries, relay and outbox ones.
+    relay_only: bool,
 }
 
 impl Metrics {
@@ -202,7 +220,13 @@ impl Metrics {
             events_backlog: gauge("custody_events_backlog", "Events recorded but not yet published."),
             events_oldest,
         };
-        Self { registry, requests, durations, at_scrape, scrape: Mutex::new(()), relay }
+        Self { registry, requests, durations, at_scrape, scrape: Mutex::new(()), relay, relay_only: false }
+    }
+
+    /// The metrics of `custody relay` run alone (its `CUSTODY_RELAY_BIND`
+    /// port): the same names, without the series of a server.
+    pub fn for_relay(relay: std::sync::Arc<RelayStatus>) -> Self {
+        Self { relay_only: true, ..Self::new(relay) }
     }
 
     /// One request handled.
@@ -247,6 +271,11 @@ impl Metrics {
         let mut families = self.registry.gather();
         if readings.backlog.is_none() {
             families.retain(|f| !BACKLOG_SERIES.contains(&f.name()));
+        }
+        if self.relay_only {
+            families.retain(|f| {
+                !f.name().starts_with("custody_http_") && !f.name().starts_with("custody_intake_")
+            });
         }
         TextEncoder::new().encode_to_string(&families)
     }

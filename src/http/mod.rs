@@ -9,6 +9,7 @@ pub mod idempotency;
 pub mod metrics;
 pub mod openapi;
 pub mod optional_json;
+pub mod relay_port;
 pub mod request_id;
 
 pub use caller::ApiCaller;
