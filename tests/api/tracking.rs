@@ -9,10 +9,7 @@ use crate::inbound::{World, world};
 use crate::shipping::packed_parcel;
 
 pub(crate) fn carrier_key(app: &TestApp) -> String {
-    app.tx(|tx| {
-        custody::auth::service::create_api_key(tx, custody::auth::service::KeyOwner::Carrier, "17track")
-    })
-    .1
+    crate::common::arrange::carrier_key(&app.pool)
 }
 
 /// The parcel goes onto the line-haul truck. Handover is the manifests'

@@ -671,6 +671,25 @@ pub mod arrange {
         })
     }
 
+    /// A carrier's (tracking aggregator's) key.
+    pub fn carrier_key(pool: &Pool) -> String {
+        tx(pool, |tx| auth::create_api_key(tx, KeyOwner::Carrier, "17track")).1
+    }
+
+    /// The demo's shipping channels (ePacket, EMS, small packet).
+    pub fn channels(pool: &Pool) {
+        let now = custody::db::types::Timestamp::now();
+        tx(pool, |tx| custody::demo::channels(tx, now));
+    }
+
+    /// A QC bin, where received units wait for inspection.
+    pub fn qc_bin(pool: &Pool, code: &str) {
+        use custody::warehouse::domain::BinType;
+        use custody::warehouse::service::{BinInput, create_bins};
+        let bin = BinInput { code: code.into(), bin_type: BinType::Qc, capacity_units: None };
+        tx(pool, |tx| create_bins(tx, &[bin], true));
+    }
+
     /// Storage bins `codes`.
     pub fn bins(pool: &Pool, codes: &[&str]) {
         use custody::warehouse::domain::BinType;

@@ -10,6 +10,7 @@
 
 #[path = "../common/mod.rs"]
 mod common;
+mod floor;
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::io::{BufRead, BufReader};
@@ -237,7 +238,21 @@ async fn a_broker_outage_loses_no_event_and_keeps_each_documents_order() {
 }
 
 fn spawn_relay(db_url: &str, exchange: &str, batch: usize) -> (Child, Arc<Mutex<Vec<String>>>) {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_custody"))
+    spawn_relay_on(db_url, exchange, batch, None)
+}
+
+/// [`spawn_relay`] serving its health and metrics port on `port`.
+fn spawn_relay_on(
+    db_url: &str,
+    exchange: &str,
+    batch: usize,
+    port: Option<u16>,
+) -> (Child, Arc<Mutex<Vec<String>>>) {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_custody"));
+    if let Some(p) = port {
+        cmd.env("CUSTODY_RELAY_BIND", format!("127.0.0.1:{p}"));
+    }
+    let mut child = cmd
         .arg("relay")
         .env("CUSTODY_DATABASE_URL", db_url)
         .env("CUSTODY_AMQP_URL", amqp_url())
@@ -764,7 +779,21 @@ async fn three_instances_and_two_relays_behind_haproxy_lose_nothing_when_killed(
     let (_, supplier) = common::arrange::supplier(&pool, "ACME");
     let platform = common::arrange::platform_key(&pool);
     let supervisor = common::arrange::staff(&pool, "sam", "supervisor");
-    common::arrange::bins(&pool, &["A-01-01-01", "A-01-01-02"]);
+    common::arrange::bins(&pool, &["A-01-01-01", "A-01-01-02", "A-01-01-03", "A-01-01-04"]);
+    common::arrange::qc_bin(&pool, "QC-01-01-01");
+    common::arrange::channels(&pool);
+    let crew = floor::Crew {
+        supplier: supplier.clone(),
+        platform: platform.clone(),
+        carrier: common::arrange::carrier_key(&pool),
+        supervisor: supervisor.clone(),
+        receiver: common::arrange::staff(&pool, "rita", "receiver"),
+        qc: common::arrange::staff(&pool, "quinn", "qc"),
+        picker: common::arrange::staff(&pool, "pia", "picker"),
+        packer: common::arrange::staff(&pool, "paco", "packer"),
+        shipping: common::arrange::staff(&pool, "shiro", "shipping"),
+        returns: common::arrange::staff(&pool, "remi", "returns"),
+    };
     let exchange = test_exchange();
     let mut queue = TestQueue::bind_quorum(&exchange, "#").await;
     let client = reqwest::Client::builder().timeout(Duration::from_secs(30)).build().unwrap();
@@ -801,17 +830,20 @@ async fn three_instances_and_two_relays_behind_haproxy_lose_nothing_when_killed(
     let lb = format!("http://127.0.0.1:{lb_port}");
     wait_ready(&client, &lb).await;
     let batch = 200;
-    let (r1, log1) = spawn_relay(&db.url, &exchange, batch);
-    let (r2, log2) = spawn_relay(&db.url, &exchange, batch);
+    let relay_ports = [free_port(), free_port()];
+    let (r1, log1) = spawn_relay_on(&db.url, &exchange, batch, Some(relay_ports[0]));
+    let (r2, log2) = spawn_relay_on(&db.url, &exchange, batch, Some(relay_ports[1]));
     procs.0.push(r1);
     procs.0.push(r2);
 
     // The catalogue and opening stock, through the balancer.
     let mut skus = Vec::new();
+    let mut barcodes = Vec::new();
     for n in 1..=2 {
         let r = client.post(format!("{lb}/api/v1/skus")).bearer_auth(&supplier).json(&common::sku_body(n));
         let b: serde_json::Value = r.send().await.unwrap().json().await.unwrap();
         skus.push(b["id"].as_str().expect("a SKU").to_owned());
+        barcodes.push(b["barcode"].as_str().expect("a barcode").to_owned());
     }
     for (sku, bin) in skus.iter().zip(["A-01-01-01", "A-01-01-02"]) {
         let body = serde_json::json!({"sku_id": sku, "bin": bin, "quantity": 100000, "reason": "found", "note": "opening"});
@@ -822,7 +854,7 @@ async fn three_instances_and_two_relays_behind_haproxy_lose_nothing_when_killed(
         serde_json::json!({
             "platform_order_id": id, "shop": "ACME Official", "market": "US", "destination_country": "US",
             "service_level": "standard", "ship_by": (chrono::Utc::now() + chrono::Duration::days(2)).to_rfc3339(),
-            "lines": [{"sku_id": sku, "quantity": 1, "unit_price": {"amount_minor": 1999, "currency": "USD"}}],
+            "lines": [{"sku_id": sku, "quantity": 1, "unit_price": {"amount_minor": 4500, "currency": "USD"}}],
             "buyer": {"name": "Jane Doe", "phone": "+1 555 010 2034",
                       "address": {"line1": "1 Main St", "city": "Springfield", "region": "IL", "postal_code": "62701", "country": "US"}}
         })
@@ -961,13 +993,43 @@ async fn three_instances_and_two_relays_behind_haproxy_lose_nothing_when_killed(
         tokio::time::sleep(Duration::from_secs(3)).await;
         (killed_at, leader, takeover.expect("the standby took over the lease"))
     };
+    // The floor: full cycles from the dock to the buyer and back, one after
+    // another. A cycle the kill breaks is left where it stopped; the next
+    // may trip over what it left (a task claimed, a parcel on the bench),
+    // so a refusal right after a broken cycle is counted, not failed.
+    let floor = floor::Floor {
+        client: client.clone(),
+        lb: lb.clone(),
+        crew,
+        skus: skus.iter().cloned().zip(barcodes).collect(),
+        answers: answers.clone(),
+    };
+    let floor_loop = async {
+        let (mut done, mut after_break, mut refused) = (0u64, 0u64, Vec::new());
+        let mut broken = false;
+        let mut k = 0;
+        while started.elapsed() < run_for {
+            k += 1;
+            match floor.cycle(k).await {
+                Ok(()) => (done, broken) = (done + 1, false),
+                Err(floor::Broken::Unavailable) => broken = true,
+                Err(floor::Broken::Refused(_, what)) if broken => {
+                    after_break += 1;
+                    eprintln!("floor cycle {k} after a broken one: {what}");
+                }
+                Err(floor::Broken::Refused(at, what)) => refused.push((at, what)),
+            }
+        }
+        (done, after_break, refused)
+    };
     let clients = futures_util::future::join_all((0..6).map(client_loop));
-    let ((killed_at, leader, takeover), _) = tokio::join!(faults, clients);
+    let ((killed_at, leader, takeover), _, (cycles, after_break, floor_refused)) =
+        tokio::join!(faults, clients, floor_loop);
     // Both come back.
     let _ = procs.0[1].wait();
     procs.0[1] = spawn_serve(&db.url, ports[1]);
     let _ = procs.0[leader].wait();
-    procs.0[leader] = spawn_relay(&db.url, &exchange, batch).0;
+    procs.0[leader] = spawn_relay_on(&db.url, &exchange, batch, Some(relay_ports[leader - 4])).0;
     wait_ready(&client, &format!("http://127.0.0.1:{}", ports[1])).await;
 
     // Every event of the outbox arrives, each document's in order.
@@ -986,6 +1048,25 @@ async fn three_instances_and_two_relays_behind_haproxy_lose_nothing_when_killed(
         }
     }
     let out_of_order = firsts.values().filter(|s| **s != (1..=s.len() as i64).collect::<Vec<_>>()).count();
+    // Each relay's own port: alive, ready, and its counters; exactly one
+    // is connected and publishing (the other waits as the standby).
+    let mut relays_up = 0;
+    let mut published_now = 0;
+    for p in relay_ports {
+        let base = format!("http://127.0.0.1:{p}");
+        wait_ready(&client, &base).await;
+        let text = client.get(format!("{base}/metrics")).send().await.unwrap().text().await.unwrap();
+        let value = |name: &str| {
+            text.lines()
+                .find_map(|l| l.strip_prefix(name).and_then(|v| v.strip_prefix(' ')))
+                .and_then(|v| v.trim().parse::<f64>().ok())
+                .unwrap_or_else(|| panic!("{name} on the relay's /metrics:\n{text}"))
+        };
+        relays_up += value("custody_relay_broker_up") as i64;
+        published_now += value("custody_events_published_total") as i64;
+        value("custody_events_backlog"); // the outbox, as the relay reads it
+        assert!(!text.contains("custody_http_") && !text.contains("custody_intake_"), "{text}");
+    }
     let verify = Command::new(env!("CARGO_BIN_EXE_custody"))
         .args(["stock", "verify"])
         .env("CUSTODY_DATABASE_URL", &db.url)
@@ -999,7 +1080,9 @@ async fn three_instances_and_two_relays_behind_haproxy_lose_nothing_when_killed(
         "topology: 3 instances, 2 relays, HAProxy; {} s of 6 clients: {} answers {:?}, {} orders taken; \
          {} events written, {} lost, {} duplicates, {} documents, {} out of order; \
          {} failed requests within {} s of the kill, {} outside; relay takeover {} ms; stock verify: {}; \
-         one Idempotency-Key on 3 instances at once: 1 order ({} answers were 409 retry first)",
+         one Idempotency-Key on 3 instances at once: 1 order ({} answers were 409 retry first); \
+         floor: {} full cycles ({}), {} refused after a cycle the kill broke; \
+         relays' own ports: {} connected, {} events published since their start",
         run_for.as_secs(),
         a.by_status.values().sum::<u64>(),
         a.by_status,
@@ -1015,6 +1098,11 @@ async fn three_instances_and_two_relays_behind_haproxy_lose_nothing_when_killed(
         takeover.as_millis(),
         String::from_utf8_lossy(&verify.stdout).trim().lines().last().unwrap_or_default(),
         idem_conflicts,
+        cycles,
+        floor::STEPS,
+        after_break,
+        relays_up,
+        published_now,
     );
     eprintln!("{figures}");
     // CI prints the figures of every run (cargo test keeps a passing test's output to itself).
@@ -1036,6 +1124,10 @@ async fn three_instances_and_two_relays_behind_haproxy_lose_nothing_when_killed(
     assert_eq!(pool_count(&pool, "stock_balances WHERE quantity < 0"), 0, "no unit allocated twice");
     assert!(outside.is_empty(), "errors only from requests in flight on the killed instance: {outside:?}");
     assert!(a.orders > 100, "the workload ran: {} orders", a.orders);
+    assert!(floor_refused.is_empty(), "the floor refused a step of a sound cycle: {floor_refused:?}");
+    assert!(cycles >= 2, "the floor went round: {cycles} full cycles");
+    assert_eq!(relays_up, 1, "one relay connected and publishing, the other standing by");
+    assert!(published_now > 0, "the publishing relay's counter");
     assert!(takeover < Duration::from_secs(5), "relay takeover under 5 s: {takeover:?}");
     drop(a);
     drop(procs);
