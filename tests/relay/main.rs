@@ -895,7 +895,8 @@ async fn three_instances_and_two_relays_behind_haproxy_lose_nothing_when_killed(
     assert_eq!(pool_count(&pool, "orders WHERE platform_order_id = 'TOPO-IDEM'"), 1);
     let idem_conflicts: u32 = answers.iter().map(|(_, c)| c).sum();
 
-    // The mixed workload: six clients for 16 s.
+    // The mixed workload: six clients for 16 s (orders, batches, waves,
+    // stock adjustments, SKU registrations and catalogue reads).
     let answers = Arc::new(Mutex::new(Answers::default()));
     let started = Instant::now();
     let run_for = Duration::from_secs(16);
@@ -947,6 +948,17 @@ async fn three_instances_and_two_relays_behind_haproxy_lose_nothing_when_killed(
                                 .post(format!("{lb}/api/v1/stock/adjustments"))
                                 .bearer_auth(&supervisor)
                                 .json(&body),
+                            0,
+                        )
+                    }
+                    // Every other tenth request registers a SKU, the rest read the catalogue.
+                    _ if (i / 10).is_multiple_of(2) => {
+                        let n = 100 + c as u32 * 1000 + (i / 20) as u32;
+                        (
+                            client
+                                .post(format!("{lb}/api/v1/skus"))
+                                .bearer_auth(&supplier)
+                                .json(&common::sku_body(n)),
                             0,
                         )
                     }
@@ -1077,7 +1089,8 @@ async fn three_instances_and_two_relays_behind_haproxy_lose_nothing_when_killed(
     let outside: Vec<_> =
         a.failures.iter().filter(|(at, _)| *at < killed_at || *at > killed_at + window).collect();
     let figures = format!(
-        "topology: 3 instances, 2 relays, HAProxy; {} s of 6 clients: {} answers {:?}, {} orders taken; \
+        "topology: 3 instances, 2 relays, HAProxy; {} s of 6 clients: {} answers {:?}, {} orders taken, \
+         {} SKUs registered; \
          {} events written, {} lost, {} duplicates, {} documents, {} out of order; \
          {} failed requests within {} s of the kill, {} outside; relay takeover {} ms; stock verify: {}; \
          one Idempotency-Key on 3 instances at once: 1 order ({} answers were 409 retry first); \
@@ -1087,6 +1100,7 @@ async fn three_instances_and_two_relays_behind_haproxy_lose_nothing_when_killed(
         a.by_status.values().sum::<u64>(),
         a.by_status,
         a.orders,
+        pool_count(&pool, "skus"),
         want.len(),
         lost,
         seen.duplicates(),
