@@ -38,12 +38,22 @@ pub async fn healthz() -> HttpResponse {
     responses((status = 200, body = Readiness), (status = 503, body = Readiness)))]
 #[get("/readyz")]
 pub async fn readyz(state: web::Data<AppState>) -> HttpResponse {
-    let up = crate::db::run(&state.pool, |c| Ok(crate::db::ping(c))).await.unwrap_or(false);
+    readiness(&state.pool, state.backend, state.relay.state()).await
+}
+
+/// `200` with [`Readiness`] when the database answers, `503` when not
+/// (`serve`'s `/readyz`, and the relay's own port).
+pub async fn readiness(
+    pool: &crate::db::Pool,
+    backend: &'static str,
+    broker: crate::events::relay::BrokerState,
+) -> HttpResponse {
+    let up = crate::db::run(pool, |c| Ok(crate::db::ping(c))).await.unwrap_or(false);
     let body = Readiness {
         status: if up { "ready" } else { "not_ready" },
         database: if up { "up" } else { "down" },
-        backend: state.backend,
-        broker: state.relay.state().as_str(),
+        backend,
+        broker: broker.as_str(),
     };
     if up { HttpResponse::Ok().json(body) } else { HttpResponse::ServiceUnavailable().json(body) }
 }

@@ -10,7 +10,6 @@ use std::sync::Arc;
 use actix_web::dev::Server;
 use actix_web::{App, HttpResponse, HttpServer, web};
 
-use super::health::Readiness;
 use super::metrics::{Metrics, Readings};
 use crate::db::Pool;
 use crate::events::relay::RelayStatus;
@@ -53,14 +52,7 @@ async fn healthz() -> HttpResponse {
 /// this relay publishes (`up`), waits as the standby, or cannot reach the
 /// broker (`down`).
 async fn readyz(port: web::Data<RelayPort>) -> HttpResponse {
-    let up = crate::db::run(&port.pool, |c| Ok(crate::db::ping(c))).await.unwrap_or(false);
-    let body = Readiness {
-        status: if up { "ready" } else { "not_ready" },
-        database: if up { "up" } else { "down" },
-        backend: port.backend,
-        broker: port.relay.state().as_str(),
-    };
-    if up { HttpResponse::Ok().json(body) } else { HttpResponse::ServiceUnavailable().json(body) }
+    super::health::readiness(&port.pool, port.backend, port.relay.state()).await
 }
 
 async fn metrics(port: web::Data<RelayPort>) -> HttpResponse {
