@@ -366,6 +366,23 @@ impl Browser {
         self.client.execute(script, vec![]).await.expect("script")
     }
 
+    /// The natural width of the image `css` once the browser has finished
+    /// loading it (0 if it could not be decoded): an `<img>` loads after the
+    /// page that holds it.
+    pub async fn image_width(&self, css: &str) -> i64 {
+        let started = Instant::now();
+        let script = format!(
+            "const i = document.querySelector({css:?}); return i && i.complete ? i.naturalWidth : null;"
+        );
+        loop {
+            if let Some(w) = self.js(&script).await.as_i64() {
+                return w;
+            }
+            assert!(started.elapsed() < PATIENCE, "{css} never finished loading");
+            actix_web::rt::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+
     /// The id of the element that has the keyboard focus.
     pub async fn focused_id(&self) -> String {
         // Between two documents (a redirect) there is no answer: none has it.

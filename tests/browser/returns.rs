@@ -81,8 +81,8 @@ async fn a_return_parcel_is_weighed_graded_and_restocked_at_the_desk(width: Widt
     remi.click("#save-photo").await;
     let m = remi.wait_text("#scan-message", |t| t.contains("照片已保存")).await;
     assert!(m.contains('1'), "{m}");
-    let shown = remi.js("return document.querySelector('#photos img').naturalWidth").await;
-    assert_eq!(shown.as_i64(), Some(4), "the thumbnail is the photo, served from the database");
+    let shown = remi.image_width("#photos img").await;
+    assert_eq!(shown, 4, "the thumbnail is the photo, served from the database");
     remi.check_layout().await;
     remi.goto("/console/returns").await;
     assert!(remi.text("#unidentified").await.contains("SMUDGED-LABEL"));
