@@ -335,26 +335,47 @@ fn relay_alone(config: Config) -> anyhow::Result<()> {
     let handle = relay::start(pool.clone(), &config);
     let backend = db::DatabaseUrl::parse(&config.database_url).map(|u| u.backend_name()).unwrap_or("unknown");
     let status = handle.status.clone();
-    actix_web::rt::System::new().block_on(async move {
+    let ended = actix_web::rt::System::new().block_on(async move {
+        // The relay's thread ending on its own (a panic) ends the process,
+        // with an error, so that its supervisor starts it again.
+        let relay_ended = {
+            let status = status.clone();
+            async move {
+                while status.is_running() {
+                    tokio::time::sleep(Duration::from_millis(500)).await;
+                }
+            }
+        };
+        let lost = || std::io::Error::other("the relay's thread stopped on its own");
         match listener {
             // The port's server stops on SIGINT and SIGTERM itself.
             Some(l) => {
                 eprintln!("the relay serves /healthz, /readyz and /metrics on http://{}/", l.local_addr()?);
-                http::relay_port::start(l, pool, status, backend)?.await
+                let server = http::relay_port::start(l, pool, status, backend)?;
+                let port = server.handle();
+                tokio::select! {
+                    r = server => r,
+                    _ = relay_ended => {
+                        port.stop(true).await;
+                        Err(lost())
+                    }
+                }
             }
             None => {
                 let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?;
                 tokio::select! {
-                    _ = tokio::signal::ctrl_c() => {}
-                    _ = term.recv() => {}
+                    _ = tokio::signal::ctrl_c() => Ok(()),
+                    _ = term.recv() => Ok(()),
+                    _ = relay_ended => Err(lost()),
                 }
-                Ok::<_, std::io::Error>(())
             }
         }
-    })?;
+    });
+    // However the wait ended (a signal, or the port failing), the relay
+    // settles its batch and gives its lease up before the process exits.
     eprintln!("stopping the relay after its current batch");
     handle.stop();
-    Ok(())
+    Ok(ended?)
 }
 
 fn events(cmd: Events, config: &Config) -> anyhow::Result<()> {

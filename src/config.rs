@@ -395,7 +395,7 @@ impl Config {
             relay_bind: get("CUSTODY_RELAY_BIND")
                 .map(|v| {
                     v.parse()
-                        .map_err(|_| ConfigError(format!("CUSTODY_RELAY_BIND: cannot parse `{v}` (host:port)")))
+                        .map_err(|_| ConfigError(format!("CUSTODY_RELAY_BIND: cannot parse `{v}` (ip:port, e.g. 0.0.0.0:9465)")))
                 })
                 .transpose()?,
             relay_batch_size: parsed("CUSTODY_RELAY_BATCH", get("CUSTODY_RELAY_BATCH"), 1500)?,
@@ -535,7 +535,7 @@ mod tests {
         let c = Config::from_map(&map(&[("CUSTODY_RELAY_BIND", "0.0.0.0:9465")])).unwrap();
         assert_eq!(c.relay_bind.map(|a| a.port()), Some(9465));
         let e = Config::from_map(&map(&[("CUSTODY_RELAY_BIND", "9465")])).unwrap_err();
-        assert!(e.0.contains("CUSTODY_RELAY_BIND") && e.0.contains("host:port"), "{e}");
+        assert!(e.0.contains("CUSTODY_RELAY_BIND") && e.0.contains("ip:port"), "{e}");
     }
 
     #[test]

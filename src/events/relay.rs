@@ -98,6 +98,9 @@ const CONFIRM_BUCKETS: [f64; 9] = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1,
 #[derive(Debug)]
 pub struct RelayStatus {
     state: AtomicU8,
+    /// The relay's thread is running (set when it starts, cleared when it
+    /// ends, a panic included): the relay's own `/healthz`.
+    running: AtomicBool,
     pub published: AtomicU64,
     pub nacked: AtomicU64,
     /// Times the relay stopped sending because the broker refused events.
@@ -112,6 +115,7 @@ impl RelayStatus {
     pub fn new(state: BrokerState) -> Self {
         Self {
             state: AtomicU8::new(state as u8),
+            running: AtomicBool::new(false),
             published: AtomicU64::new(0),
             nacked: AtomicU64::new(0),
             refusal_pauses: AtomicU64::new(0),
@@ -137,6 +141,11 @@ impl RelayStatus {
             3 => BrokerState::Standby,
             _ => BrokerState::NotRunning,
         }
+    }
+
+    /// Whether the relay's thread is still running.
+    pub fn is_running(&self) -> bool {
+        self.running.load(Ordering::Relaxed)
     }
 
     fn set(&self, s: BrokerState) {
@@ -203,9 +212,19 @@ pub fn start_in_process(
 pub fn spawn(pool: Pool, cfg: RelayConfig, status: Arc<RelayStatus>) -> RelayHandle {
     let stop = Arc::new(AtomicBool::new(false));
     let (s, st) = (stop.clone(), status.clone());
+    /// Clears `running` when the thread ends, however it ends.
+    struct Running(Arc<RelayStatus>);
+    impl Drop for Running {
+        fn drop(&mut self) {
+            self.0.running.store(false, Ordering::Relaxed);
+        }
+    }
+    status.running.store(true, Ordering::Relaxed);
+    let running = Running(status.clone());
     let thread = std::thread::Builder::new()
         .name("event-relay".into())
         .spawn(move || {
+            let _running = running;
             let rt =
                 tokio::runtime::Builder::new_current_thread().enable_all().build().expect("relay runtime");
             rt.block_on(Relay::new(pool, cfg, st, s).run());

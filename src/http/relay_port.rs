@@ -44,8 +44,14 @@ pub fn start(
     .run())
 }
 
-async fn healthz() -> HttpResponse {
-    HttpResponse::Ok().content_type("text/plain").body("ok")
+/// Alive while the relay's thread runs; `503` once it has ended (a panic),
+/// so that a liveness probe restarts the process.
+async fn healthz(port: web::Data<RelayPort>) -> HttpResponse {
+    if port.relay.is_running() {
+        HttpResponse::Ok().content_type("text/plain").body("ok")
+    } else {
+        HttpResponse::ServiceUnavailable().content_type("text/plain").body("the relay's thread has stopped")
+    }
 }
 
 /// Ready when the database answers, as `serve`'s; `broker` says whether

@@ -563,3 +563,44 @@ fn pool_count(pool: &Pool, what: &str) -> i64 {
         .unwrap()
         .n
 }
+
+/// `custody relay` with its own port (`CUSTODY_RELAY_BIND`): alive and
+/// ready there, its counters on `/metrics` and nothing else served; SIGTERM
+/// and SIGINT stop it cleanly: the relay settles its batch and gives its
+/// lease up, the port closes, the process exits 0.
+#[actix_web::test]
+async fn a_relay_with_its_port_answers_probes_and_stops_cleanly_on_a_signal() {
+    let _serial = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
+    let db = FreshDb::new();
+    let pool = migrated_pool(&db);
+    let exchange = test_exchange();
+    let mut queue = TestQueue::bind(&exchange, "#").await;
+    let client = reqwest::Client::builder().timeout(Duration::from_secs(5)).build().unwrap();
+    for (round, sig) in ["-TERM", "-INT"].into_iter().enumerate() {
+        let before = written_ids(&pool);
+        record_events(&pool, &[AggregateId::generate()], 20, 20);
+        let want: HashSet<String> = written_ids(&pool).difference(&before).cloned().collect();
+        let port = free_port();
+        let (child, log) = spawn_relay_on(&db.url, &exchange, 100, Some(port));
+        let base = format!("http://127.0.0.1:{port}");
+        wait_ready(&client, &base).await;
+        let get = |path: &str| client.get(format!("{base}{path}")).send();
+        assert_eq!(get("/healthz").await.unwrap().status(), 200);
+        let mut seen = Seen::default();
+        drain(&mut queue, &mut seen, &want, Duration::from_secs(30)).await;
+        assert!(want.is_subset(&seen.distinct()), "round {round}: every event out");
+        let metrics = get("/metrics").await.unwrap().text().await.unwrap();
+        assert!(metrics.contains("\ncustody_relay_broker_up 1\n"), "the leader, connected: {metrics}");
+        assert!(metrics.contains("custody_events_published_total"), "{metrics}");
+        assert_eq!(get("/api/v1/skus").await.unwrap().status(), 404, "the port serves probes only");
+
+        signal(&child, sig);
+        let (status, said) = exit_of(child, &log).await;
+        assert!(status.success(), "{sig}: exit 0: {said}");
+        assert!(said.contains("event relay stopped") && !said.contains("could not give"), "{said}");
+        assert!(get("/healthz").await.is_err(), "{sig}: the port is closed");
+        let (_, _, expires) = custody::events::lease(&mut pool.get().unwrap()).unwrap();
+        assert!(expires < custody::db::types::Timestamp::now(), "{sig}: the lease was given up");
+    }
+    queue.delete().await;
+}
