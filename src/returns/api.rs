@@ -341,8 +341,9 @@ async fn photo_body(req: &actix_web::HttpRequest, mut payload: web::Payload) -> 
 /// Keeps the photo: `201` with it and its `Location`; `200` with the photo
 /// kept before when the same bytes were sent again for the same subject (a
 /// retried upload keeps one photo). An `Idempotency-Key` is honoured as on
-/// every create: the request it stands for is the path, the unit and the
-/// bytes' SHA-256, so one key with other bytes is `idempotency_key_reused`.
+/// every create: the request it stands for is the path, the unit (as
+/// parsed, whatever the query's order) and the bytes' SHA-256, so one key
+/// with other bytes is `idempotency_key_reused`.
 async fn store_photo(
     state: &AppState,
     req: &actix_web::HttpRequest,
@@ -350,7 +351,11 @@ async fn store_photo(
     subject: Subject,
     image: Image,
 ) -> Result<HttpResponse, AppError> {
-    let request = (req.query_string().to_owned(), image.sha256_hex(), image.media_type());
+    let unit = match &subject {
+        Subject::Return { unit, .. } => *unit,
+        Subject::Unidentified(_) => None,
+    };
+    let request = (unit, image.sha256_hex(), image.media_type());
     let (actor, now) = (caller.0.actor(), state.clock.now());
     crate::http::idempotency::write_located(state, req, &caller.0, &request, move |tx| {
         let (photo, created) = photos::add(tx, &subject, &image, &actor, now)?;

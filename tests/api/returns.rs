@@ -499,6 +499,21 @@ async fn desk_photos_are_checked_by_their_bytes_kept_for_every_instance_and_show
     assert_eq!(retry["id"], sent["id"]);
     let (s, e) = crate::common::read(keyed(png(11)).await.unwrap()).await;
     assert_eq!((s, e["code"].as_str()), (422, Some("idempotency_key_reused")), "{e}");
+    // The unit is the request, not the query's spelling of it.
+    let unit_photo = |query: &str| {
+        app.client
+            .post(app.url(&format!("{photos}?{query}")))
+            .bearer_auth(&clerk)
+            .header("content-type", "image/jpeg")
+            .header("idempotency-key", "photo-unit-1")
+            .body(jpeg(12))
+            .send()
+    };
+    let one = unit_photo("line_no=1&unit_no=1").await.unwrap();
+    assert_eq!(one.status().as_u16(), 201);
+    let other_order = unit_photo("unit_no=1&line_no=1").await.unwrap();
+    assert_eq!(other_order.status().as_u16(), 201);
+    assert!(other_order.headers().contains_key("idempotent-replayed"), "the same request, replayed");
 
     // Refused, and nothing kept: not an image, not what it says, not JSON,
     // too large, no such unit, half a unit, not the desk's key.
@@ -537,7 +552,7 @@ async fn desk_photos_are_checked_by_their_bytes_kept_for_every_instance_and_show
         let got = e["errors"][0]["code"].as_str().or(e["code"].as_str()).map(str::to_owned);
         assert_eq!((s, got.as_deref()), (status, Some(code)), "{e}");
     }
-    assert_eq!(app.count("return_photos"), 3, "a refused photo is not kept");
+    assert_eq!(app.count("return_photos"), 4, "a refused photo is not kept");
     assert_eq!(upload(&app, &photos, "wrong-key", "image/jpeg", jpeg(8)).await.0, 401);
 
     // The bytes as sent, cached by their hash.
@@ -556,9 +571,10 @@ async fn desk_photos_are_checked_by_their_bytes_kept_for_every_instance_and_show
     // The platform sees both; the supplier its unit's photo, never the
     // parcel's (its label carries the buyer's address); another supplier nothing.
     let (_, all) = app.get(&format!("/api/v1/returns/{no}"), &w.platform).await;
-    assert_eq!(all["photos"].as_array().map(Vec::len), Some(3), "{all}");
+    assert_eq!(all["photos"].as_array().map(Vec::len), Some(4), "{all}");
     let (_, mine) = app.get(&format!("/api/v1/returns/{no}"), &w.supplier).await;
-    assert_eq!(mine["photos"].as_array().map(Vec::len), Some(1), "{mine}");
+    assert_eq!(mine["photos"].as_array().map(Vec::len), Some(2), "the two of unit 1: {mine}");
+    assert!(mine["photos"].as_array().unwrap().iter().all(|p| p["line_no"] == 1), "{mine}");
     assert_eq!(mine["photos"][0]["id"], unit["id"]);
     assert_eq!(download(&app, unit["href"].as_str().unwrap(), &w.supplier).await.0, 200);
     assert_eq!(download(&app, parcel["href"].as_str().unwrap(), &w.supplier).await.0, 404);
