@@ -415,7 +415,8 @@ async fn three_instances_and_two_relays_behind_haproxy_lose_nothing_when_killed(
     // The floor: full cycles from the dock to the buyer and back, one after
     // another. A cycle the kill breaks is left where it stopped; the next
     // may trip over what it left (a task claimed, a parcel on the bench),
-    // so a refusal right after a broken cycle is counted, not failed.
+    // so one refusal right after a broken cycle is counted, not failed; the
+    // one after that must go through, and cycles must complete after the kill.
     let floor = floor::Floor {
         client: client.clone(),
         lb: lb.clone(),
@@ -424,16 +425,16 @@ async fn three_instances_and_two_relays_behind_haproxy_lose_nothing_when_killed(
         answers: answers.clone(),
     };
     let floor_loop = async {
-        let (mut done, mut after_break, mut refused) = (0u64, 0u64, Vec::new());
+        let (mut done, mut after_break, mut refused) = (Vec::new(), 0u64, Vec::new());
         let mut broken = false;
         let mut k = 0;
         while started.elapsed() < run_for {
             k += 1;
             match floor.cycle(k).await {
-                Ok(()) => (done, broken) = (done + 1, false),
+                Ok(()) => (broken, _) = (false, done.push(Instant::now())),
                 Err(floor::Broken::Unavailable) => broken = true,
                 Err(floor::Broken::Refused(_, what)) if broken => {
-                    after_break += 1;
+                    (after_break, broken) = (after_break + 1, false);
                     eprintln!("floor cycle {k} after a broken one: {what}");
                 }
                 Err(floor::Broken::Refused(at, what)) => refused.push((at, what)),
@@ -442,8 +443,9 @@ async fn three_instances_and_two_relays_behind_haproxy_lose_nothing_when_killed(
         (done, after_break, refused)
     };
     let clients = futures_util::future::join_all((0..6).map(client_loop));
-    let ((killed_at, leader, takeover), _, (cycles, after_break, floor_refused)) =
+    let ((killed_at, leader, takeover), _, (floor_done, after_break, floor_refused)) =
         tokio::join!(faults, clients, floor_loop);
+    let cycles = floor_done.len();
     // Both come back.
     let _ = procs.0[1].wait();
     procs.0[1] = spawn_serve(&db.url, ports[1]);
@@ -496,12 +498,12 @@ async fn three_instances_and_two_relays_behind_haproxy_lose_nothing_when_killed(
     let outside: Vec<_> =
         a.failures.iter().filter(|(at, _)| *at < killed_at || *at > killed_at + window).collect();
     let figures = format!(
-        "topology: 3 instances, 2 relays, HAProxy; {} s of 6 clients: {} answers {:?}, {} orders taken, \
+        "topology: 3 instances, 2 relays, HAProxy; {} s of 6 clients and the floor: {} answers {:?}, {} orders taken, \
          {} SKUs registered; \
          {} events written, {} lost, {} duplicates, {} documents, {} out of order; \
          {} failed requests within {} s of the kill, {} outside; relay takeover {} ms; stock verify: {}; \
          one Idempotency-Key on 3 instances at once: 1 order ({} answers were 409 retry first); \
-         floor: {} full cycles ({}), {} refused after a cycle the kill broke; \
+         floor: {} full cycles ({}), {} after the kill, {} refused after a cycle the kill broke; \
          relays' own ports: {} connected, {} events published since their start",
         run_for.as_secs(),
         a.by_status.values().sum::<u64>(),
@@ -521,6 +523,7 @@ async fn three_instances_and_two_relays_behind_haproxy_lose_nothing_when_killed(
         idem_conflicts,
         cycles,
         floor::STEPS,
+        floor_done.iter().filter(|at| **at > killed_at + window).count(),
         after_break,
         relays_up,
         published_now,
@@ -547,6 +550,10 @@ async fn three_instances_and_two_relays_behind_haproxy_lose_nothing_when_killed(
     assert!(a.orders > 100, "the workload ran: {} orders", a.orders);
     assert!(floor_refused.is_empty(), "the floor refused a step of a sound cycle: {floor_refused:?}");
     assert!(cycles >= 2, "the floor went round: {cycles} full cycles");
+    assert!(
+        floor_done.iter().any(|at| *at > killed_at + window),
+        "the floor went round again after the kill: {floor_done:?}"
+    );
     assert_eq!(relays_up, 1, "one relay connected and publishing, the other standing by");
     assert!(published_now > 0, "the publishing relay's counter");
     assert!(takeover < Duration::from_secs(5), "relay takeover under 5 s: {takeover:?}");
