@@ -549,6 +549,9 @@ impl Relay {
         }
         if !self.connected().await {
             self.abandon_in_flight();
+            // The feed does not wait for the broker: what comes in is
+            // numbered all the same, and published once the broker is back.
+            self.sequence_beside();
             return Ok(false);
         }
         if self.paused_until.is_some_and(|until| Instant::now() < until) {
