@@ -5,7 +5,9 @@
 //! Needs `/usr/bin/chromium` and `/usr/bin/chromedriver` (Debian packages
 //! `chromium`, `chromium-driver`). Runs on SQLite, or on PostgreSQL when
 //! `CUSTODY_TEST_DATABASE_URL` is set. The floor flows run twice, on a
-//! desktop and on a 480 px handheld (`both_widths!`).
+//! desktop and on a 480 px handheld (`both_widths!`); CI runs the desktop
+//! runs in its SQLite pass and the handheld runs in its PostgreSQL pass
+//! (`.ci/run` says why).
 //! `CUSTODY_TEST_SCREENSHOTS=/some/dir` saves screenshots (docs/screenshots is
 //! where the README's come from).
 
@@ -28,7 +30,8 @@ use driver::{Browser, Width};
 use fantoccini::key::Key;
 
 /// Runs a scenario `async fn name(width: Width)` as two tests,
-/// `name::desktop` and `name::handheld`.
+/// `name::desktop` and `name::handheld` (`.ci/run` filters on these names:
+/// keep them).
 #[macro_export]
 macro_rules! both_widths {
     ($($name:ident),+ $(,)?) => {
