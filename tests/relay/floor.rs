@@ -131,9 +131,20 @@ impl Floor {
 
         // Outbound: whatever task is next (the clients' waves keep the
         // queue full; if it is empty, release one), picked, packed, weighed.
+        // A client's wave may take the allocated orders between the empty
+        // claim and the floor's wave (409 nothing_to_wave): its tasks are
+        // then in the queue, and the floor claims again, as a picker would.
         let mut task = self.call(true, "/api/v1/pick-tasks/claim", &c.picker, json!({})).await?;
-        if task.0 == 204 {
-            self.ok("/api/v1/waves", &c.supervisor, json!({})).await?;
+        let mut looks = 0;
+        while task.0 == 204 && looks < 50 {
+            looks += 1;
+            match self.call(true, "/api/v1/waves", &c.supervisor, json!({})).await? {
+                (200..300, _) => {}
+                (409, b) if b["code"] == "nothing_to_wave" => {
+                    tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+                }
+                (s, b) => return Err(Broken::Refused(Instant::now(), format!("/api/v1/waves: {s} {b}"))),
+            }
             task = self.call(true, "/api/v1/pick-tasks/claim", &c.picker, json!({})).await?;
         }
         let task = match task {
