@@ -136,9 +136,11 @@ impl Drop for Chromedriver {
     }
 }
 
-/// Leaves nothing of a test in the browser: one window, on a blank page,
-/// no cookies (they are per host, not per port: the next test's server is
-/// on the same host), no storage.
+/// Leaves nothing of a test in the browser: one window, no cookies (they
+/// are per host, not per port: the next test's server is on the same host),
+/// no storage. The window keeps the test's last page until the next test
+/// opens its own (the console's pages run nothing by themselves): loading a
+/// blank page in between cost a page load per test.
 async fn wipe(client: &Client) -> Result<(), fantoccini::error::CmdError> {
     let windows = client.windows().await?;
     for extra in windows.iter().skip(1) {
@@ -150,7 +152,6 @@ async fn wipe(client: &Client) -> Result<(), fantoccini::error::CmdError> {
     }
     client.delete_all_cookies().await?;
     client.execute("try { localStorage.clear(); sessionStorage.clear(); } catch (e) {}", vec![]).await?;
-    client.goto("about:blank").await?;
     Ok(())
 }
 
@@ -277,6 +278,26 @@ impl Browser {
         if client.close().await.is_ok() {
             driver.session = None;
         }
+    }
+
+    /// Hands the browser the console's session cookie for this server
+    /// before any of its pages is open (Chrome DevTools' `Network.setCookie`
+    /// through chromedriver: WebDriver's own Add Cookie needs a page of the
+    /// cookie's host open first, a page load for nothing).
+    pub async fn set_session_cookie(&self, token: &str) {
+        let session = self.driver.session.as_deref().expect("a WebDriver session");
+        let command = json!({"cmd": "Network.setCookie", "params": {
+            "name": "custody_session", "value": token, "url": format!("{}/console", self.base),
+            "path": "/console", "httpOnly": true, "sameSite": "Strict"}});
+        let answer = reqwest::Client::new()
+            .post(format!("{}/session/{session}/goog/cdp/execute", self.driver.url))
+            .json(&command)
+            .send()
+            .await
+            .expect("chromedriver answers");
+        let status = answer.status();
+        let body = answer.text().await.unwrap_or_default();
+        assert!(status.is_success(), "Network.setCookie: {status} {body}");
     }
 
     pub async fn goto(&self, path: &str) {

@@ -7,7 +7,7 @@ use serde_json::json;
 
 use crate::common::{PASSWORD, spawn_app};
 use crate::driver::{Browser, Width};
-use crate::{both_widths, signed_in_at, world};
+use crate::{both_widths, signed_in_to, world};
 
 fn counted(app: &crate::common::TestApp) -> i64 {
     use diesel::RunQueryDsl;
@@ -28,8 +28,8 @@ fn counted(app: &crate::common::TestApp) -> i64 {
 async fn a_refresh_or_back_never_submits_again(width: Width) {
     let app = spawn_app().await;
     let s = world::shipment(&app, "SF950", &[5]).await;
-    let rita = signed_in_at(&app, "rita", "receiver", width).await;
-    rita.goto(&format!("/console/receiving/{}", s.asn_no)).await;
+    let rita =
+        signed_in_to(&app, "rita", "receiver", width, &format!("/console/receiving/{}", s.asn_no)).await;
     rita.wedge(&format!("{}-C001", s.asn_no)).await;
     rita.wait_text("#scan-message", |t| t.contains("已开第 1 箱")).await;
     rita.wedge(&s.barcode).await;
@@ -55,8 +55,7 @@ async fn a_refresh_or_back_never_submits_again(width: Width) {
     rita.close().await;
 
     // A new API key: shown once, and a refresh makes no second one.
-    let ana = signed_in_at(&app, "ana", "admin", width).await;
-    ana.goto("/console/api-keys").await;
+    let ana = signed_in_to(&app, "ana", "admin", width, "/console/api-keys").await;
     ana.find("#owner").await.select_by_value("platform").await.unwrap();
     ana.type_into("#label", "OMS").await;
     ana.click("#create-key").await;
@@ -86,8 +85,7 @@ async fn an_expired_session_keeps_the_workers_place_and_says_the_scan_was_lost(w
     let f = world::floor(&app, &[("A-01-01-01", 3)]).await;
     world::order(&app, &f, "BR-EXP-1", 2).await;
     world::ok(&app, "/api/v1/waves", &f.supervisor, json!({})).await;
-    let pia = signed_in_at(&app, "pia", "picker", width).await;
-    pia.goto("/console/pick").await;
+    let pia = signed_in_to(&app, "pia", "picker", width, "/console/pick").await;
     pia.click("#next-task").await;
     pia.wedge("A-01-01-01").await;
     pia.wait_text("#bin-ok", |_| true).await;

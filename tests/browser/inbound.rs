@@ -7,7 +7,7 @@ use custody::warehouse::domain::BinType;
 use crate::common::spawn_app;
 use crate::driver::{Browser, Width};
 use crate::world::{self, Shipment};
-use crate::{bins, bins_of, both_widths, signed_in_at};
+use crate::{bins, bins_of, both_widths, signed_in_at, signed_in_to};
 
 async fn scan(b: &Browser, code: &str) {
     b.wait_focus("scan").await;
@@ -110,8 +110,7 @@ async fn a_shipment_goes_from_the_dock_to_the_shelf_by_scans(width: Width) {
     assert_eq!(status(&app, &asn_no), "partly_received");
 
     // QC: every sample unit is scanned, then passed by hand.
-    let quinn = signed_in_at(&app, "quinn", "qc", width).await;
-    quinn.goto(&format!("/console/qc/{asn_no}")).await;
+    let quinn = signed_in_to(&app, "quinn", "qc", width, &format!("/console/qc/{asn_no}")).await;
     quinn.check_layout().await;
     let plan = quinn.text("#plan").await;
     assert!(plan.contains("8"), "the lot is the 8 good units: {plan}");
@@ -150,8 +149,7 @@ async fn qc_records_a_verdict_only_for_a_scanned_unit_and_only_by_hand(width: Wi
     world::received(&app, &s, &[8]).await;
     // Another supplier's product, in the catalog but not on this shipment.
     let other = world::shipment_of(&app, "OTHER", 2, "SF902", &[1]).await;
-    let quinn = signed_in_at(&app, "quinn", "qc", width).await;
-    quinn.goto(&format!("/console/qc/{}", s.asn_no)).await;
+    let quinn = signed_in_to(&app, "quinn", "qc", width, &format!("/console/qc/{}", s.asn_no)).await;
     quinn.wait_focus("scan").await;
 
     // A stray Enter in the empty field records nothing.
@@ -219,8 +217,8 @@ async fn qc_records_a_verdict_only_for_a_scanned_unit_and_only_by_hand(width: Wi
 async fn another_cartons_label_switches_the_count_and_an_over_count_is_raised_at_once(width: Width) {
     let app = spawn_app().await;
     let s = world::shipment(&app, "SF903", &[5, 5]).await;
-    let rita = signed_in_at(&app, "rita", "receiver", width).await;
-    rita.goto(&format!("/console/receiving/{}", s.asn_no)).await;
+    let rita =
+        signed_in_to(&app, "rita", "receiver", width, &format!("/console/receiving/{}", s.asn_no)).await;
     scan(&rita, &format!("{}-C001", s.asn_no)).await;
     message(&rita, |t| t.contains("已开第 1 箱")).await;
     scan(&rita, &s.barcode).await;
@@ -286,8 +284,7 @@ async fn another_cartons_label_switches_the_count_and_an_over_count_is_raised_at
 async fn refusing_a_shipment_asks_for_a_reason_chosen_on_purpose(width: Width) {
     let app = spawn_app().await;
     let s = world::shipment(&app, "SF904", &[3]).await;
-    let rita = signed_in_at(&app, "rita", "receiver", width).await;
-    rita.goto("/console/dock").await;
+    let rita = signed_in_to(&app, "rita", "receiver", width, "/console/dock").await;
     rita.click(&format!("a[href='/console/dock/{}/reject']", s.asn_no)).await;
     rita.wait_path(&format!("/console/dock/{}/reject", s.asn_no)).await;
     rita.check_layout().await;
@@ -334,8 +331,7 @@ async fn putaway_off_the_suggestion_needs_a_confirm_and_never_mixes_skus(width: 
         )
         .await;
     }
-    let rita = signed_in_at(&app, "rita", "receiver", width).await;
-    rita.goto(&format!("/console/putaway/{}", s.asn_no)).await;
+    let rita = signed_in_to(&app, "rita", "receiver", width, &format!("/console/putaway/{}", s.asn_no)).await;
     scan(&rita, &s.barcode).await;
     assert_eq!(rita.text("#suggested").await, "A-01-01-01");
     rita.type_into("#quantity", "2").await;

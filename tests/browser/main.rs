@@ -73,11 +73,18 @@ async fn signed_in(app: &TestApp, username: &str, role: &str) -> Browser {
     signed_in_at(app, username, role, Width::Desktop).await
 }
 
-/// A browser with `username` signed in. The session is opened the way the
-/// login page opens it and its cookie handed to the browser: typing into
-/// the login form costs most of a second per test, and the login form has
-/// tests of its own.
+/// A browser with `username` signed in, on the dashboard.
 async fn signed_in_at(app: &TestApp, username: &str, role: &str, width: Width) -> Browser {
+    let b = signed_in_to(app, username, role, width, "/console").await;
+    b.find("#dashboard").await;
+    b
+}
+
+/// A browser with `username` signed in, on the page at `path`. The session
+/// is opened the way the login page opens it and its cookie handed to the
+/// browser before the first page loads: typing into the login form costs
+/// most of a second per test, and the login form has tests of its own.
+async fn signed_in_to(app: &TestApp, username: &str, role: &str, width: Width, path: &str) -> Browser {
     app.staff(username, role);
     let session = app.tx(|tx| {
         let user = custody::auth::service::login_candidate(tx, username)?
@@ -86,16 +93,10 @@ async fn signed_in_at(app: &TestApp, username: &str, role: &str, width: Width) -
         custody::auth::service::open_session(tx, user, chrono::Duration::hours(1))
     });
     let b = Browser::open_at(&app.base, width).await;
-    // A cookie is added for the page's host: be on it first.
-    b.goto("/healthz").await;
-    let cookie = fantoccini::cookies::Cookie::parse(format!(
-        "custody_session={}; Domain=127.0.0.1; Path=/console; HttpOnly; SameSite=Strict",
-        session.token
-    ))
-    .expect("a cookie");
-    b.client.add_cookie(cookie).await.expect("the session cookie");
-    b.goto("/console").await;
-    b.find("#dashboard").await;
+    b.set_session_cookie(&session.token).await;
+    b.goto(path).await;
+    let at = b.path().await;
+    assert!(!at.starts_with("/console/login"), "{username} was sent to the login page ({at}) from {path}");
     b
 }
 
@@ -179,8 +180,7 @@ async fn scanning_a_bin_opens_it_and_an_unknown_code_keeps_the_scan_field_ready(
 #[actix_web::test]
 async fn the_scan_field_works_without_javascript_too() {
     let app = spawn_app().await;
-    let b = signed_in(&app, "pat", "picker").await;
-    b.goto("/console/scan?code=NOPE-1").await;
+    let b = signed_in_to(&app, "pat", "picker", Width::Desktop, "/console/scan?code=NOPE-1").await;
     let message = b.text("#scan-missing").await;
     assert!(message.contains("NOPE-1"), "{message}");
     assert_eq!(b.focused_id().await, "scan");

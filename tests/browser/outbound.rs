@@ -7,7 +7,7 @@
 use crate::common::spawn_app;
 use crate::driver::{Browser, Width};
 use crate::world::{self, Floor};
-use crate::{both_widths, signed_in, signed_in_at};
+use crate::{both_widths, signed_in_to};
 
 async fn scan(b: &Browser, code: &str) {
     b.wait_focus("scan").await;
@@ -32,8 +32,7 @@ async fn a_picker_scans_every_unit_or_keys_the_count_in(width: Width) {
     let o = world::order(&app, &f, "BR-PICK-1", 5).await;
 
     // The supervisor plans and releases the wave in the console.
-    let sam = signed_in_at(&app, "sam2", "supervisor", width).await;
-    sam.goto("/console/waves").await;
+    let sam = signed_in_to(&app, "sam2", "supervisor", width, "/console/waves").await;
     sam.check_layout().await;
     assert!(sam.text("#waiting").await.contains("US"), "the waiting orders are listed");
     sam.click("#release-wave").await;
@@ -41,8 +40,7 @@ async fn a_picker_scans_every_unit_or_keys_the_count_in(width: Width) {
     assert!(m.contains("2 个拣货任务"), "{m}");
     assert!(sam.text("#wave-list").await.contains("0 / 5"), "the wave's progress is listed");
 
-    let pia = signed_in_at(&app, "pia", "picker", width).await;
-    pia.goto("/console/pick").await;
+    let pia = signed_in_to(&app, "pia", "picker", width, "/console/pick").await;
     pia.click("#next-task").await;
     assert_eq!(pia.text("#task-bin").await, "A-01-01-01");
     assert_eq!(pia.text("#task-qty").await, "3");
@@ -111,8 +109,7 @@ async fn a_short_pick_needs_a_reason_and_goes_to_the_supervisor(width: Width) {
     let f = world::floor(&app, &[("A-01-01-01", 2), ("A-01-01-02", 3)]).await;
     world::order(&app, &f, "BR-SHORT-1", 2).await;
     world::ok(&app, "/api/v1/waves", &f.supervisor, serde_json::json!({})).await;
-    let pia = signed_in_at(&app, "pia", "picker", width).await;
-    pia.goto("/console/pick").await;
+    let pia = signed_in_to(&app, "pia", "picker", width, "/console/pick").await;
     pia.click("#next-task").await;
     scan(&pia, "A-01-01-01").await;
     step(&pia, "unit").await;
@@ -126,8 +123,7 @@ async fn a_short_pick_needs_a_reason_and_goes_to_the_supervisor(width: Width) {
     pia.click("#short-submit").await;
     let m = pia.wait_text("#scan-message", |t| t.contains("TOTE-51")).await;
     assert!(m.contains("缺 1 件"), "{m}");
-    let sam = signed_in(&app, "sam2", "supervisor").await;
-    sam.goto("/console/exceptions").await;
+    let sam = signed_in_to(&app, "sam2", "supervisor", Width::Desktop, "/console/exceptions").await;
     let row = sam.text("#exceptions tr[data-kind='short_missing']").await;
     assert!(row.contains("A-01-01-01") && row.contains("库位无货"), "{row}");
     pia.close().await;
@@ -143,8 +139,7 @@ async fn a_held_parcel_is_found_again_and_its_label_reprinted(width: Width) {
     let o = world::order(&app, &f, "BR-PACK-1", 2).await;
     world::picked(&app, &f, "TOTE-9").await;
 
-    let paco = signed_in_at(&app, "paco", "packer", width).await;
-    paco.goto("/console/pack").await;
+    let paco = signed_in_to(&app, "paco", "packer", width, "/console/pack").await;
     paco.check_layout().await;
     scan(&paco, "TOTE-8").await;
     let p = paco.wait_text("#problems", |_| true).await;
@@ -172,8 +167,7 @@ async fn a_held_parcel_is_found_again_and_its_label_reprinted(width: Width) {
     assert!(m.contains("590"), "expected 2 × 250 g + 90 g tare: {m}");
     assert_eq!(paco.find("#parcel-status").await.attr("data-status").await.unwrap().as_deref(), Some("held"));
 
-    let sam = signed_in(&app, "sam2", "supervisor").await;
-    sam.goto("/console/exceptions").await;
+    let sam = signed_in_to(&app, "sam2", "supervisor", Width::Desktop, "/console/exceptions").await;
     let row = sam.text("#exceptions tr[data-kind='weight_hold']").await;
     assert!(row.contains("120") && row.contains("590"), "described from its facts: {row}");
     sam.type_into("#exceptions tr[data-kind='weight_hold'] input[name='note']", "checked: right units").await;
@@ -220,8 +214,7 @@ async fn a_held_parcel_is_found_again_and_its_label_reprinted(width: Width) {
     // Each time the address was shown is in the admins' audit log: the two
     // prints and the label opened on its own.
     let order_no = o["order_no"].as_str().unwrap();
-    let ada = signed_in_at(&app, "ada", "admin", width).await;
-    ada.goto("/console/staff").await;
+    let ada = signed_in_to(&app, "ada", "admin", width, "/console/staff").await;
     ada.click("a[href='/console/staff/pii-reads']").await;
     ada.wait_path("/console/staff/pii-reads").await;
     ada.check_layout().await;

@@ -8,7 +8,7 @@ use serde_json::json;
 
 use crate::common::spawn_app;
 use crate::driver::Width;
-use crate::{both_widths, signed_in_at, world};
+use crate::{both_widths, signed_in_to, world};
 
 /// A real 4 x 3 PNG, as a handheld's camera would send one (smaller).
 const PHOTO_PNG: &[u8] = &[
@@ -52,8 +52,7 @@ async fn a_return_parcel_is_weighed_graded_and_restocked_at_the_desk(width: Widt
     .await;
     let no = r["return_no"].as_str().unwrap().to_owned();
 
-    let remi = signed_in_at(&app, "remi", "returns", width).await;
-    remi.goto("/console/returns").await;
+    let remi = signed_in_to(&app, "remi", "returns", width, "/console/returns").await;
     remi.check_layout().await;
     // The real parcel's label cannot be read: 150 g of the 300 g shipped,
     // and its own page, to photograph it while it is on the desk.

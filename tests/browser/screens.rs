@@ -9,7 +9,7 @@ use serde_json::json;
 
 use crate::common::{PASSWORD, TestApp, spawn_app};
 use crate::driver::Width;
-use crate::{bins, both_widths, signed_in, signed_in_at, world};
+use crate::{bins, both_widths, signed_in, signed_in_at, signed_in_to, world};
 
 fn set_ship_by(app: &TestApp, order_no: &str, at: chrono::DateTime<chrono::Utc>) {
     use custody::db::schema::orders;
@@ -134,8 +134,7 @@ async fn where_is_it_finds_stock_by_code_barcode_name_and_bin(width: Width) {
     let app = spawn_app().await;
     let f = world::floor(&app, &[("A-01-01-01", 7), ("A-01-01-02", 3)]).await;
     world::order(&app, &f, "BR-WHERE", 2).await;
-    let pia = signed_in_at(&app, "pia", "picker", width).await;
-    pia.goto("/console/stock").await;
+    let pia = signed_in_to(&app, "pia", "picker", width, "/console/stock").await;
     pia.check_layout().await;
     // By name: the list.
     pia.wedge("测试").await;
@@ -176,8 +175,7 @@ async fn where_is_it_finds_stock_by_code_barcode_name_and_bin(width: Width) {
 async fn a_supervisor_moves_adjusts_and_counts_stock(width: Width) {
     let app = spawn_app().await;
     let f = world::floor(&app, &[("A-01-01-01", 5)]).await;
-    let sam = signed_in_at(&app, "sam2", "supervisor", width).await;
-    sam.goto("/console/stock/move").await;
+    let sam = signed_in_to(&app, "sam2", "supervisor", width, "/console/stock/move").await;
     sam.check_layout().await;
     // A scanned barcode's Enter does not submit the half-filled form.
     sam.click("#change-barcode").await;
@@ -217,8 +215,7 @@ async fn a_supervisor_moves_adjusts_and_counts_stock(width: Width) {
     sam.wait_text("#count-status", |t| t == "待审核").await;
     assert_eq!(sam.text("#count-lines td.off").await, "-1");
     sam.find("#four-eyes").await;
-    let tess = signed_in_at(&app, "tess", "supervisor", width).await;
-    tess.goto(&count_path).await;
+    let tess = signed_in_to(&app, "tess", "supervisor", width, &count_path).await;
     tess.click("#approve-count").await;
     tess.wait_text("#count-status", |t| t == "已批准").await;
     let (_, stock) = app.get("/api/v1/stock/verify", &f.supervisor).await;
@@ -232,8 +229,7 @@ async fn a_supervisor_moves_adjusts_and_counts_stock(width: Width) {
 async fn bin_labels_print_in_batches_and_from_the_bin_page(width: Width) {
     let app = spawn_app().await;
     bins(&app, &["A-01-01-01", "A-01-01-02", "A-01-02-01", "B-01-01-01"]);
-    let sam = signed_in_at(&app, "sam2", "supervisor", width).await;
-    sam.goto("/console/bins").await;
+    let sam = signed_in_to(&app, "sam2", "supervisor", width, "/console/bins").await;
     sam.click("#labels-link").await;
     sam.wait_path("/console/bins/labels").await;
     sam.type_into("#labels-from", "A-01-01-02").await;
@@ -272,8 +268,7 @@ both_widths!(
 async fn supervisors_follow_orders_parcels_and_inbound_exceptions() {
     let app = spawn_app().await;
     let w = busy(&app).await;
-    let sam = signed_in(&app, "sam2", "supervisor").await;
-    sam.goto("/console/orders?q=BR-HELD").await;
+    let sam = signed_in_to(&app, "sam2", "supervisor", Width::Desktop, "/console/orders?q=BR-HELD").await;
     sam.wait_text("#order-no", |t| !t.is_empty()).await;
     let buyer = sam.text("#buyer").await;
     assert!(buyer.contains("J*** D***") && !buyer.contains("Jane"), "{buyer}");
@@ -483,8 +478,7 @@ async fn times_are_read_and_typed_in_the_warehouses_time_zone() {
             chrono::DateTime::parse_from_rfc3339(utc).unwrap().to_utc(),
         );
     }
-    let sam = signed_in(&app, "sam2", "supervisor").await;
-    sam.goto("/console/dock").await;
+    let sam = signed_in_to(&app, "sam2", "supervisor", Width::Desktop, "/console/dock").await;
     let row = sam.text(&format!("#arriving tr[data-asn='{}']", s.asn_no)).await;
     assert!(row.contains("2026-12-07 02:40"), "18:40 UTC is 02:40 the next day in Guangzhou: {row}");
     assert!(sam.text("#clock").await.contains("Asia/Shanghai"));

@@ -9,7 +9,7 @@ use serde_json::json;
 
 use crate::common::spawn_app;
 use crate::driver::Width;
-use crate::{both_widths, signed_in_at, world};
+use crate::{both_widths, signed_in_to, world};
 
 /// A one-unit order picked into `tote`, packed and routed through the API:
 /// its tracking number.
@@ -32,8 +32,7 @@ async fn parcels_are_sorted_into_their_bag_and_the_bag_closed_with_its_weight(wi
     let floor = world::floor(&app, &[("A-01-01-01", 5)]).await;
     let first = packed(&app, &floor, "SORT-1", "TOTE-1").await;
     let second = packed(&app, &floor, "SORT-2", "TOTE-2").await;
-    let shiro = signed_in_at(&app, "shiro", "shipping", width).await;
-    shiro.goto("/console/sort").await;
+    let shiro = signed_in_to(&app, "shiro", "shipping", width, "/console/sort").await;
     shiro.check_layout().await;
 
     // A bag label before any parcel: loud, and says what was expected.
@@ -120,8 +119,7 @@ async fn bags_are_scanned_onto_the_vehicle_and_one_left_on_the_dock_is_pulled_of
     let receipts = json!({"receipts": [{"parcel": first, "status": "accepted"}, {"parcel": second, "status": "accepted"}]});
     world::ok(&app, &format!("/api/v1/manifests/{no}/customs-receipts"), &clerk, receipts).await;
 
-    let shiro = signed_in_at(&app, "shiro", "shipping", width).await;
-    shiro.goto(&format!("/console/manifests/{no}")).await;
+    let shiro = signed_in_to(&app, "shiro", "shipping", width, &format!("/console/manifests/{no}")).await;
     shiro.check_layout().await;
     // The documents download from the page, with the clerk's session.
     let fetch = |id: &str| {

@@ -7,7 +7,7 @@ use serde_json::json;
 
 use crate::common::spawn_app;
 use crate::driver::Width;
-use crate::{both_widths, signed_in_at, world};
+use crate::{both_widths, signed_in_to, world};
 
 /// A one-unit order packed, routed and handed over; its tracking number.
 pub(crate) async fn on_its_way(app: &crate::common::TestApp, floor: &world::Floor) -> String {
@@ -50,8 +50,7 @@ async fn a_parcels_timeline_is_read_by_scanning_its_tracking_number(width: Width
     ]});
     world::ok(&app, "/api/v1/tracking-events", &carrier, events).await;
 
-    let cathy = signed_in_at(&app, "cathy", "returns", width).await;
-    cathy.goto("/console/parcels").await;
+    let cathy = signed_in_to(&app, "cathy", "returns", width, "/console/parcels").await;
     cathy.check_layout().await;
     cathy.wedge("LX000000000XX").await;
     let m = cathy.wait_text("#problems", |t| !t.is_empty()).await;
