@@ -44,20 +44,16 @@ async fn two_relays_on_one_postgres_publish_one_at_a_time_and_fail_over() {
     let (mut a, a_log) = spawn_relay(&db.url, &exchange, batch);
     let (mut b, b_log) = spawn_relay(&db.url, &exchange, batch);
 
-    let mut seen = Seen::default();
     let mut holders = BTreeMap::new();
-    let until = Instant::now() + Duration::from_secs(60);
-    while seen.deliveries.len() < 600 && Instant::now() < until {
-        if let Some(d) = queue.next(Duration::from_millis(200)).await {
-            seen.push(&d);
-        }
+    published_at_least(&pool, 600, || {
         // Before either relay has started, nobody holds the lease (epoch
         // 0): that is no leader, and a slow start must not count as one.
         let now = lease(&pool);
         if now.1 > 0 {
             *holders.entry(now).or_insert(0) += 1;
         }
-    }
+    })
+    .await;
     let active =
         |log: &Arc<Mutex<Vec<String>>>| log.lock().unwrap().iter().any(|l| l.contains("now the active one"));
     let (leader, standby_log) = match (active(&a_log), active(&b_log)) {
@@ -78,6 +74,7 @@ async fn two_relays_on_one_postgres_publish_one_at_a_time_and_fail_over() {
     }
     let takeover = takeover.expect("the standby took the lease");
     eprintln!("the standby took over {} ms after the leader was killed", takeover.as_millis());
+    let mut seen = Seen::default();
     drain(&mut queue, &mut seen, &want, Duration::from_secs(60)).await;
     while let Some(d) = queue.next(Duration::from_millis(700)).await {
         seen.push(&d);
@@ -113,13 +110,7 @@ async fn a_frozen_leader_is_replaced_and_sends_nothing_when_it_wakes() {
     let batch = 60;
     let (mut a, a_log) = spawn_relay(&db.url, &exchange, batch);
     let (mut b, b_log) = spawn_relay(&db.url, &exchange, batch);
-    let mut seen = Seen::default();
-    let until = Instant::now() + Duration::from_secs(60);
-    while seen.deliveries.len() < 800 && Instant::now() < until {
-        if let Some(d) = queue.next(Duration::from_millis(200)).await {
-            seen.push(&d);
-        }
-    }
+    published_at_least(&pool, 800, || {}).await;
     let active =
         |log: &Arc<Mutex<Vec<String>>>| log.lock().unwrap().iter().any(|l| l.contains("now the active one"));
     let (leader, leader_log, standby_log) = match (active(&a_log), active(&b_log)) {
@@ -135,20 +126,14 @@ async fn a_frozen_leader_is_replaced_and_sends_nothing_when_it_wakes() {
         if lease(&pool).1 > epoch_before {
             takeover = Some(frozen.elapsed());
         }
-        if let Some(d) = queue.next(Duration::from_millis(50)).await {
-            seen.push(&d);
-        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
     }
     let takeover = takeover.expect("the standby took the lease from the frozen leader");
     eprintln!("the standby took over {} ms after the leader froze", takeover.as_millis());
     // Publishing goes on under the new leader; then the old one wakes.
-    let under_new = seen.deliveries.len() + 200;
-    while seen.deliveries.len() < under_new && Instant::now() < until + Duration::from_secs(30) {
-        if let Some(d) = queue.next(Duration::from_millis(200)).await {
-            seen.push(&d);
-        }
-    }
+    published_at_least(&pool, published(&pool) + 200, || {}).await;
     signal(leader, "-CONT");
+    let mut seen = Seen::default();
     drain(&mut queue, &mut seen, &want, Duration::from_secs(60)).await;
     while let Some(d) = queue.next(Duration::from_millis(1500)).await {
         seen.push(&d);
