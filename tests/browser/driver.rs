@@ -280,15 +280,15 @@ impl Browser {
         }
     }
 
-    /// Hands the browser the console's session cookie for this server
+    /// Sets an HttpOnly, SameSite=Strict cookie for this server's `path`
     /// before any of its pages is open (Chrome DevTools' `Network.setCookie`
     /// through chromedriver: WebDriver's own Add Cookie needs a page of the
     /// cookie's host open first, a page load for nothing).
-    pub async fn set_session_cookie(&self, token: &str) {
+    pub async fn set_cookie(&self, name: &str, value: &str, path: &str) {
         let session = self.driver.session.as_deref().expect("a WebDriver session");
         let command = json!({"cmd": "Network.setCookie", "params": {
-            "name": "custody_session", "value": token, "url": format!("{}/console", self.base),
-            "path": "/console", "httpOnly": true, "sameSite": "Strict"}});
+            "name": name, "value": value, "url": format!("{}{path}", self.base),
+            "path": path, "httpOnly": true, "sameSite": "Strict"}});
         let answer = reqwest::Client::new()
             .post(format!("{}/session/{session}/goog/cdp/execute", self.driver.url))
             .json(&command)
@@ -297,7 +297,7 @@ impl Browser {
             .expect("chromedriver answers");
         let status = answer.status();
         let body = answer.text().await.unwrap_or_default();
-        assert!(status.is_success(), "Network.setCookie: {status} {body}");
+        assert!(status.is_success(), "Network.setCookie {name}: {status} {body}");
     }
 
     pub async fn goto(&self, path: &str) {

@@ -93,7 +93,8 @@ async fn signed_in_to(app: &TestApp, username: &str, role: &str, width: Width, p
         custody::auth::service::open_session(tx, user, chrono::Duration::hours(1))
     });
     let b = Browser::open_at(&app.base, width).await;
-    b.set_session_cookie(&session.token).await;
+    use custody::console::session::{COOKIE_PATH, SESSION_COOKIE};
+    b.set_cookie(SESSION_COOKIE, &session.token, COOKIE_PATH).await;
     b.goto(path).await;
     let at = b.path().await;
     assert!(!at.starts_with("/console/login"), "{username} was sent to the login page ({at}) from {path}");
