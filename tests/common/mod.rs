@@ -190,44 +190,9 @@ mod template {
                     let _ = admin.batch_execute(&format!("DROP DATABASE IF EXISTS {}", o.datname));
                 }
             }
-            let sweep_url = admin_url.to_owned();
-            std::thread::spawn(move || sweep(&sweep_url));
             name
         })
         .clone()
-    }
-
-    /// Drops test databases that a test process left behind (it exited
-    /// before its last drops ran, or was killed): those made more than an
-    /// hour ago by the time in their names (UUIDv7), which no test still
-    /// running has. Best effort, on its own thread.
-    fn sweep(admin_url: &str) {
-        #[derive(diesel::QueryableByName)]
-        struct Test {
-            #[diesel(sql_type = diesel::sql_types::Text)]
-            datname: String,
-        }
-        let Ok(mut admin) = diesel::PgConnection::establish(admin_url) else { return };
-        let tests: Vec<Test> = diesel::RunQueryDsl::load(
-            diesel::sql_query("SELECT datname FROM pg_database WHERE datname LIKE 'custody\\_test\\_%'"),
-            &mut admin,
-        )
-        .unwrap_or_default();
-        let hour_ago = std::time::SystemTime::now() - std::time::Duration::from_secs(3600);
-        for t in tests {
-            let made = t
-                .datname
-                .strip_prefix("custody_test_")
-                .and_then(|id| uuid::Uuid::parse_str(id).ok())
-                .and_then(|id| id.get_timestamp())
-                .map(|ts| {
-                    let (secs, nanos) = ts.to_unix();
-                    std::time::UNIX_EPOCH + std::time::Duration::new(secs, nanos)
-                });
-            if made.is_some_and(|made| made < hour_ago) {
-                super::drop_postgres(admin_url, &t.datname);
-            }
-        }
     }
 
     /// The template's file.
@@ -256,12 +221,6 @@ mod template {
     }
 }
 
-fn drop_postgres(admin_url: &str, name: &str) {
-    if let Ok(mut admin) = diesel::PgConnection::establish(admin_url) {
-        let _ = admin.batch_execute(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"));
-    }
-}
-
 impl Drop for FreshDb {
     fn drop(&mut self) {
         match &self.db {
@@ -270,14 +229,10 @@ impl Drop for FreshDb {
                     let _ = std::fs::remove_file(format!("{}{suffix}", path.display()));
                 }
             }
-            // Dropped on a thread of its own: PostgreSQL's DROP DATABASE
-            // waits for a checkpoint (0.1 s alone, much more under the
-            // suite's load), and the next test need not wait for it. A drop
-            // the test process exits before is swept by a later run
-            // (`template::sweep`).
             TestDb::Postgres { admin_url, name } => {
-                let (admin_url, name) = (admin_url.clone(), name.clone());
-                std::thread::spawn(move || drop_postgres(&admin_url, &name));
+                if let Ok(mut admin) = diesel::PgConnection::establish(admin_url) {
+                    let _ = admin.batch_execute(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"));
+                }
             }
         }
     }
