@@ -300,7 +300,11 @@ async fn an_intake_whose_stock_went_while_it_waited_for_the_locks_allocates_agai
         });
         if app.db.is_postgres() {
             let started = std::time::Instant::now();
-            while app.count("pg_locks WHERE locktype = 'advisory' AND NOT granted") == 0 {
+            // pg_locks is the whole cluster's: other tests' databases wait
+            // on advisory locks too, so only this database's count.
+            let waiting = "pg_locks WHERE locktype = 'advisory' AND NOT granted \
+                 AND database = (SELECT oid FROM pg_database WHERE datname = current_database())";
+            while app.count(waiting) == 0 {
                 assert!(
                     started.elapsed().as_secs() < 15,
                     "the second intake never waited for the stock lock"
